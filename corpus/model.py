@@ -1,0 +1,89 @@
+"""The shapes minutes take once read and segmented, shared by every later stage."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Keys a user may give in a header block or manifest.csv (contract §3); others are kept as extra metadata.
+KNOWN_KEYS = ("council", "gss_code", "date", "committee", "item", "title", "source_url")
+
+
+class InputError(Exception):
+    """A file that cannot be ingested, with a reason short enough for one stderr line."""
+
+    def __init__(self, path: str | Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+def stable_id(*parts: object, length: int = 16) -> str:
+    """Derive a short id from content so the same input always gets the same id."""
+    h = hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode("utf-8"))
+    return h.hexdigest()[:length]
+
+
+@dataclass
+class SourceFile:
+    """A file found by discovery, with the metadata a manifest gave it."""
+
+    path: Path  # resolved path, the identity of the document
+    given: str  # the path as the user gave it (reported back in results)
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RawDocument:
+    """Text read from one file, before segmentation, with its merged metadata."""
+
+    source: SourceFile
+    text: str
+    fmt: str  # reader name: "text", "moderngov", "pdf"
+    meta: dict[str, str] = field(default_factory=dict)  # user metadata merged with what the page says
+    sha256: str = ""
+
+
+@dataclass
+class DebatePoint:
+    """One point raised, answered or reported in an item: the unit of search."""
+
+    text: str
+    kind: str = "paragraph"  # bullet, numbered, paragraph, answer, summary
+    seq: int = 0
+
+
+@dataclass
+class Action:
+    """One resolution line, recommendation or agreed follow-up."""
+
+    text: str
+    kind: str = "resolution"  # resolution, recommendation, agreed, required
+    owner: str | None = None
+    seq: int = 0
+
+
+@dataclass
+class AgendaItem:
+    """An item of a meeting with its debate points and actions."""
+
+    title: str
+    number: str | None = None
+    text: str = ""  # the item's cleaned text, verbatim
+    procedural: bool = False
+    points: list[DebatePoint] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    seq: int = 0
+
+
+@dataclass
+class Document:
+    """A segmented file: metadata plus its agenda items."""
+
+    raw: RawDocument
+    items: list[AgendaItem] = field(default_factory=list)
+
+    @property
+    def meta(self) -> dict[str, str]:
+        return self.raw.meta

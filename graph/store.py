@@ -1,0 +1,243 @@
+"""The data directory: one SQLite database holding documents, segments and facts, written in one transaction per batch."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+from councilkg.corpus.model import Document, stable_id
+from councilkg.graph.facts import Evidence, Facts
+
+DB_NAME = "councilkg.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS documents (
+  id TEXT PRIMARY KEY, path_key TEXT UNIQUE NOT NULL, source TEXT NOT NULL, sha256 TEXT NOT NULL,
+  fmt TEXT NOT NULL, title TEXT, meta_json TEXT NOT NULL, meeting_id TEXT, ingested_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS councils (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, gss TEXT, type TEXT, region TEXT);
+CREATE TABLE IF NOT EXISTS meetings (
+  id TEXT PRIMARY KEY, council_id TEXT, council_method TEXT NOT NULL, council_evidence TEXT,
+  date TEXT, committee TEXT);
+CREATE TABLE IF NOT EXISTS items (
+  id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  meeting_id TEXT, seq INTEGER NOT NULL, number TEXT, title TEXT, text TEXT NOT NULL,
+  procedural INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS points (
+  id TEXT PRIMARY KEY, item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  doc_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS actions (
+  id TEXT PRIMARY KEY, item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  doc_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, owner TEXT);
+CREATE TABLE IF NOT EXISTS inspections (
+  id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  council_id TEXT, inspectorate TEXT NOT NULL, type TEXT NOT NULL, date TEXT, date_precision TEXT,
+  status TEXT NOT NULL, ev_item TEXT, ev_point TEXT, quote TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS judgements (
+  id TEXT PRIMARY KEY, inspection_id TEXT NOT NULL REFERENCES inspections(id) ON DELETE CASCADE,
+  doc_id TEXT NOT NULL, grade TEXT NOT NULL, area TEXT, ev_item TEXT, ev_point TEXT, quote TEXT);
+CREATE TABLE IF NOT EXISTS interventions (
+  id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  council_id TEXT, type TEXT NOT NULL, by TEXT, date TEXT, ev_item TEXT, ev_point TEXT, quote TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS practices (
+  id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  council_id TEXT, label TEXT NOT NULL, kind TEXT NOT NULL, themes TEXT NOT NULL, outcome TEXT,
+  ev_item TEXT, ev_point TEXT, quote TEXT NOT NULL, outcome_point TEXT, outcome_quote TEXT);
+CREATE TABLE IF NOT EXISTS mentions (
+  doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  council_id TEXT NOT NULL, ev_item TEXT, ev_point TEXT, quote TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS point_themes (
+  point_id TEXT NOT NULL REFERENCES points(id) ON DELETE CASCADE, theme TEXT NOT NULL,
+  score REAL NOT NULL, evidence TEXT, PRIMARY KEY (point_id, theme));
+CREATE TABLE IF NOT EXISTS item_themes (
+  item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE, theme TEXT NOT NULL,
+  score REAL NOT NULL, evidence TEXT, PRIMARY KEY (item_id, theme));
+CREATE TABLE IF NOT EXISTS passages (
+  point_id TEXT NOT NULL REFERENCES points(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+  vec_key TEXT NOT NULL, PRIMARY KEY (point_id, seq));
+CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, model TEXT NOT NULL, vec BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS failures (path_key TEXT PRIMARY KEY, source TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS items_doc ON items(doc_id);
+CREATE INDEX IF NOT EXISTS items_meeting ON items(meeting_id);
+CREATE INDEX IF NOT EXISTS points_item ON points(item_id);
+CREATE INDEX IF NOT EXISTS points_doc ON points(doc_id);
+CREATE INDEX IF NOT EXISTS actions_item ON actions(item_id);
+CREATE INDEX IF NOT EXISTS inspections_council ON inspections(council_id);
+CREATE INDEX IF NOT EXISTS practices_council ON practices(council_id);
+CREATE INDEX IF NOT EXISTS point_themes_theme ON point_themes(theme);
+CREATE INDEX IF NOT EXISTS documents_sha ON documents(sha256);
+"""
+
+
+class StoreError(Exception):
+    """The data directory cannot be opened or is not a councilkg data directory."""
+
+
+def connect(data_dir: str | Path, readonly: bool = False) -> sqlite3.Connection:
+    """Open the database; WAL lets readers keep the last committed state while an ingest writes."""
+    data_dir = Path(data_dir)
+    path = data_dir / DB_NAME
+    if readonly:
+        if not path.exists():
+            raise StoreError(f"{data_dir}: no councilkg data here (run `councilkg ingest` first)")
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    else:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.executescript(SCHEMA)
+    con.row_factory = sqlite3.Row
+    con.execute("PRAGMA foreign_keys=ON")
+    con.execute("PRAGMA synchronous=NORMAL")
+    return con
+
+
+def get_state(con: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
+    row = con.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
+    return row[0] if row else default
+
+
+def set_state(con: sqlite3.Connection, key: str, value: str) -> None:
+    con.execute("INSERT OR REPLACE INTO state(key, value) VALUES (?, ?)", (key, value))
+
+
+def meeting_id(council_id: str | None, date: str | None, committee: str | None, doc_id: str) -> str:
+    """One meeting per council, date and committee; a document with too little to say is its own meeting."""
+    if date and (council_id or committee):
+        return stable_id("meeting", council_id, date, (committee or "").strip().lower())
+    return stable_id("meeting", "doc", doc_id)
+
+
+def _ev(doc_id: str, ev: Evidence | None) -> tuple[str | None, str | None, str | None]:
+    """Map an Evidence (positions in the document) to stored item and point ids."""
+    if ev is None:
+        return None, None, None
+    item = stable_id("item", doc_id, ev.item_seq)
+    point = stable_id("point", doc_id, ev.item_seq, ev.point_seq) if ev.point_seq is not None else None
+    return item, point, ev.quote
+
+
+def delete_document(con: sqlite3.Connection, doc_id: str) -> None:
+    con.execute("DELETE FROM documents WHERE id=?", (doc_id,))
+    con.execute("DELETE FROM meetings WHERE id NOT IN (SELECT meeting_id FROM documents WHERE meeting_id IS NOT NULL)")
+
+
+def write_document(con: sqlite3.Connection, doc: Document, facts: Facts, councils: dict[str, dict], now: str) -> str:
+    """Replace whatever this path held with the new document; the caller owns the transaction."""
+    src = doc.raw.source
+    path_key = str(src.path)
+    doc_id = stable_id("doc", path_key)
+    delete_document(con, doc_id)
+    con.execute("DELETE FROM failures WHERE path_key=?", (path_key,))
+    meta = doc.meta
+    c = facts.council
+    council_id = c.gss or (c.name and stable_id("council", c.name.lower()))
+    if council_id:
+        info = councils.get(council_id, {})
+        con.execute(
+            "INSERT OR REPLACE INTO councils(id, name, gss, type, region) VALUES (?,?,?,?,?)",
+            (council_id, info.get("name") or c.name, c.gss, info.get("type"), info.get("region")),
+        )
+    mid = meeting_id(council_id, meta.get("date"), meta.get("committee"), doc_id)
+    con.execute(
+        "INSERT OR REPLACE INTO meetings(id, council_id, council_method, council_evidence, date, committee) VALUES (?,?,?,?,?,?)",
+        (mid, council_id, c.method, c.evidence, meta.get("date") or None, meta.get("committee") or None),
+    )
+    con.execute(
+        "INSERT INTO documents(id, path_key, source, sha256, fmt, title, meta_json, meeting_id, ingested_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        (doc_id, path_key, src.given, doc.raw.sha256, doc.raw.fmt, meta.get("title"), json.dumps(meta, sort_keys=True), mid, now),
+    )
+    for item in doc.items:
+        iid = stable_id("item", doc_id, item.seq)
+        con.execute(
+            "INSERT INTO items(id, doc_id, meeting_id, seq, number, title, text, procedural) VALUES (?,?,?,?,?,?,?,?)",
+            (iid, doc_id, mid, item.seq, item.number, item.title, item.text, int(item.procedural)),
+        )
+        con.executemany(
+            "INSERT INTO points(id, item_id, doc_id, seq, kind, text) VALUES (?,?,?,?,?,?)",
+            [(stable_id("point", doc_id, item.seq, p.seq), iid, doc_id, p.seq, p.kind, p.text) for p in item.points],
+        )
+        con.executemany(
+            "INSERT INTO actions(id, item_id, doc_id, seq, kind, text, owner) VALUES (?,?,?,?,?,?,?)",
+            [
+                (stable_id("action", doc_id, item.seq, a.seq), iid, doc_id, a.seq, a.kind, a.text,
+                 facts.action_owners.get((item.seq, a.seq), a.owner))
+                for a in item.actions
+            ],
+        )
+    _write_facts(con, doc_id, council_id, facts, councils)
+    return doc_id
+
+
+def _write_facts(con: sqlite3.Connection, doc_id: str, council_id: str | None, facts: Facts, councils: dict[str, dict]) -> None:
+    for n, ins in enumerate(facts.inspections):
+        ins_id = stable_id("inspection", doc_id, n, ins.type, ins.date)
+        con.execute(
+            "INSERT INTO inspections(id, doc_id, council_id, inspectorate, type, date, date_precision, status, ev_item, ev_point, quote) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (ins_id, doc_id, council_id, ins.inspectorate, ins.type, ins.date, ins.date_precision, ins.status, *_ev(doc_id, ins.evidence)),
+        )
+        for m, j in enumerate(ins.judgements):
+            con.execute(
+                "INSERT INTO judgements(id, inspection_id, doc_id, grade, area, ev_item, ev_point, quote) VALUES (?,?,?,?,?,?,?,?)",
+                (stable_id("judgement", ins_id, m, j.grade, j.area), ins_id, doc_id, j.grade, j.area, *_ev(doc_id, j.evidence or ins.evidence)),
+            )
+    for n, iv in enumerate(facts.interventions):
+        con.execute(
+            "INSERT INTO interventions(id, doc_id, council_id, type, by, date, ev_item, ev_point, quote) VALUES (?,?,?,?,?,?,?,?,?)",
+            (stable_id("intervention", doc_id, n, iv.type), doc_id, council_id, iv.type, iv.by, iv.date, *_ev(doc_id, iv.evidence)),
+        )
+    for n, pr in enumerate(facts.practices):
+        _, opoint, oquote = _ev(doc_id, pr.outcome_evidence)
+        con.execute(
+            "INSERT INTO practices(id, doc_id, council_id, label, kind, themes, outcome, ev_item, ev_point, quote, outcome_point, outcome_quote) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (stable_id("practice", doc_id, n, pr.label), doc_id, council_id, pr.label, pr.kind, json.dumps(pr.themes), pr.outcome,
+             *_ev(doc_id, pr.evidence), opoint, oquote),
+        )
+    for mn in facts.mentions:
+        info = councils.get(mn.gss, {})
+        con.execute(
+            "INSERT OR IGNORE INTO councils(id, name, gss, type, region) VALUES (?,?,?,?,?)",
+            (mn.gss, info.get("name") or mn.name, mn.gss, info.get("type"), info.get("region")),
+        )
+        con.execute(
+            "INSERT INTO mentions(doc_id, council_id, ev_item, ev_point, quote) VALUES (?,?,?,?,?)",
+            (doc_id, mn.gss, *_ev(doc_id, mn.evidence)),
+        )
+
+
+def record_failure(con: sqlite3.Connection, path_key: str, source: str, reason: str, now: str) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO failures(path_key, source, reason, at) VALUES (?,?,?,?)", (path_key, source, reason, now)
+    )
+
+
+def counts(con: sqlite3.Connection) -> dict:
+    """What the data directory holds, for `councilkg stats` and the home page."""
+    one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
+    return {
+        "documents": one("SELECT count(*) FROM documents"),
+        "councils": one("SELECT count(DISTINCT council_id) FROM meetings WHERE council_id IS NOT NULL"),
+        "councils_mentioned": one("SELECT count(*) FROM councils"),
+        "meetings": one("SELECT count(*) FROM meetings"),
+        "agenda_items": one("SELECT count(*) FROM items"),
+        "debate_points": one("SELECT count(*) FROM points"),
+        "actions": one("SELECT count(*) FROM actions"),
+        "inspections": one("SELECT count(*) FROM inspections"),
+        "judgements": one("SELECT count(*) FROM judgements"),
+        "interventions": one("SELECT count(*) FROM interventions"),
+        "practices": one("SELECT count(*) FROM practices"),
+        "themes": one("SELECT count(DISTINCT theme) FROM point_themes"),
+        "date_range": list(con.execute("SELECT min(date), max(date) FROM meetings").fetchone()),
+        "generation": int(get_state(con, "generation", "0")),
+        "failed": [dict(r) for r in con.execute("SELECT source AS file, reason, at FROM failures ORDER BY source")],
+    }
+
+
+def replace_file(tmp: Path, dest: Path) -> None:
+    """Finish an atomic write: flush to disk, then rename over the old file."""
+    with open(tmp, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, dest)
