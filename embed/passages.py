@@ -1,0 +1,51 @@
+"""Split debate points into passages that fit the encoder's window, each carrying its item title as context."""
+
+from __future__ import annotations
+
+import re
+
+from councilkg.corpus.model import stable_id
+
+_SENTENCE = re.compile(r"(?<=[.!?;:])\s+(?=[A-Z0-9‘'\"(])")
+# Words to word-pieces is about 1:1.3 for minutes; below this many words a passage surely fits.
+_SAFE_WORDS = 140
+
+
+def passage_text(title: str | None, chunk: str) -> str:
+    """The text actually embedded: the item title gives a short point its context."""
+    return f"{title.strip()}: {chunk}" if title else chunk
+
+
+def vec_key(model: str, text: str) -> str:
+    """Vectors are keyed by model and exact text, so only changed passages are re-embedded."""
+    return stable_id("vec", model, text, length=24)
+
+
+def split(text: str, title: str | None, count_tokens, max_tokens: int) -> list[str]:
+    """Passages for one point: the point whole when it fits, else runs of whole sentences under the window."""
+    whole = passage_text(title, text)
+    if len(whole.split()) <= _SAFE_WORDS or count_tokens([whole])[0] <= max_tokens:
+        return [whole]
+    budget = max_tokens - (count_tokens([passage_text(title, "")])[0] if title else 2) - 4
+    sentences = _SENTENCE.split(text)
+    sizes = count_tokens(sentences)
+    out: list[str] = []
+    run: list[str] = []
+    used = 0
+    for sent, size in zip(sentences, sizes):
+        if size > budget:  # one enormous sentence: cut it by words
+            if run:
+                out.append(" ".join(run))
+                run, used = [], 0
+            words = sent.split()
+            step = max(1, int(len(words) * budget / size))
+            out.extend(" ".join(words[i : i + step]) for i in range(0, len(words), step))
+            continue
+        if used + size > budget and run:
+            out.append(" ".join(run))
+            run, used = [], 0
+        run.append(sent)
+        used += size
+    if run:
+        out.append(" ".join(run))
+    return [passage_text(title, c) for c in out]

@@ -1,0 +1,262 @@
+"""`councilkg ingest`: files in, one atomic new generation of database and indexes out, or nothing changed."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from councilkg.corpus.discover import discover
+from councilkg.corpus.model import InputError, SourceFile
+from councilkg.corpus.readers import read
+from councilkg.corpus.segment import segment
+from councilkg.embed import index as indexes
+from councilkg.embed.encoder import configured_name, get_encoder
+from councilkg.embed.passages import split, vec_key
+from councilkg.graph import store
+from councilkg.graph.councils import gazetteer
+from councilkg.graph.extract import extract
+from councilkg.graph.themes import assign, load_scheme, theme_texts
+
+# Bump when reading, segmentation or extraction changes what a file yields, so re-ingest redoes the work.
+PIPELINE_VERSION = "1"
+MAX_BYTES = 50_000_000
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did, for the summary line and `--json`."""
+
+    files: int = 0
+    ingested: int = 0
+    unchanged: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    points_embedded: int = 0
+    generation: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.files} files: {self.ingested} ingested, {self.unchanged} unchanged, {len(self.failed)} failed; "
+            f"{self.points_embedded} debate points embedded; generation {self.generation} ({self.seconds:.1f} s)"
+        )
+
+
+class IngestBusy(Exception):
+    """Another ingest holds the data directory."""
+
+
+@contextmanager
+def _lock(data_dir: Path):
+    """One writer at a time per data directory; readers never wait."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / ".ingest.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            raise IngestBusy(f"{data_dir}: another ingest is running") from e
+        yield
+
+
+def fingerprint(src: SourceFile, data: bytes) -> str:
+    """What decides whether a file must be redone: its bytes, its user metadata and the pipeline version."""
+    h = hashlib.sha256(data)
+    h.update(json.dumps(src.meta, sort_keys=True).encode())
+    h.update(PIPELINE_VERSION.encode())
+    return h.hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def ingest(
+    paths: list[str],
+    data_dir: str | Path,
+    *,
+    encoder: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    progress: Progress = _quiet,
+    on_error: Callable[[str, str], None] = lambda path, reason: None,
+) -> IngestReport:
+    """Ingest files and folders; bad files are reported and skipped, and the batch lands whole or not at all."""
+    t0 = time.perf_counter()
+    data_dir = Path(data_dir)
+    report = IngestReport()
+    with _lock(data_dir):
+        con = store.connect(data_dir)
+        try:
+            _run(con, data_dir, paths, encoder or configured_name(), max_bytes, progress, on_error, report)
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _fail(con, report: IngestReport, on_error, path_key: str, given: str, reason: str) -> None:
+    report.failed.append((given, reason))
+    store.record_failure(con, path_key, given, reason, _now())
+    on_error(given, reason)
+
+
+def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progress, on_error, report: IngestReport) -> None:
+    found = list(discover(paths, max_bytes=max_bytes))
+    report.files = len(found)
+    prior_model = store.get_state(con, "model")
+    if prior_model and prior_model != model:
+        raise InputError(data_dir, f"indexed with encoder {prior_model!r}, not {model!r}: use a new data directory")
+    con.execute("BEGIN IMMEDIATE")
+    known = {r[0]: (r[1], r[2]) for r in con.execute("SELECT path_key, fingerprint, source FROM documents")}
+    by_sha = {r[0]: r[1] for r in con.execute("SELECT sha256, source FROM documents")}
+    changed = False
+    councils = gazetteer()
+    for n, src in enumerate(found):
+        progress("read", n, len(found))
+        if isinstance(src, InputError):
+            _fail(con, report, on_error, src.path, src.path, src.reason)
+            continue
+        key = str(src.path)
+        try:
+            data = src.path.read_bytes()
+        except OSError as e:
+            _fail(con, report, on_error, key, src.given, f"cannot read: {e.strerror or e}")
+            continue
+        fp = fingerprint(src, data)
+        if key in known and known[key][0] == fp:
+            report.unchanged += 1
+            con.execute("DELETE FROM failures WHERE path_key=?", (key,))
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        if sha in by_sha and key not in known:
+            _fail(con, report, on_error, key, src.given, f"duplicate of {by_sha[sha]} (same content), skipped")
+            continue
+        try:
+            doc = segment(read(src))
+            facts = extract(doc)
+        except InputError as e:
+            _fail(con, report, on_error, key, src.given, e.reason)
+            continue
+        con.execute("SAVEPOINT doc")
+        store.write_document(con, doc, facts, councils, _now(), fingerprint=fp)
+        con.execute("RELEASE doc")
+        by_sha[sha] = src.given
+        report.ingested += 1
+        changed = True
+    progress("read", len(found), len(found))
+    if changed:
+        report.points_embedded = _embed_new(con, model, progress)
+        gen = int(store.get_state(con, "generation", "0")) + 1
+        progress("index", 0, 1)
+        indexes.build(con, data_dir, gen, model)
+        store.set_state(con, "generation", str(gen))
+        store.set_state(con, "model", model)
+        con.execute("COMMIT")
+        indexes.prune(data_dir, gen)
+        progress("index", 1, 1)
+    else:
+        con.execute("COMMIT")
+    report.generation = int(store.get_state(con, "generation", "0"))
+
+
+def _embed_new(con, model: str, progress: Progress) -> int:
+    """Embed the passages of points that have none, reusing stored vectors for unchanged text, then theme them."""
+    rows = con.execute(
+        "SELECT p.id, p.text, i.title, p.item_id FROM points p JOIN items i ON i.id = p.item_id "
+        "WHERE NOT EXISTS (SELECT 1 FROM passages s WHERE s.point_id = p.id) ORDER BY p.id"
+    ).fetchall()
+    if not rows:
+        return 0
+    enc = None
+
+    def encoder():
+        nonlocal enc
+        enc = enc or get_encoder(model)
+        return enc
+
+    def count(texts):
+        return encoder().count_tokens(texts)
+
+    point_keys: list[list[str]] = []
+    todo: dict[str, str] = {}
+    for pid, text, title, _ in rows:
+        passages = split(text, title, count, 256)
+        keys = [vec_key(model, p) for p in passages]
+        point_keys.append(keys)
+        con.executemany("INSERT INTO passages(point_id, seq, vec_key) VALUES (?,?,?)", [(pid, s, k) for s, k in enumerate(keys)])
+        todo.update({k: p for k, p in zip(keys, passages)})
+    have = _existing(con, list(todo))
+    missing = [k for k in todo if k not in have]
+    batch = 512
+    for start in range(0, len(missing), batch):
+        progress("embed", start, len(missing))
+        keys = missing[start : start + batch]
+        vecs = encoder().encode([todo[k] for k in keys])
+        con.executemany("INSERT OR REPLACE INTO vectors(key, model, vec) VALUES (?,?,?)", [(k, model, v.tobytes()) for k, v in zip(keys, vecs)])
+    progress("embed", len(missing), len(missing))
+    _theme_points(con, model, rows, point_keys, encoder)
+    return len(rows)
+
+
+def _existing(con, keys: list[str]) -> set[str]:
+    out: set[str] = set()
+    for i in range(0, len(keys), 900):
+        chunk = keys[i : i + 900]
+        out.update(r[0] for r in con.execute(f"SELECT key FROM vectors WHERE key IN ({','.join('?' * len(chunk))})", chunk))
+    return out
+
+
+def _vectors(con, keys: list[str]) -> np.ndarray:
+    found: dict[str, bytes] = {}
+    for i in range(0, len(keys), 900):
+        chunk = keys[i : i + 900]
+        found.update(con.execute(f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+    return np.frombuffer(b"".join(found[k] for k in keys), dtype=np.float32).reshape(len(keys), -1)
+
+
+def _theme_points(con, model: str, rows, point_keys: list[list[str]], encoder) -> None:
+    """Assign themes to the new points (and their items) from keywords plus similarity to each theme's description."""
+    scheme = load_scheme()
+    texts = theme_texts(scheme)
+    tkeys = [vec_key(model, "theme:" + t) for t in texts]
+    have = _existing(con, tkeys)
+    if len(have) < len(tkeys):
+        tv = encoder().encode(texts)
+        con.executemany("INSERT OR REPLACE INTO vectors(key, model, vec) VALUES (?,?,?)", [(k, model, v.tobytes()) for k, v in zip(tkeys, tv)])
+    theme_vecs = _vectors(con, tkeys)
+    first = _vectors(con, [keys[0] for keys in point_keys])
+    point_texts = [r[1] for r in rows]
+    results = assign(point_texts, first, theme_vecs, scheme)
+    con.executemany(
+        "INSERT OR REPLACE INTO point_themes(point_id, theme, score, evidence) VALUES (?,?,?,?)",
+        [(r[0], tid, float(score), ev) for r, themes in zip(rows, results) for tid, score, ev in themes],
+    )
+    # items: their title and text, with the mean of their new points' vectors
+    items: dict[str, list[int]] = {}
+    for n, r in enumerate(rows):
+        items.setdefault(r[3], []).append(n)
+    item_rows = [con.execute("SELECT id, title, text FROM items WHERE id=?", (iid,)).fetchone() for iid in items]
+    ivecs = np.stack([first[idx].mean(axis=0) for idx in items.values()])
+    ivecs /= np.linalg.norm(ivecs, axis=1, keepdims=True) + 1e-9
+    iresults = assign([f"{r[1] or ''}\n{r[2]}" for r in item_rows], ivecs.astype(np.float32), theme_vecs, scheme)
+    con.executemany(
+        "INSERT OR REPLACE INTO item_themes(item_id, theme, score, evidence) VALUES (?,?,?,?)",
+        [(r[0], tid, float(score), ev) for r, themes in zip(item_rows, iresults) for tid, score, ev in themes],
+    )

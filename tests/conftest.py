@@ -1,0 +1,47 @@
+"""Shared fixtures: the sample corpus is ingested once per session, with the real model and indexes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "corpus" / "sample"
+SHARED = ROOT.parent / "shared"
+KENT_ITEMS = SHARED / "data" / "kent-items"
+KENT_PDF = SHARED / "data" / "kent-pdf"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def need(path: Path) -> Path:
+    """Skip (not fail) when ../shared is not beside the checkout."""
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_data(tmp_path_factory) -> Path:
+    """A data directory holding the shipped sample corpus."""
+    from councilkg.embed.pipeline import ingest
+
+    data = tmp_path_factory.mktemp("sample-data")
+    report = ingest([str(SAMPLE)], data)
+    assert report.ingested == 5 and not report.failed, report
+    return data
+
+
+@pytest.fixture(scope="session")
+def full_data(tmp_path_factory) -> Path:
+    """The sample corpus plus the Kent agenda items from ../shared (skipped when absent)."""
+    from councilkg.embed.pipeline import ingest
+
+    need(KENT_ITEMS)
+    data = tmp_path_factory.mktemp("full-data")
+    report = ingest([str(SAMPLE), str(KENT_ITEMS)], data)
+    assert not report.failed, report.failed
+    return data
