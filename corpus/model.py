@@ -50,8 +50,9 @@ class DebatePoint:
     """One point raised, answered or reported in an item: the unit of search."""
 
     text: str
-    kind: str = "paragraph"  # bullet, numbered, paragraph, answer, summary
+    kind: str = "paragraph"  # bullet, numbered, lettered, paragraph, answer, summary
     seq: int = 0
+    context: str = ""  # the lead-in it answers ("In response to questions from Cllr X, it was noted that:"), verbatim
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Action:
     kind: str = "resolution"  # resolution, recommendation, agreed, required
     owner: str | None = None
     seq: int = 0
+    context: str = ""  # the lead-in of its resolution block ("To note the report and in particular:"), verbatim
 
 
 @dataclass

@@ -1,0 +1,83 @@
+"""Split a document into agenda items, then each item into debate points and actions."""
+
+from __future__ import annotations
+
+import re
+
+from .blocks import blocks, wrap_width
+from .model import AgendaItem, Document, RawDocument
+from .points import extract
+
+ITEM_MARKER = re.compile(r"^\(Item\s+(\d+[A-Za-z]?)\)$")
+MINUTE_NUMBER = re.compile(r"^(\d{1,4})\.\s+(\S.*)$")
+# Lines that are furniture wherever they appear in text extracted from a PDF.
+FURNITURE = re.compile(
+    r"^(?:(?:Page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?|this page is intentionally left blank\.?"
+    r"|(?:UN)?RESTRICTED ITEMS|EXEMPT ITEMS)$", re.I)
+PROCEDURAL = re.compile(
+    r"\bapolog|\bdeclarations?\b|\bdisclosures?\b|\binterests?\b.*\bagenda\b|\bminutes\b|\bmembership\b"
+    r"|\bsubstitut|date of (?:the )?next meeting|\bexempt\b|exclusion of (?:the )?(?:press|public)"
+    r"|election of (?:the )?(?:vice[- ])?chair|appointment of (?:the )?(?:vice[- ])?chair|\burgent business\b"
+    r"|\bwork programme\b|chair(?:man)?'?’?s announcements", re.I)
+
+
+def segment(raw: RawDocument) -> Document:
+    """One file holds one item or a whole meeting; either way the result is a list of items."""
+    lines = clean_lines(raw.text)
+    parts = split_items(lines)
+    meta = raw.meta
+    if len(parts) <= 1:
+        number, title, body = parts[0] if parts else (None, "", lines)
+        parts = [(meta.get("item") or number, meta.get("title") or title, body)]
+    items = []
+    width = wrap_width(lines)
+    for seq, (number, title, body) in enumerate(parts):
+        bl = blocks(_trim_trailing_minute_number(body), width)
+        points, actions = extract(bl)
+        items.append(AgendaItem(
+            title=title or "", number=number, text="\n\n".join(b.text for b in bl),
+            procedural=bool(PROCEDURAL.search(title or "")), points=points, actions=actions, seq=seq))
+    return Document(raw=raw, items=items)
+
+
+def clean_lines(text: str) -> list[str]:
+    """Lines with page numbers and page furniture removed (PDF text keeps them between wrapped lines)."""
+    return [line.rstrip() for line in text.replace("\xa0", " ").split("\n") if not FURNITURE.match(line.strip())]
+
+
+def split_items(lines: list[str]) -> list[tuple[str | None, str, list[str]]]:
+    """Items headed 'Title / (Item N)' (Kent, ModernGov meeting pages); the preamble before the first is dropped."""
+    marks = [i for i, line in enumerate(lines) if ITEM_MARKER.match(line.strip())]
+    if not marks:
+        return []
+    heads: list[tuple[int, int, str | None, str]] = []  # (title start, body start, number, title)
+    for i in marks:
+        start = i
+        while start > 0 and i - start < 3:
+            prev = lines[start - 1].strip()
+            if not prev or re.search(r"[.;:?!]$", prev) and not re.fullmatch(r"\d{1,4}\.", prev) or ITEM_MARKER.match(prev):
+                break
+            start -= 1
+            if MINUTE_NUMBER.match(lines[start].strip()):
+                break
+        title = " ".join(line.strip() for line in lines[start:i])
+        m = MINUTE_NUMBER.match(title)
+        if m:
+            title = m.group(2)
+        title = re.sub(r"^\d{1,4}\.\s*", "", title).strip()
+        heads.append((start, i + 1, ITEM_MARKER.match(lines[i].strip()).group(1), title))
+    parts = []
+    for k, (start, body_start, number, title) in enumerate(heads):
+        end = heads[k + 1][0] if k + 1 < len(heads) else len(lines)
+        parts.append((number, title, lines[body_start:end]))
+    return parts
+
+
+def _trim_trailing_minute_number(lines: list[str]) -> list[str]:
+    """A lone '81.' closing an item is the next minute's number, cut from its heading by the item split."""
+    out = list(lines)
+    while out and not out[-1].strip():
+        out.pop()
+    if out and re.fullmatch(r"\d{1,4}\.", out[-1].strip()):
+        out.pop()
+    return out
