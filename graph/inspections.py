@@ -1,0 +1,163 @@
+"""Inspections, their judgements and interventions read from sentences, keeping only what the text states."""
+
+from __future__ import annotations
+
+import re
+
+from councilkg.graph.facts import Inspection, Intervention, Judgement
+from councilkg.graph.sentences import Sentence
+
+_I = re.IGNORECASE
+# type -> (default inspectorate, anchor pattern); the anchor swallows trailing "inspection/visit/judgement" words.
+_TAIL = r"(?:\s*\((?:ILACS|SIF|JTAI)\))?(?:\s+(?:inspection|visit|judge?ment|report))*"
+TYPES: dict[str, tuple[str, re.Pattern]] = {
+    "ilacs": ("Ofsted", re.compile(r"\bILACS\b" + _TAIL + r"|inspection of local authority children['’]?s services" + _TAIL, _I)),
+    "sif": ("Ofsted", re.compile(r"\bSIF\b" + _TAIL + r"|single inspection framework" + _TAIL, _I)),
+    "safeguarding-cp": ("Ofsted", re.compile(
+        r"inspection of (?:the )?(?:local authority )?(?:arrangements for )?(?:the )?"
+        r"(?:protection of children|safeguarding(?: and looked after children)?(?: services)?|child protection)"
+        r"|(?:safeguarding|child protection) inspection", _I)),
+    "focused-visit": ("Ofsted", re.compile(r"\bfocus(?:s)?ed visit\b", _I)),
+    "monitoring-visit": ("Ofsted", re.compile(r"\bmonitoring visit\b(?!s)", _I)),
+    "jtai": ("Ofsted", re.compile(r"\bJTAI\b|joint targeted area inspection", _I)),
+    "send-area": ("Ofsted", re.compile(r"\b(?:local area |area )?SEND (?:area )?inspection|inspection of (?:the )?local area['’]?s? (?:SEND|special educational needs)", _I)),
+    "fostering": ("Ofsted", re.compile(r"\bfostering (?:service )?inspection|inspection of (?:the |our )?fostering", _I)),
+    "adoption": ("Ofsted", re.compile(r"\badoption (?:agency |service )?inspection|inspection of (?:the |our )?adoption", _I)),
+    "ilacs-full": ("Ofsted", re.compile(r"\bfull (?:Ofsted )?inspection\b", _I)),
+    "asc-assessment": ("CQC", re.compile(r"\b(?:CQC|Care Quality Commission) (?:inspection|assessment)|\bassurance visit\b", _I)),
+    "hmicfrs-inspection": ("HMICFRS", re.compile(r"\bHMICFRS (?:inspection|report)|inspection by HMICFRS", _I)),
+    "ciw-inspection": ("Care Inspectorate Wales", re.compile(r"\b(?:CIW|Care Inspectorate Wales) (?:inspection|review|visit)|inspection by (?:CIW|Care Inspectorate Wales)", _I)),
+}
+# Some anchors only count when their inspectorate is named somewhere in the same point.
+_NEEDS = {"asc-assessment": re.compile(r"\bCQC\b|Care Quality Commission", _I),
+          "monitoring-visit": re.compile(r"\bOfsted\b", _I), "ilacs-full": re.compile(r"\bOfsted\b|\bILACS\b|inspection", _I)}
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATES = [  # (pattern, precision, formatter)
+    (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? ({_MONTHS}),? ((?:19|20)\d\d)\b"), "day",
+     lambda m: f"{m[3]}-{_month(m[2]):02d}-{int(m[1]):02d}"),
+    (re.compile(rf"\b({_MONTHS}),? ((?:19|20)\d\d)\b"), "month", lambda m: f"{m[2]}-{_month(m[1]):02d}"),
+    (re.compile(r"\b(?:(?:spring|summer|autumn|winter|end|start|beginning|middle) of |(?:spring|summer|autumn|winter) )((?:19|20)\d\d)\b", _I),
+     "year", lambda m: m[1]),
+    (re.compile(r"(?:\b(?:in|of|during|the) )((?:19|20)\d\d)\b(?!\s*[/-])"), "year", lambda m: m[1]),
+]
+_EXPECTED = re.compile(r"\b(?:expects?|expected|expecting|due|will|forthcoming|upcoming|anticipat\w+|next|await\w*|prepar\w+ for|readiness for|before an?)\b[^.]{0,20}$", _I)
+_HAPPENED = re.compile(r"\b(?:recent|took place|following|since|received|last|previous)\b", _I)
+
+GRADE = r"['‘]?(outstanding|good|requires? improvement(?: to be good)?|inadequate|adequate)\b"
+AREA = (r"(?:the )?(?:safeguarding|leadership and management|quality of (?:the )?service|outcomes for (?:children|young people)"
+        r"|overall effectiveness|help and protection|children in care(?: and care leavers)?|care leavers|impact of leaders)")
+AREAS = rf"(?P<areas>{AREA}(?:(?:,\s*|\s+and\s+){AREA})*)"
+_JUDGED = [
+    re.compile(rf"{AREAS}(?: aspect of the service)?\s+(?:was|were)\s+(?:both\s+|all\s+)?(?:seen|judged|rated|graded|assessed|found)\s+(?:as\s+|to be\s+)?(?:being\s+)?{GRADE}(?:,? together with (?P<more>{AREA}))?", _I),
+    re.compile(rf"{AREAS}\s+(?:was|were)\s+{GRADE}", _I),
+    re.compile(rf"(?P<overall>judge?ment overall was (?:that it was )?|overall (?:effectiveness |judge?ment |grade |rating )(?:was |of |as ))(?:judged )?{GRADE}", _I),
+    re.compile(rf"(?P<overall>\b(?:the council|the authority|the local authority|the service|children['’]?s services)\s+(?:was|were|has been|had been)\s+(?:judged|rated|graded)\s+(?:as\s+|to be\s+)?){GRADE}", _I),
+]
+_NOT_OURS = re.compile(r"(?:as though|aim\w*|aspir\w*|achiev\w*|secure|would|could|become|other|authorities|councils|only \w+ of)\W+(?:\w+\W+){0,4}$", _I)
+
+_INTERVENTIONS = {
+    "improvement-notice": re.compile(r"\bimprovement notice\b", _I),
+    "statutory-direction": re.compile(r"\bstatutory direction\b", _I),
+    "commissioner": re.compile(r"\b(?:children['’]?s services|DfE|government[- ]appointed|independent|improvement) commissioner\b", _I),
+    "improvement-board": re.compile(r"\bimprovement board\b", _I),
+}
+_BY = re.compile(r"Department for Education|Department of Education|\bDfE\b|Secretary of State", _I)
+
+
+def _month(name: str) -> int:
+    return _MONTHS.split("|").index(name) + 1
+
+
+def _date(text: str, start: int, end: int) -> tuple[str | None, str | None]:
+    """The date written right after (or just before) an anchor; None rather than a date from elsewhere in the sentence."""
+    after, before = text[end:end + 45], text[max(0, start - 25):start]
+    for pat, prec, fmt in _DATES:
+        m = pat.search(after)
+        if m and m.start() <= 20:
+            return fmt(m), prec
+    for pat, prec, fmt in _DATES[:3]:
+        m = None
+        for m in pat.finditer(before):
+            pass
+        if m and len(before) - m.end() <= 3:
+            return fmt(m), prec
+    return None, None
+
+
+def _status(text: str, start: int) -> str:
+    before = text[max(0, start - 40):start]
+    return "expected" if _EXPECTED.search(before) and not _HAPPENED.search(before) else "happened"
+
+
+def inspections(units: list[list[Sentence]]) -> list[Inspection]:
+    """Every inspection anchored in the text, merged when the same one is mentioned again, with its judgements."""
+    alltext = " ".join(s.text for u in units for s in u)
+    found: list[Inspection] = []
+    for unit in units:
+        joined = " ".join(s.text for s in unit)
+        current: Inspection | None = None
+        for sent in unit:
+            for kind, (body, pat) in TYPES.items():
+                need = _NEEDS.get(kind)
+                if need and not need.search(joined if kind == "asc-assessment" else alltext):
+                    continue
+                for m in pat.finditer(sent.text):
+                    date, prec = _date(sent.text, m.start(), m.end())
+                    t = ("sif" if re.search(r"\bSIF\b|single inspection", alltext, _I) and not re.search(r"ILACS", alltext) else "ilacs") if kind == "ilacs-full" else kind
+                    ins = Inspection(body, t, date, prec, _status(sent.text, m.start()), sent.evidence())
+                    current = _merge(found, ins)
+            for j in judgements(sent):
+                if current is not None and all((j.grade, j.area) != (k.grade, k.area) for k in current.judgements):
+                    current.judgements.append(j)
+    return found
+
+
+def _merge(found: list[Inspection], new: Inspection) -> Inspection:
+    """Fold a repeated mention into the inspection already found (same type and status, compatible dates)."""
+    for old in found:
+        if old.type == new.type and old.status == new.status and (old.date is None or new.date is None or old.date == new.date):
+            if old.date is None and new.date:
+                old.date, old.date_precision = new.date, new.date_precision
+            return old
+    found.append(new)
+    return new
+
+
+def judgements(sent: Sentence) -> list[Judgement]:
+    """Grades this sentence gives, one per area; aspirations and other councils' grades are refused."""
+    out: list[Judgement] = []
+    for pat in _JUDGED:
+        for m in pat.finditer(sent.text):
+            if _NOT_OURS.search(sent.text[: m.start()]):
+                continue
+            grade = next(g for g in m.groups()[::-1] if g and re.fullmatch(GRADE.replace("['‘]?", ""), g, _I)).lower()
+            grade = "requires-improvement" if grade.startswith("require") else grade
+            if "overall" in pat.groupindex:
+                areas = [None]
+            else:
+                areas = _areas(m.group("areas")) + (_areas(m.group("more")) if "more" in pat.groupindex and m.group("more") else [])
+            for a in areas:
+                if all((grade, a) != (j.grade, j.area) for j in out):
+                    out.append(Judgement(grade, a, sent.evidence()))
+    return out
+
+
+def _areas(text: str) -> list[str | None]:
+    names = re.findall(AREA, text, _I)
+    return [None if n.lower().removeprefix("the ") == "overall effectiveness" else n.lower().removeprefix("the ") for n in names]
+
+
+def interventions(units: list[list[Sentence]]) -> list[Intervention]:
+    """DfE improvement notices, directions, commissioners and improvement boards, one per type per document."""
+    out: dict[str, Intervention] = {}
+    alltext = " ".join(s.text for u in units for s in u)
+    for unit in units:
+        for sent in unit:
+            for kind, pat in _INTERVENTIONS.items():
+                m = pat.search(sent.text)
+                if m and kind not in out:
+                    by = _BY.search(sent.text) or _BY.search(alltext)
+                    date, _ = _date(sent.text, m.start(), m.end())
+                    out[kind] = Intervention(kind, "Department for Education" if by else None, date, sent.evidence())
+    return list(out.values())
