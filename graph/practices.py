@@ -11,7 +11,7 @@ from councilkg.graph.sentences import Sentence
 _I = re.IGNORECASE
 # Nouns that name something a council set up; a verb cue must lead to one of them.
 NOUN = (r"(?:scheme|programme|program|academy|campaign|initiative|partner|partnership|protocol|route|pathway|"
-        r"teams?|role|hub|app|pilot|guide|panel|offer|package|bonus|fund)")
+        r"teams?|role|hub|app|pilot|guide|package|bonus|fund)")
 _ADJ = r"(?:(?:strong|new|robust|dedicated|successful|targeted|additional|further|bespoke|innovative)\s+)*"
 _NP = rf"(?P<np>(?!(?:to|of|in|on|for|with|at|by|from|a|an|the|their|his|her|own)\b){_ADJ}[\w£'’-]+(?:\s+[\w'’-]+){{0,5}}?\s+{NOUN})\b"
 _FOR = r"(?P<for>\s+(?:for|to)\s+(?!be\b)[\w\s-]{3,40}?(?=[,.;]|\s+(?:in place|and|which|that|was|were|had|has|is)\b|$))?"
@@ -19,7 +19,7 @@ _FOR = r"(?P<for>\s+(?:for|to)\s+(?!be\b)[\w\s-]{3,40}?(?=[,.;]|\s+(?:in place|a
 RULES: list[tuple[re.Pattern, str | None]] = [
     (re.compile(r"(?P<np>(?:£\s?[\d.,]+k?\s+)?['‘\"]?golden hello['’\"]?)", _I), "incentive"),
     (re.compile(r"\b(?:offer\w*|introduc\w*|paid|pay\w*)\s+(?P<np>(?:financial\s+)?incentives?\s+(?:for|to)\s+[\w\s-]{3,40}?)(?=[,.;]|\s+and\b|$)", _I), "incentive"),
-    (re.compile(rf"\b(?:engag(?:e|es|ed|ing)|appoint(?:s|ed|ing)?|launch(?:es|ed|ing)?|introduc(?:e|es|ed|ing)|develop(?:s|ed|ing)?|establish(?:es|ed|ing)?|set up|creat(?:e|es|ed|ing)|invest(?:s|ed|ing)? in|implement(?:s|ed|ing)?|pilot(?:s|ed|ing)?|extend(?:s|ed|ing)?|commission(?:s|ed|ing)?)\s+(?:(?:a|an|the|its|our)\s+)?{_NP}{_FOR}", _I), None),
+    (re.compile(rf"\b(?:engag(?:e|es|ed|ing)|appoint(?:s|ed|ing)?|launch(?:es|ed|ing)?|introduc(?:e|es|ed|ing)|develop(?:s|ed|ing)?|establish(?:es|ed|ing)?|set up|creat(?:e|es|ed|ing)|invest(?:s|ed|ing)? in|implement(?:s|ed|ing)?|pilot(?:s|ed|ing)?|commission(?:s|ed|ing)?)\s+(?:(?:a|an|the|its|our)\s+)?{_NP}{_FOR}", _I), None),
     (re.compile(rf"\bthere (?:is|was|are|were) (?:a|an)\s+{_NP}{_FOR}\s+in place", _I), None),
     (re.compile(rf"\b(?:A|An|The)\s+{_NP}{_FOR}\s+(?:was|were|is|are|has been|had been)\s+(?:being\s+)?(?:developed|introduced|launched|established|set up|created|piloted|implemented)", 0), None),
     (re.compile(r"\b(?P<np>(?:\d+|[a-z]+teen|[a-z]+ty(?:-[a-z]+)?) (?:\w+ )?social workers?) (?:had been|have been|has been|were|was) recruited from (?P<where>[A-Z][\w]*(?: [A-Z][\w]*)*)"), "arrangement"),
