@@ -1,1 +1,1 @@
-"""placeholder"""
+"""Minutes in, structured documents out: discovery, readers (text, ModernGov, PDF) and segmentation."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 BULLET = re.compile(r"^([·•▪●◦‣∙\uf0b7\-–—*])(?:\s+(.*))?$")
 NUMBERED = re.compile(r"^(\(?)(\d{1,2})([.)])(?:\s+(.*))?$")
-LETTERED = re.compile(r"^(\(?)([a-z]|i{1,3}|iv|vi{0,3}|ix|x)([.)])(?:\s+(.*))?$")
+LETTERED = re.compile(r"^(\(?)([a-zA-Z]|i{1,3}|iv|vi{0,3}|ix|x)([.)])(?:\s+(.*))?$")
 TERMINAL = tuple('.;:?!"”’)')
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 
@@ -49,7 +49,7 @@ def _marker(line: str, last: dict[str, int]) -> tuple[str, str, str, str | None]
         return None
     m = LETTERED.match(line)
     if m:
-        label, style = m.group(2), f"{m.group(1)}let{m.group(3)}"
+        label, style = m.group(2).lower(), f"{m.group(1)}let{m.group(3)}"
         prev = last.get(style)
         n = ord(label) - 96 if len(label) == 1 else ROMAN[label]
         alt = ROMAN.get(label, 0)

@@ -13,8 +13,7 @@ ACTION_LABEL = re.compile(
 ACTION_KINDS = (("resol", "resolution"), ("agree", "agreed"), ("required", "required"),
                 ("recommend", "recommendation"), ("that", "resolution"))
 ANSWER_LEAD = re.compile(
-    r"\b(in response to|in reply to|in answer to|responding to|questions? (?:from|asked|raised)|comments and questions"
-    r"|asked|queried|responded)\b", re.I)
+    r"\b(in response to|in reply to|in answer to|responding to|questions?|queried|responded)\b", re.I)
 ANSWER_START = re.compile(r"^(In (?:response|reply|answer) to|Responding to|In responding to)\b")
 SUMMARY = re.compile(
     r"\b(introduced|presented|received|summarised|outlined|gave an overview|provided an overview|gave (?:a|an) (?:verbal )?update"
@@ -22,7 +21,8 @@ SUMMARY = re.compile(
     re.I)
 BOILERPLATE = re.compile(
     r"intentionally left blank|can be contacted on|\b[\w.-]+@[\w-]+\.[\w.]+|in attendance for this item"
-    r"|^\[.*\]$|^(For|Against|Abstain)\s*\(\d+\)|^Appendix [A-Z0-9]\b|^No background papers", re.I)
+    r"|^\[.*\]$|\b(For|Against|Abstain)\s*\(\d+\)|^Appendix [A-Z0-9]\b|^No background papers"
+    r"|^\S+(?: \S+){0,6} (?:Substantive )?Motion (?:carried|lost)\.?$|^This item was taken (?:after|before)", re.I)
 HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Cllr|Councillor)\b\.?")
 
 
