@@ -1,0 +1,173 @@
+"""Every kind of node read from the store as one Entity: its facts, verbatim text, evidence and neighbours as links."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable
+
+from councilkg.web.app import MAX_LIST, NotFound
+from councilkg.web.present import KIND_LABELS, Link, grade_label, safe_url, shorten
+
+
+@dataclass
+class Quote:
+    """Text a fact was read from, and the point or item holding it."""
+
+    text: str
+    where: Link | None = None
+    note: str = ""
+
+
+@dataclass
+class Entry:
+    """One neighbour in a list, with a line of detail (date, committee, snippet)."""
+
+    link: Link
+    detail: str = ""
+
+
+@dataclass
+class Entity:
+    kind: str
+    id: str
+    label: str
+    facts: list[tuple[str, object]] = field(default_factory=list)  # value: str, Link or list[Link]
+    text: str | None = None
+    evidence: list[Quote] = field(default_factory=list)
+    groups: list[tuple[str, list[Entry]]] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)  # kind-specific sections (timeline, by-council lists)
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind.replace("-", " ").capitalize())
+
+    def group(self, title: str, entries: list[Entry]) -> None:
+        if entries:
+            self.groups.append((title, entries))
+
+
+LOADERS: dict[str, Callable[[sqlite3.Connection, str], Entity]] = {}
+
+
+def loader(kind: str):
+    def register(fn):
+        LOADERS[kind] = fn
+        return fn
+
+    return register
+
+
+def load(con: sqlite3.Connection, kind: str, ident: str) -> Entity:
+    """The entity at /id/<kind>/<ident>, or NotFound."""
+    from councilkg.web import councils, kinds  # noqa: F401 - importing registers their loaders
+
+    fn = LOADERS.get(kind)
+    if fn is None:
+        raise NotFound(f"No such kind of resource: {kind}")
+    return fn(con, ident)
+
+
+def _one(con: sqlite3.Connection, sql: str, ident: str, kind: str) -> sqlite3.Row:
+    row = con.execute(sql, (ident,)).fetchone()
+    if row is None:
+        raise NotFound(f"No {KIND_LABELS.get(kind, kind).lower()} with id {ident}")
+    return row
+
+
+@lru_cache(maxsize=1)
+def scheme() -> dict[str, dict]:
+    """Theme id -> {label, alt_labels, definition} from the shipped scheme."""
+    from councilkg.graph.themes import load_scheme
+
+    return {t.id: {"label": t.label, "alt_labels": list(t.alt_labels), "definition": t.definition} for t in load_scheme()}
+
+
+def theme_link(tid: str) -> Link:
+    return Link("theme", tid, (scheme().get(tid) or {}).get("label") or tid.replace("-", " ").capitalize())
+
+
+def council_link(row_id: str | None, name: str | None) -> Link | None:
+    return Link("council", row_id, name or row_id) if row_id else None
+
+
+def meeting_label(date: str | None, committee: str | None) -> str:
+    return " · ".join(x for x in (committee, date) if x) or "Meeting (date unknown)"
+
+
+def item_label(number: str | None, title: str | None) -> str:
+    title = shorten(title, 110) or "Untitled item"
+    return f"{number}. {title}" if number else title
+
+
+def evidence_link(con: sqlite3.Connection, ev_item: str | None, ev_point: str | None) -> Link | None:
+    """The point (or else the item) a fact was read from, if it still exists."""
+    if ev_point:
+        r = con.execute("SELECT id, text FROM points WHERE id=?", (ev_point,)).fetchone()
+        if r:
+            return Link("point", r["id"], shorten(r["text"], 80))
+    if ev_item:
+        r = con.execute("SELECT id, number, title FROM items WHERE id=?", (ev_item,)).fetchone()
+        if r:
+            return Link("item", r["id"], item_label(r["number"], r["title"]))
+    return None
+
+
+def context_of_item(con: sqlite3.Connection, item_id: str) -> list[tuple[str, object]]:
+    """Where an item stands: its meeting, council and document, as facts."""
+    r = con.execute(
+        "SELECT i.id, i.number, i.title, i.doc_id, m.id AS mid, m.date, m.committee, c.id AS cid, c.name, d.source, d.meta_json "
+        "FROM items i LEFT JOIN meetings m ON m.id = i.meeting_id LEFT JOIN councils c ON c.id = m.council_id "
+        "JOIN documents d ON d.id = i.doc_id WHERE i.id=?",
+        (item_id,),
+    ).fetchone()
+    if r is None:
+        return []
+    facts: list[tuple[str, object]] = [("Agenda item", Link("item", r["id"], item_label(r["number"], r["title"])))]
+    if r["mid"]:
+        facts.append(("Meeting", Link("meeting", r["mid"], meeting_label(r["date"], r["committee"]))))
+    facts.append(("Council", council_link(r["cid"], r["name"]) or "not stated"))
+    facts.append(("Minutes", Link("document", r["doc_id"], r["source"])))
+    url = safe_url(json.loads(r["meta_json"] or "{}").get("source_url"))
+    if url:
+        facts.append(("Published at", url))
+    return facts
+
+
+def themes_of(con: sqlite3.Connection, table: str, key: str, ident: str) -> list[Link]:
+    rows = con.execute(f"SELECT theme FROM {table} WHERE {key}=? ORDER BY score DESC", (ident,)).fetchall()
+    return [theme_link(r[0]) for r in rows]
+
+
+def facts_from(con: sqlite3.Connection, column: str, ident: str) -> list[Entry]:
+    """Inspections, judgements, interventions and practices read from this point or item (column ev_point or ev_item)."""
+    out: list[Entry] = []
+    for r in con.execute(f"SELECT id, inspectorate, type, date FROM inspections WHERE {column}=?", (ident,)):
+        out.append(Entry(Link("inspection", r["id"], inspection_label(r)), "inspection"))
+    for r in con.execute(f"SELECT id, grade, area FROM judgements WHERE {column}=?", (ident,)):
+        out.append(Entry(Link("judgement", r["id"], judgement_label(r)), "judgement"))
+    for r in con.execute(f"SELECT id, type, date FROM interventions WHERE {column}=?", (ident,)):
+        out.append(Entry(Link("intervention", r["id"], r["type"].replace("-", " ").capitalize()), r["date"] or ""))
+    for r in con.execute(f"SELECT id, label, kind FROM practices WHERE {column}=?", (ident,)):
+        out.append(Entry(Link("practice", r["id"], r["label"]), r["kind"]))
+    return out
+
+
+def inspection_label(r) -> str:
+    kind = r["type"].replace("-", " ")
+    kind = kind.upper() if len(kind) <= 5 else kind
+    return f"{r['inspectorate']} {kind}" + (f" ({r['date']})" if r["date"] else "")
+
+
+def judgement_label(r) -> str:
+    return grade_label(r["grade"]) + (f" — {r['area']}" if r["area"] else " overall")
+
+
+def limited(rows: list, title: str) -> tuple[list, str]:
+    """Cap a neighbour list so one page stays small, saying how many were left out."""
+    if len(rows) > MAX_LIST:
+        return rows[:MAX_LIST], f"{title} (first {MAX_LIST} of {len(rows)})"
+    return rows, title
+

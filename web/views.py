@@ -1,0 +1,118 @@
+"""The HTML pages: home, search with facets, compare practice, councils, themes, about, and entity pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from councilkg.graph import store
+from councilkg.web.api import parse_search, run_compare, run_search
+from councilkg.web.app import MAX_K, MAX_SEARCH_CHARS, MAX_SPARQL_CHARS, db
+from councilkg.web.entities import Entity, facts_from, item_label, meeting_label, theme_link
+from councilkg.web.graphview import layout
+from councilkg.web.present import Link, with_args
+
+bp = Blueprint("views", __name__)
+
+# Facets the search returns -> the search parameter that applies one
+FACETS = {"council": "council", "theme": "theme", "committee": "committee", "year": "year", "grade": "grade"}
+EXAMPLES = [
+    "social worker recruitment",
+    "agency staff costs",
+    "Ofsted monitoring visit findings",
+    "caseloads and staff turnover",
+    "care leavers accommodation",
+]
+
+
+@bp.get("/")
+def home():
+    c = store.counts(db())
+    return render_template("home.html", c=c, examples=EXAMPLES, max_chars=MAX_SEARCH_CHARS)
+
+
+def facet_rows(res: dict, sa) -> list[tuple[str, list[dict]]]:
+    """Facets from the search as (name, [{label, count, href, active}]): a link applies the filter, the active one removes it."""
+    out = []
+    for name, values in (res.get("facets") or {}).items():
+        param = FACETS.get(name)
+        current = sa.year if param == "year" else sa.filters.get(param)
+        rows = []
+        for v in values if param else []:
+            if v.get("value") in (None, ""):
+                continue  # "council not stated" cannot be applied as a filter
+            value = str(v["value"])
+            active = current is not None and str(current).lower() in (value.lower(), str(v.get("label", "")).lower())
+            rows.append({"label": v.get("label") or value, "count": v.get("count"), "active": active,
+                         "href": with_args(**{param: None if active else value})})
+        if rows:
+            out.append((name, rows))
+    return out
+
+
+def enrich(hits: list[dict]) -> list[dict]:
+    """Add links to every entity a hit touches: point, item, meeting, council, document, themes and facts read from it."""
+    con = db()
+    for h in hits:
+        r = con.execute(
+            "SELECT p.id, p.item_id, i.number, i.title, i.doc_id, d.source, m.id AS mid, m.date, m.committee, c.id AS cid, c.name "
+            "FROM points p JOIN items i ON i.id = p.item_id JOIN documents d ON d.id = i.doc_id "
+            "LEFT JOIN meetings m ON m.id = i.meeting_id LEFT JOIN councils c ON c.id = m.council_id WHERE p.id=?",
+            (h.get("id"),),
+        ).fetchone()
+        links: dict = {}
+        if r:
+            links["point"] = Link("point", r["id"], "debate point")
+            links["item"] = Link("item", r["item_id"], item_label(r["number"], r["title"]))
+            links["document"] = Link("document", r["doc_id"], r["source"])
+            if r["mid"]:
+                links["meeting"] = Link("meeting", r["mid"], meeting_label(r["date"], r["committee"]))
+            if r["cid"]:
+                links["council"] = Link("council", r["cid"], r["name"])
+            links["facts"] = [e.link for e in facts_from(con, "ev_point", r["id"])]
+        links["themes"] = [theme_link(t["id"]) for t in h.get("themes") or [] if t.get("id")]
+        h["links"] = links
+    return hits
+
+
+@bp.get("/search")
+def search():
+    sa = parse_search(request.args)
+    if sa.empty:
+        return render_template("search.html", sa=sa, res=None, facets=[], examples=EXAMPLES, max_k=MAX_K)
+    res = run_search(sa)
+    return render_template("search.html", sa=sa, res=res, hits=enrich(list(res.get("hits") or [])),
+                           facets=facet_rows(res, sa), examples=EXAMPLES, max_k=MAX_K)
+
+
+@bp.get("/compare")
+def compare():
+    sa = parse_search(request.args)
+    rows = run_compare(sa) if not sa.empty else []
+    return render_template("compare.html", sa=sa, rows=rows)
+
+
+@bp.get("/councils")
+def councils():
+    from councilkg.web.councils import all_councils
+
+    return render_template("councils.html", councils=all_councils(db()))
+
+
+@bp.get("/themes")
+def themes():
+    from councilkg.web.councils import all_themes
+
+    return render_template("themes.html", themes=all_themes(db()))
+
+
+@bp.get("/about")
+def about():
+    from councilkg.web.sparql_endpoint import ROW_CAP, TIMEOUT_S
+
+    return render_template("about.html", max_search=MAX_SEARCH_CHARS, max_sparql=MAX_SPARQL_CHARS, max_k=MAX_K,
+                           timeout=TIMEOUT_S, row_cap=ROW_CAP)
+
+
+def entity_page(e: Entity) -> str:
+    """The HTML view of one resource, with its neighbourhood drawn."""
+    return render_template("entity.html", e=e, graph=layout(e))
