@@ -159,3 +159,24 @@ def test_all_kent_items_segment_cleanly():
             assert not re.search(r"(^|\s)\d{1,2}\s*$", p.text) or p.text.endswith(("%", ")")), (src.given, p.text)
             assert "\n" not in p.text
         assert_verbatim(doc)
+
+
+def test_moderngov_meeting_page_splits_into_its_agenda_rows(tmp_path):
+    page = tmp_path / "meeting.htm"
+    page.write_text("""<html><body><div id="modgov">
+    <h2 class="mgSubTitleTxt">Cabinet - Tuesday, 13th October, 2020 7.00 pm</h2>
+    <table class="mgItemTable">
+    <tr><td class="mgItemNumberCell"><p class="mgAiTitleTxt">320.</p></td><td>
+      <p class="mgAiTitleTxt">Apologies for Absence</p><div class="mgWordPara"><p>Apologies were received from Cllr Ejiofor.</p></div></td></tr>
+    <tr><td class="mgItemNumberCell"><p class="mgAiTitleTxt">321.</p></td><td>
+      <p class="mgAiTitleTxt">Children's Services Update PDF 2 MB</p>
+      <p class="mgSubItemTitleTxt">Minutes:</p>
+      <div class="mgWordPara"><p>The Cabinet Member introduced the report on safeguarding activity.</p>
+      <p>RESOLVED</p><p>That the report be noted.</p></div></td></tr>
+    </table></div></body></html>""", encoding="utf-8")
+    doc = segment(read(next(iter(discover([str(page)])))))
+    assert doc.meta == {"committee": "Cabinet", "date": "2020-10-13"}
+    assert [(i.number, i.title, i.procedural) for i in doc.items] == [
+        ("320", "Apologies for Absence", True), ("321", "Children's Services Update", False)]
+    assert [p.kind for p in doc.items[1].points] == ["summary"]
+    assert [a.text for a in doc.items[1].actions] == ["That the report be noted."]
