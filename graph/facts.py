@@ -58,6 +58,7 @@ class Practice:
     outcome: str | None
     evidence: Evidence
     outcome_evidence: Evidence | None = None
+    council_gss: str | None = None  # set when another council than the document's adopted it
 
 
 @dataclass

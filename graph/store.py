@@ -194,21 +194,27 @@ def _write_facts(con: sqlite3.Connection, doc_id: str, council_id: str | None, f
         )
     for n, pr in enumerate(facts.practices):
         _, opoint, oquote = _ev(doc_id, pr.outcome_evidence)
+        if pr.council_gss:
+            _ensure_council(con, pr.council_gss, None, councils)
         con.execute(
             "INSERT INTO practices(id, doc_id, council_id, label, kind, themes, outcome, ev_item, ev_point, quote, outcome_point, outcome_quote) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (stable_id("practice", doc_id, n, pr.label), doc_id, council_id, pr.label, pr.kind, json.dumps(pr.themes), pr.outcome,
+            (stable_id("practice", doc_id, n, pr.label), doc_id, pr.council_gss or council_id, pr.label, pr.kind, json.dumps(pr.themes), pr.outcome,
              *_ev(doc_id, pr.evidence), opoint, oquote),
         )
     for mn in facts.mentions:
-        info = councils.get(mn.gss, {})
-        con.execute(
-            "INSERT OR IGNORE INTO councils(id, name, gss, type, region) VALUES (?,?,?,?,?)",
-            (mn.gss, info.get("name") or mn.name, mn.gss, info.get("type"), info.get("region")),
-        )
+        _ensure_council(con, mn.gss, mn.name, councils)
         con.execute(
             "INSERT INTO mentions(doc_id, council_id, ev_item, ev_point, quote) VALUES (?,?,?,?,?)",
             (doc_id, mn.gss, *_ev(doc_id, mn.evidence)),
         )
+
+
+def _ensure_council(con: sqlite3.Connection, gss: str, name: str | None, councils: dict[str, dict]) -> None:
+    info = councils.get(gss, {})
+    con.execute(
+        "INSERT OR IGNORE INTO councils(id, name, gss, type, region) VALUES (?,?,?,?,?)",
+        (gss, info.get("name") or name or gss, gss, info.get("type"), info.get("region")),
+    )
 
 
 def record_failure(con: sqlite3.Connection, path_key: str, source: str, reason: str, now: str) -> None:
