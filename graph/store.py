@@ -28,10 +28,10 @@ CREATE TABLE IF NOT EXISTS items (
   procedural INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS points (
   id TEXT PRIMARY KEY, item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
-  doc_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
+  doc_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, context TEXT);
 CREATE TABLE IF NOT EXISTS actions (
   id TEXT PRIMARY KEY, item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
-  doc_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, owner TEXT);
+  doc_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, owner TEXT, context TEXT);
 CREATE TABLE IF NOT EXISTS inspections (
   id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
   council_id TEXT, inspectorate TEXT NOT NULL, type TEXT NOT NULL, date TEXT, date_precision TEXT,
@@ -160,14 +160,17 @@ def write_document(
             (iid, doc_id, mid, item.seq, item.number, item.title, item.text, int(item.procedural)),
         )
         con.executemany(
-            "INSERT INTO points(id, item_id, doc_id, seq, kind, text) VALUES (?,?,?,?,?,?)",
-            [(stable_id("point", doc_id, item.seq, p.seq), iid, doc_id, p.seq, p.kind, p.text) for p in item.points],
+            "INSERT INTO points(id, item_id, doc_id, seq, kind, text, context) VALUES (?,?,?,?,?,?,?)",
+            [
+                (stable_id("point", doc_id, item.seq, p.seq), iid, doc_id, p.seq, p.kind, p.text, p.context or None)
+                for p in item.points
+            ],
         )
         con.executemany(
-            "INSERT INTO actions(id, item_id, doc_id, seq, kind, text, owner) VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO actions(id, item_id, doc_id, seq, kind, text, owner, context) VALUES (?,?,?,?,?,?,?,?)",
             [
                 (stable_id("action", doc_id, item.seq, a.seq), iid, doc_id, a.seq, a.kind, a.text,
-                 facts.action_owners.get((item.seq, a.seq), a.owner))
+                 facts.action_owners.get((item.seq, a.seq), a.owner), a.context or None)
                 for a in item.actions
             ],
         )
