@@ -11,6 +11,8 @@ from councilkg.corpus.model import Document, stable_id
 from councilkg.graph.facts import Evidence, Facts
 
 DB_NAME = "councilkg.sqlite"
+# Bump on any incompatible schema change; an older data directory is refused with a clear message.
+SCHEMA_VERSION = "1"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
@@ -89,7 +91,14 @@ def connect(data_dir: str | Path, readonly: bool = False) -> sqlite3.Connection:
         con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         con.execute("PRAGMA journal_mode=WAL")
         con.executescript(SCHEMA)
+        con.execute("INSERT OR IGNORE INTO state(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
     con.row_factory = sqlite3.Row
+    try:
+        found = get_state(con, "schema")
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"{path}: not a councilkg database ({e})") from None
+    if found != SCHEMA_VERSION:
+        raise StoreError(f"{path}: data written by another councilkg version (schema {found}); ingest into a new --data directory")
     con.execute("PRAGMA foreign_keys=ON")
     con.execute("PRAGMA synchronous=NORMAL")
     return con
