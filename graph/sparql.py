@@ -1,0 +1,328 @@
+"""Read-only SPARQL over the export, on an Oxigraph store cached on disk per database generation (measured faster than rdflib's)."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from councilkg.graph import rdf, store
+from councilkg.graph.vocab import PREFIXES
+
+CACHE_VERSION = "1"  # bump when the export's shape changes, so old cached stores are not served
+KEEP = 2  # cached generations kept on disk: the newest and the one a serving process may still hold
+_open: dict[str, ox.Store] = {}
+_lock = threading.Lock()
+
+
+class QueryError(Exception):
+    """A SPARQL query that cannot be run: bad syntax, or something the endpoint does not allow."""
+
+
+class UpdateRefused(QueryError):
+    """SPARQL Update sent to a read-only graph."""
+
+
+class ServiceRefused(QueryError):
+    """A federated SERVICE call: the graph never reaches out to other endpoints."""
+
+
+class QueryTimeout(QueryError):
+    """The query ran past its time limit."""
+
+
+@dataclass
+class Result:
+    """What a query gave: SELECT rows (pyoxigraph terms, None when unbound), an ASK boolean, or CONSTRUCT/DESCRIBE triples."""
+
+    kind: str  # "select", "ask", "graph"
+    vars: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list = field(default_factory=list)
+    truncated: bool = False  # True when the row cap cut the answer short
+    seconds: float = 0.0
+
+    def __len__(self) -> int:
+        return len(self.rows) if self.kind == "select" else len(self.triples) if self.kind == "graph" else 1
+
+    def records(self) -> list[dict[str, str | None]]:
+        """Rows as dicts of plain strings (IRIs and lexical forms), for templates and JSON APIs."""
+        return [{v: (None if t is None else t.value) for v, t in zip(self.vars, row)} for row in self.rows]
+
+    def serialize(self, fmt: str = "json") -> bytes:
+        """W3C SPARQL 1.1 results as json, xml, csv, tsv, or a plain-text table; graph results as RDF."""
+        if self.kind == "graph":
+            return _graph_bytes(self.triples, fmt)
+        try:
+            return RESULT_FORMATS[fmt][0](self)
+        except KeyError:
+            raise QueryError(f"unknown results format {fmt!r} (choose from {', '.join(RESULT_FORMATS)})") from None
+
+
+def fingerprint(con) -> str:
+    """What the cached store depends on: the generation, table sizes, and the shipped vocabulary files."""
+    h = hashlib.sha256(CACHE_VERSION.encode())
+    h.update(str(store.get_state(con, "generation", "0")).encode())
+    for table in ("documents", "councils", "meetings", "points", "actions", "inspections", "judgements",
+                  "interventions", "practices", "mentions", "point_themes", "item_themes"):
+        h.update(f"{table}={con.execute(f'SELECT count(*) FROM {table}').fetchone()[0]};".encode())
+    h.update(str(con.execute("SELECT max(ingested_at) FROM documents").fetchone()[0]).encode())
+    for path in (rdf.ONTOLOGY, rdf.THEMES):
+        h.update(path.read_bytes() if path.exists() else b"-")
+    return h.hexdigest()[:16]
+
+
+def cache_dir(data_dir: str | Path, con) -> Path:
+    gen = store.get_state(con, "generation", "0")
+    return Path(data_dir) / "rdf" / f"gen-{gen}-{fingerprint(con)}"
+
+
+def _build(data_dir: Path, con, final: Path) -> None:
+    """Bulk-load the export into a temp dir beside the cache, then rename it into place (atomic; losers of a race discard theirs)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=final.parent))
+    try:
+        st = rdf.to_oxigraph(con, tmp / "store")
+        st.flush()
+        del st
+        gc.collect()
+        os.rename(tmp / "store", final)
+    except OSError:
+        if not final.exists():
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    _prune(final)
+
+
+def _prune(keep: Path) -> None:
+    gens = sorted((p for p in keep.parent.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in gens[KEEP:]:
+        if old != keep and str(old) not in _open:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def open_store(data_dir: str | Path) -> ox.Store:
+    """The read-only Oxigraph store of the database's current state, built on first use and shared by the process."""
+    con = store.connect(data_dir, readonly=True)
+    try:
+        with _lock:
+            path = cache_dir(data_dir, con)
+            if str(path) not in _open:
+                if not path.exists():
+                    _build(Path(data_dir), con, path)
+                for stale in [k for k in _open if Path(k).parent == path.parent]:
+                    del _open[stale]
+                _open[str(path)] = ox.Store.read_only(str(path))
+            return _open[str(path)]
+    finally:
+        con.close()
+
+
+def open_graph(data_dir: str | Path) -> Graph:
+    """The export as an rdflib Graph over the cached Oxigraph store (rdflib API, Rust speed)."""
+    from oxrdflib import OxigraphStore
+
+    from councilkg.graph.vocab import bind_prefixes
+
+    return bind_prefixes(Graph(store=OxigraphStore(store=open_store(data_dir))))
+
+
+def _as_store(source) -> ox.Store:
+    if isinstance(source, ox.Store):
+        return source
+    if isinstance(source, Graph):
+        inner = getattr(source.store, "_inner", None)
+        if isinstance(inner, ox.Store):
+            return inner
+        st = ox.Store()
+        st.load(source.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+        return st
+    return open_store(source)
+
+
+_SKIP = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"\s]*>|#[^\n]*')
+_SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
+
+
+def _check(q: str) -> None:
+    """Refuse updates and federated SERVICE calls before anything runs."""
+    bare = _SKIP.sub(" ", q)
+    if _SERVICE.search(bare):
+        raise ServiceRefused("SERVICE (federated query) is not allowed here")
+
+
+def _refuse_or_raise(q: str, err: Exception) -> None:
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        parseUpdate(q)
+    except Exception:
+        msg = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise QueryError(f"SPARQL syntax error: {msg}") from None
+    raise UpdateRefused("SPARQL Update is not allowed: the graph is read-only")
+
+
+def query(source, q: str, *, limit: int | None = None, timeout: float | None = None) -> Result:
+    """Run one SPARQL 1.1 query; source is a data dir, an rdflib Graph or a pyoxigraph Store. limit caps rows, timeout seconds.
+
+    The time limit is checked while results stream; a single blocking step (a big ORDER BY) finishes before it is noticed."""
+    _check(q)
+    st = _as_store(source)
+    start = time.monotonic()
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+    try:
+        res = st.query(q, prefixes=prefixes)
+    except SyntaxError as err:
+        _refuse_or_raise(q, err)
+    if isinstance(res, ox.QueryBoolean):
+        return Result("ask", boolean=bool(res), seconds=time.monotonic() - start)
+    out = Result("select" if isinstance(res, ox.QuerySolutions) else "graph")
+    if out.kind == "select":
+        out.vars = [v.value for v in res.variables]
+    sink = out.rows if out.kind == "select" else out.triples
+    width = len(out.vars)
+    for n, item in enumerate(res):
+        if limit is not None and n >= limit:
+            out.truncated = True
+            break
+        if timeout is not None and n % 256 == 0 and time.monotonic() - start > timeout:
+            raise QueryTimeout(f"query ran past its {timeout:g} s limit")
+        sink.append(tuple(item[i] for i in range(width)) if out.kind == "select" else item)
+    if timeout is not None and time.monotonic() - start > timeout:
+        raise QueryTimeout(f"query ran past its {timeout:g} s limit")
+    out.seconds = time.monotonic() - start
+    return out
+
+
+# ---- results formats ---------------------------------------------------------------------------------------------
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _json_term(t) -> dict:
+    if isinstance(t, ox.NamedNode):
+        return {"type": "uri", "value": t.value}
+    if isinstance(t, ox.BlankNode):
+        return {"type": "bnode", "value": t.value}
+    if isinstance(t, ox.Literal):
+        out = {"type": "literal", "value": t.value}
+        if t.language:
+            out["xml:lang"] = t.language
+        elif t.datatype.value != XSD_STRING:
+            out["datatype"] = t.datatype.value
+        return out
+    return {"type": "triple", "value": str(t)}
+
+
+def _json(r: Result) -> bytes:
+    import json
+
+    if r.kind == "ask":
+        return json.dumps({"head": {}, "boolean": r.boolean}).encode()
+    bindings = [{v: _json_term(t) for v, t in zip(r.vars, row) if t is not None} for row in r.rows]
+    return json.dumps({"head": {"vars": r.vars}, "results": {"bindings": bindings}}, ensure_ascii=False).encode("utf-8")
+
+
+def _csv(r: Result) -> bytes:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    if r.kind == "ask":
+        return f"{str(r.boolean).lower()}\r\n".encode()
+    w.writerow(r.vars)
+    w.writerows([["" if t is None else f"_:{t.value}" if isinstance(t, ox.BlankNode) else t.value for t in row] for row in r.rows])
+    return buf.getvalue().encode("utf-8")
+
+
+def _tsv(r: Result) -> bytes:
+    if r.kind == "ask":
+        return f"{str(r.boolean).lower()}\n".encode()
+    lines = ["\t".join(f"?{v}" for v in r.vars)] + ["\t".join("" if t is None else str(t) for t in row) for row in r.rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _xml(r: Result) -> bytes:
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("sparql", xmlns="http://www.w3.org/2005/sparql-results#")
+    head = ET.SubElement(root, "head")
+    if r.kind == "ask":
+        ET.SubElement(root, "boolean").text = str(r.boolean).lower()
+        return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    for v in r.vars:
+        ET.SubElement(head, "variable", name=v)
+    results = ET.SubElement(root, "results")
+    for row in r.rows:
+        res = ET.SubElement(results, "result")
+        for v, t in zip(r.vars, row):
+            if t is None:
+                continue
+            j = _json_term(t)
+            attrs = {k: j[k] for k in ("datatype", "xml:lang") if k in j}
+            tag = {"uri": "uri", "bnode": "bnode"}.get(j["type"], "literal")
+            ET.SubElement(ET.SubElement(res, "binding", name=v), tag, attrs).text = _xml_safe(j["value"])
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xml_safe(text: str) -> str:
+    """XML 1.0 cannot carry most control characters; they become U+FFFD (only in the XML format)."""
+    return _XML_BAD.sub("\ufffd", text)
+
+
+def _short(t, width: int = 70) -> str:
+    if t is None:
+        return ""
+    text = t.value
+    if isinstance(t, ox.NamedNode):
+        for p, ns in PREFIXES.items():
+            if text.startswith(str(ns)) and p != "id":
+                text = f"{p}:{text[len(str(ns)):]}"
+                break
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _table(r: Result) -> bytes:
+    if r.kind == "ask":
+        return f"{str(r.boolean).lower()}\n".encode()
+    cells = [[_short(t) for t in row] for row in r.rows]
+    widths = [max([len(v)] + [len(c[i]) for c in cells]) for i, v in enumerate(r.vars)]
+    line = lambda vals: " | ".join(x.ljust(w) for x, w in zip(vals, widths)).rstrip()  # noqa: E731
+    out = [line(r.vars), "-+-".join("-" * w for w in widths)] + [line(c) for c in cells]
+    out.append(f"({len(r.rows)} row{'s' if len(r.rows) != 1 else ''}{', truncated' if r.truncated else ''})")
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
+RESULT_FORMATS = {  # name -> (writer, media type)
+    "json": (_json, "application/sparql-results+json"),
+    "xml": (_xml, "application/sparql-results+xml"),
+    "csv": (_csv, "text/csv; charset=utf-8"),
+    "tsv": (_tsv, "text/tab-separated-values; charset=utf-8"),
+    "table": (_table, "text/plain; charset=utf-8"),
+}
+GRAPH_FORMATS = {"json": "JSON_LD", "jsonld": "JSON_LD", "turtle": "TURTLE", "nt": "N_TRIPLES", "table": "TURTLE",
+                 "xml": "RDF_XML", "csv": "N_TRIPLES", "tsv": "N_TRIPLES"}
+
+
+def _graph_bytes(triples: list, fmt: str) -> bytes:
+    if fmt not in GRAPH_FORMATS:
+        raise QueryError(f"unknown graph format {fmt!r} (choose from {', '.join(GRAPH_FORMATS)})")
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+    return ox.serialize(triples, format=getattr(ox.RdfFormat, GRAPH_FORMATS[fmt]), prefixes=prefixes)
