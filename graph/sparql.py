@@ -133,10 +133,11 @@ def open_store(data_dir: str | Path) -> ox.Store:
 def open_graph(data_dir: str | Path) -> Graph:
     """The export as an rdflib Graph over the cached Oxigraph store (rdflib API, Rust speed)."""
     from oxrdflib import OxigraphStore
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
     from councilkg.graph.vocab import bind_prefixes
 
-    return bind_prefixes(Graph(store=OxigraphStore(store=open_store(data_dir))))
+    return bind_prefixes(Graph(store=OxigraphStore(store=open_store(data_dir)), identifier=DATASET_DEFAULT_GRAPH_ID))
 
 
 def _as_store(source) -> ox.Store:

@@ -1,0 +1,173 @@
+"""SPARQL over the export: the research questions in graph/QUERIES.md, results formats, read-only refusal, the cache, and push."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+from rdflib.query import Result as RdflibResult
+
+from councilkg.graph import push, rdf, sparql, store
+from test_rdf import HARINGEY, HEREFORDSHIRE, build_sample
+
+QUERIES = Path(__file__).resolve().parents[1] / "graph" / "QUERIES.md"
+
+
+def research_queries() -> list[tuple[str, str]]:
+    text = QUERIES.read_text(encoding="utf-8")
+    prologue, *bodies = re.findall(r"```sparql\n(.*?)```", text, re.S)
+    titles = re.findall(r"^## (.+)$", text, re.M)
+    assert len(titles) == len(bodies) >= 5
+    return [(t, prologue + b) for t, b in zip(titles, bodies)]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return build_sample(tmp_path_factory.mktemp("sparql"))
+
+
+@pytest.mark.parametrize("title,q", research_queries(), ids=lambda x: x[:40] if isinstance(x, str) else None)
+def test_research_question_returns_rows(data_dir, title, q):
+    res = sparql.query(data_dir, q)
+    assert res.kind == "select" and len(res.rows) > 0, title
+    graph = rdf.build_graph(store.connect(data_dir, readonly=True))  # rdflib's own engine agrees on the answer
+    assert len(list(graph.query(q))) == len(res.rows), title
+
+
+def test_answers_are_the_facts_in_the_minutes(data_dir):
+    (_, judgements), (_, recruitment), (_, practices), *_ = research_queries()
+    rows = sparql.query(data_dir, judgements).records()
+    assert {(r["council"], r["grade"], r["area"]) for r in rows} == {
+        ("Herefordshire Council", "Adequate", None), ("Herefordshire Council", "Good", "quality of service"),
+        ("Herefordshire Council", "Good", "outcomes for children")}
+    assert {r["council"] for r in sparql.query(data_dir, recruitment).records()} == {"Herefordshire Council"}
+    recs = sparql.query(data_dir, practices).records()
+    assert {r["council"] for r in recs if r["council"]} >= {"Herefordshire Council", "London Borough of Haringey"}
+    golden = [r for r in recs if "golden hello" in r["practice"]]
+    assert golden and golden[0]["outcome"].startswith("not clear")
+    ask = f'ASK {{ ?i ckg:inspectedCouncil/ckg:gssCode "{HARINGEY}" ; ckg:inspectionType itype:focused-visit }}'
+    assert sparql.query(data_dir, ask).boolean is True
+    none = f'ASK {{ ?i ckg:inspectedCouncil/ckg:gssCode "{HEREFORDSHIRE}" ; ckg:judgement/ckg:grade grade:inadequate }}'
+    assert sparql.query(data_dir, none).boolean is False  # no judgement the minutes do not give
+
+
+def test_results_formats_follow_the_w3c_specs(data_dir):
+    _, q = research_queries()[2]
+    res = sparql.query(data_dir, q)
+    ours = {fmt: res.serialize(fmt) for fmt in sparql.RESULT_FORMATS}
+    theirs = {fmt: sparql._as_store(data_dir).query(q, prefixes={p: str(n) for p, n in sparql.PREFIXES.items()})
+              .serialize(format=getattr(ox.QueryResultsFormat, fmt.upper())) for fmt in ("json", "xml", "csv", "tsv")}
+    assert json.loads(ours["json"]) == json.loads(theirs["json"])
+    assert list(csv.reader(io.StringIO(ours["csv"].decode()))) == list(csv.reader(io.StringIO(theirs["csv"].decode())))
+    assert ours["tsv"].decode().splitlines() == theirs["tsv"].decode().splitlines()
+    for fmt in ("json", "xml", "csv"):
+        parsed = RdflibResult.parse(io.BytesIO(ours[fmt]), format=fmt)
+        assert len(parsed) == len(res.rows), fmt
+    table = ours["table"].decode()
+    assert "£5k golden hello" in table and f"({len(res.rows)} rows)" in table
+    assert json.loads(sparql.query(data_dir, "ASK { ?s a ckg:Council }").serialize("json")) == {"head": {}, "boolean": True}
+    construct = sparql.query(data_dir, "CONSTRUCT { ?c ?p ?o } WHERE { ?c a ckg:Council ; ?p ?o }")
+    assert construct.kind == "graph" and len(Graph().parse(data=construct.serialize("turtle"), format="turtle")) == len(construct)
+
+
+def test_updates_and_service_calls_are_refused_and_bad_syntax_is_typed(data_dir):
+    for update in ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "DELETE WHERE { ?s ?p ?o }", "CLEAR ALL",
+                   "LOAD <http://example.org/x.ttl>"):
+        with pytest.raises(sparql.UpdateRefused):
+            sparql.query(data_dir, update)
+    with pytest.raises(sparql.ServiceRefused):
+        sparql.query(data_dir, "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }")
+    assert len(sparql.query(data_dir, 'SELECT * WHERE { ?s ?p "SERVICE" } # SERVICE in a comment')) == 0
+    with pytest.raises(sparql.QueryError) as err:
+        sparql.query(data_dir, "SELEC ?x WHERE { ?x ?y ?z }")
+    assert type(err.value) is sparql.QueryError and "\n" not in str(err.value)
+    assert sparql.query(data_dir, "SELECT (COUNT(*) AS ?n) WHERE { ?s a ckg:Council }").rows[0][0].value == "4"
+
+
+def test_limit_caps_rows_and_timeout_raises(data_dir):
+    res = sparql.query(data_dir, "SELECT ?p WHERE { ?p a ckg:DebatePoint }", limit=7)
+    assert len(res.rows) == 7 and res.truncated
+    assert "truncated" in res.serialize("table").decode()
+    with pytest.raises(sparql.QueryTimeout):
+        sparql.query(data_dir, "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", timeout=0.05)
+
+
+def test_store_is_cached_per_generation_and_rebuilt_after_a_change(tmp_path):
+    data_dir = build_sample(tmp_path / "d")
+    first = sparql.open_store(data_dir)
+    assert sparql.open_store(data_dir) is first
+    built = list((data_dir / "rdf").glob("gen-*"))
+    assert len(built) == 1 and not list((data_dir / "rdf").glob(".build-*"))
+    con = store.connect(data_dir)
+    (doc_id,) = con.execute("SELECT id FROM documents WHERE source LIKE '%002_%'").fetchone()
+    store.delete_document(con, doc_id)
+    store.set_state(con, "generation", "2")
+    con.close()
+    second = sparql.open_store(data_dir)
+    assert second is not first
+    assert sparql.query(second, f'ASK {{ ?c ckg:gssCode "{HARINGEY}" ; ^ckg:council ?m }}').boolean is False
+    assert [p.name.split("-")[1] for p in sorted((data_dir / "rdf").glob("gen-*"))] == ["1", "2"]
+    graph = sparql.open_graph(data_dir)  # the rdflib face of the same cached store
+    assert len(graph) == len(second) and len(list(graph.query("SELECT ?c WHERE { ?c a ckg:Council }"))) == 4
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def oxigraph_server(tmp_path):
+    binary = Path(sys.executable).parent / "oxigraph"
+    if not binary.exists():
+        pytest.skip("the oxigraph server binary (PyPI package oxigraph) is not installed")
+    port = _free_port()
+    proc = subprocess.Popen([str(binary), "serve", "--location", str(tmp_path / "ox"), "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_push_to_a_real_graph_store_and_query_it_back(data_dir, oxigraph_server):
+    from SPARQLWrapper import JSON, SPARQLWrapper
+
+    n = push.push(data_dir, f"{oxigraph_server}/store", graph_iri="https://w3id.org/councilkg/graph")
+    local = rdf.build_graph(store.connect(data_dir, readonly=True))
+    assert n == len(local)
+    client = SPARQLWrapper(f"{oxigraph_server}/query")
+    client.setReturnFormat(JSON)
+    client.setQuery("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/councilkg/graph> { ?s ?p ?o } }")
+    assert int(client.queryAndConvert()["results"]["bindings"][0]["n"]["value"]) == len(local)
+    _, judgements = research_queries()[0]
+    client.setQuery(judgements.replace("WHERE {", "WHERE { GRAPH <https://w3id.org/councilkg/graph> {", 1).replace(
+        "\n}\nORDER BY", "\n} }\nORDER BY"))
+    assert len(client.queryAndConvert()["results"]["bindings"]) == 3
+    assert push.push(local, f"{oxigraph_server}/store") == len(local)  # an rdflib Graph, into the default graph
+    from SPARQLWrapper import TURTLE
+
+    client.setReturnFormat(TURTLE)
+    client.setQuery("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    back = Graph().parse(data=client.query().response.read(), format="turtle")
+    assert isomorphic(back, local)
+    with pytest.raises(push.PushError):
+        push.push(data_dir, f"http://127.0.0.1:{_free_port()}/store")
