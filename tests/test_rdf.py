@@ -125,6 +125,15 @@ def build_sample(data_dir: Path) -> Path:
     return data_dir
 
 
+def drop_haringey(data_dir: Path) -> None:
+    """Delete Haringey's minutes as a re-ingest would, and move to the next generation."""
+    con = store.connect(data_dir)
+    (doc_id,) = con.execute("SELECT id FROM documents WHERE source LIKE '%002_%'").fetchone()
+    store.delete_document(con, doc_id)
+    store.set_state(con, "generation", str(int(store.get_state(con, "generation", "0")) + 1))
+    con.close()
+
+
 DATA = Path(__file__).resolve().parents[1] / "graph" / "data"
 GRADE, ITYPE = Namespace(f"{ID}grade/"), Namespace(f"{ID}inspection-type/")
 

@@ -19,7 +19,7 @@ from rdflib.compare import isomorphic
 from rdflib.query import Result as RdflibResult
 
 from councilkg.graph import push, rdf, sparql, store
-from test_rdf import HARINGEY, HEREFORDSHIRE, build_sample
+from test_rdf import HARINGEY, HEREFORDSHIRE, build_sample, drop_haringey
 
 QUERIES = Path(__file__).resolve().parents[1] / "graph" / "QUERIES.md"
 
@@ -109,11 +109,7 @@ def test_store_is_cached_per_generation_and_rebuilt_after_a_change(tmp_path):
     assert sparql.open_store(data_dir) is first
     built = list((data_dir / "rdf").glob("gen-*"))
     assert len(built) == 1 and not list((data_dir / "rdf").glob(".build-*"))
-    con = store.connect(data_dir)
-    (doc_id,) = con.execute("SELECT id FROM documents WHERE source LIKE '%002_%'").fetchone()
-    store.delete_document(con, doc_id)
-    store.set_state(con, "generation", "2")
-    con.close()
+    drop_haringey(data_dir)
     second = sparql.open_store(data_dir)
     assert second is not first
     assert sparql.query(second, f'ASK {{ ?c ckg:gssCode "{HARINGEY}" ; ^ckg:council ?m }}').boolean is False
