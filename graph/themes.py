@@ -18,6 +18,8 @@ SIM_LO, SIM_HI = 0.20, 0.60  # cosine mapped linearly onto 0..1 between these
 SIM_FLOOR = 0.25  # keywords never assign a theme to a text that is not about it
 SIM_ALONE = 0.56  # without keywords, the text must be this close to the theme, and closest to it of all
 MIN_SCORE = 0.70  # combined score needed to assign
+KW_ONLY = 0.80  # without vectors: two alternative labels, or one and two hidden ones
+AGG_POINTS, AGG_SCORE = 2, 0.80  # an item takes a theme from two of its points, or one strong one
 MAX_THEMES = 4  # per text: the strongest few, so a point says what it is mainly about
 
 
@@ -211,7 +213,7 @@ def assign(texts: list[str], vectors: np.ndarray | None, theme_vectors: np.ndarr
     else:  # no vectors: keywords must carry it alone, so ask for more of them
         sim = None
         score = kw
-        ok = kw >= MIN_SCORE + 0.2
+        ok = kw >= KW_ONLY
     out: list[list[tuple[str, float, str]]] = []
     for r in range(len(texts)):
         cols = np.flatnonzero(ok[r])
@@ -226,8 +228,9 @@ def assign(texts: list[str], vectors: np.ndarray | None, theme_vectors: np.ndarr
     return out
 
 
-def aggregate(point_themes: list[list[tuple[str, float, str]]], min_points: int = 1) -> list[tuple[str, float, str]]:
-    """An item's themes from its points': each theme its best point score, kept if enough points carry it."""
+def aggregate(point_themes: list[list[tuple[str, float, str]]], min_points: int = AGG_POINTS,
+              min_score: float = AGG_SCORE) -> list[tuple[str, float, str]]:
+    """An item's themes from its points': those several points share, or one point carries strongly."""
     best: dict[str, float] = {}
     count: dict[str, int] = {}
     for row in point_themes:
@@ -235,7 +238,7 @@ def aggregate(point_themes: list[list[tuple[str, float, str]]], min_points: int 
             best[tid] = max(best.get(tid, 0.0), score)
             count[tid] = count.get(tid, 0) + 1
     n = len(point_themes)
-    keep = [t for t in best if count[t] >= min_points]
+    keep = [t for t in best if count[t] >= min_points or best[t] >= min_score]
     keep.sort(key=lambda t: (-best[t], -count[t], t))
     return [(t, best[t], f"{count[t]} of {n} points") for t in keep]
 
