@@ -1,0 +1,230 @@
+"""Hybrid search over debate points: one Searcher per process, switching to a new generation of indexes when an ingest lands one."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from councilkg.embed import rank
+from councilkg.embed.example import Example, examine
+from councilkg.embed.filters import Filters, SearchError, allowed_mask, json_list
+from councilkg.embed.index import Indexes
+from councilkg.embed.results import POINT_IRI, facets, make_hits
+from councilkg.graph import store
+
+__all__ = ["POINT_IRI", "Searcher", "SearchError"]
+FACET_POOL = 50  # facets count the best this many candidates, not the whole corpus
+
+
+@dataclass
+class Snapshot:
+    """One request's view: a read transaction on the database and the indexes of the same generation."""
+
+    con: sqlite3.Connection
+    gen: int
+    idx: Indexes | None
+    model: str | None
+
+
+class Searcher:
+    """Holds the loaded indexes of the newest generation; safe to share between threads."""
+
+    def __init__(self, data_dir: str | Path, fusion: str = rank.DEFAULT_FUSION):
+        if fusion not in rank.FUSIONS:
+            raise SearchError(f"unknown ranking {fusion!r} (one of: {', '.join(rank.FUSIONS)})")
+        self.data_dir = Path(data_dir)
+        self.fusion = fusion
+        self._lock = threading.Lock()
+        self._loaded: Indexes | None = None
+        self._encode_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="councilkg-encode")
+
+    # --- generations ------------------------------------------------------------------------------------
+
+    def _indexes(self, gen: int) -> Indexes | None:
+        """The indexes of `gen`, loaded once; a request keeps the object it got even if another thread swaps it."""
+        if gen <= 0:
+            return None
+        with self._lock:
+            if self._loaded is None or self._loaded.gen != gen:
+                self._loaded = Indexes.load(self.data_dir, gen)
+            return self._loaded
+
+    @contextmanager
+    def snapshot(self):
+        """A read transaction pinned to one generation: the database and the indexes a request sees always agree."""
+        con = store.connect(self.data_dir, readonly=True)
+        try:
+            con.execute("BEGIN")
+            gen = int(store.get_state(con, "generation", "0") or 0)
+            try:
+                idx = self._indexes(gen)
+            except FileNotFoundError as e:  # pruned by two ingests in a row while we looked: the caller may retry
+                raise SearchError(f"{self.data_dir}: index generation {gen} is gone ({e.filename}); search again") from None
+            yield Snapshot(con, gen, idx, store.get_state(con, "model"))
+        finally:
+            con.rollback()
+            con.close()
+
+    # --- encoding ---------------------------------------------------------------------------------------
+
+    def _encode(self, model: str, texts: list[str]) -> Future:
+        """Embed in the background (the first call imports torch) while filters and BM25 run; one averaged vector."""
+
+        def work() -> np.ndarray:
+            from councilkg.embed.encoder import get_encoder
+
+            enc = get_encoder(model)
+            vecs = enc.encode(texts)
+            v = vecs.mean(axis=0)
+            return (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)
+
+        return self._encode_pool.submit(work)
+
+    def warm(self) -> None:
+        """Load the encoder now (e.g. when a server starts) so the first officer does not wait for it."""
+        with self.snapshot() as snap:
+            if snap.model:
+                self._encode(snap.model, ["warm up"]).result()
+
+    # --- search -----------------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str = "",
+        *,
+        k: int = 10,
+        council: str | None = None,
+        theme: str | None = None,
+        committee: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        exclude_council=(),
+        grade: str | None = None,
+        like: str | Path | None = None,
+        mode: str | None = None,
+        with_facets: bool = True,
+    ) -> dict:
+        """Contract §2 result for a query (or an example text/file given as `like`), within the given filters."""
+        with self.snapshot() as snap:
+            return self.run(snap, query, k=k, council=council, theme=theme, committee=committee, since=since, until=until,
+                            exclude_council=exclude_council, grade=grade, like=like, mode=mode, with_facets=with_facets)
+
+    def run(self, snap: Snapshot, query: str = "", *, k: int = 10, council=None, theme=None, committee=None, since=None,
+            until=None, exclude_council=(), grade=None, like=None, mode=None, with_facets=True) -> dict:
+        """`search` inside a snapshot the caller holds (compare mode reads the graph in the same generation)."""
+        if k < 1:
+            raise SearchError(f"--k {k}: must be at least 1")
+        mode = mode or self.fusion
+        if mode not in rank.FUSIONS:
+            raise SearchError(f"unknown ranking {mode!r} (one of: {', '.join(rank.FUSIONS)})")
+        if isinstance(exclude_council, str):
+            exclude_council = (exclude_council,)
+        example = examine(snap.con, snap.idx, like) if like is not None else None
+        excluded = sorted(example.council_ids) if example and not council else []
+        filters = Filters(council, tuple(exclude_council) + tuple(excluded), theme, committee, since, until, grade)
+        if not query.strip() and example is None:
+            raise SearchError("empty query")
+        out: dict = {"query": query if example is None else (query or _describe(like)), "hits": []}
+        if example is not None:
+            out["example"] = {"council": example.council, "excluded_council": excluded, "documents": sorted(example.docs),
+                              "terms": [w for w, _ in example.terms]}
+        if snap.idx is None:
+            return out | ({"facets": {}} if with_facets else {})
+        mask = allowed_mask(snap.con, snap.idx, filters, exclude_docs=example.docs if example else ())
+        ranked, cands, stems = self._rank(snap, query, example, mask, k, mode)
+        ids = [p.decode() for p in snap.idx.point_ids[ranked[0][:k]]] if len(ranked[0]) else []
+        extra = _signals(snap.idx, cands, ranked[0][:k])
+        out["hits"] = make_hits(snap.con, ids, ranked[1][:k].tolist(), stems, extra)
+        if with_facets:
+            pool = [p.decode() for p in snap.idx.point_ids[ranked[0][:max(FACET_POOL, k)]]]
+            out["facets"] = facets(snap.con, pool)
+        out["generation"] = snap.gen
+        return out
+
+    def _rank(self, snap: Snapshot, query: str, example: Example | None, mask, k: int, mode: str):
+        """Candidates from both retrievers, fused by `mode`; returns ((positions, scores), candidates, highlight stems)."""
+        idx = snap.idx
+        texts = _example_passages(example, query, snap.model) if example else [query]
+        qvec = self._encode(snap.model, texts) if snap.model else None
+        if example:
+            lex_query = " ".join(filter(None, [rank.expand(query) if query else "", example.lexical_query]))
+            stems = set(rank.query_stems(query)) | {s for _, s in example.terms}
+        else:
+            lex_query = rank.expand(query)
+            stems = set(rank.query_stems(lex_query))
+        n = max(rank.CANDIDATES, 3 * k)
+        lex_pts, lex_scores = idx.lexical_search(lex_query, n, mask)
+        vec = qvec.result() if qvec is not None else None
+        if vec is not None:
+            vec_pts, vec_scores = idx.vector_search(vec, n, mask)
+        else:
+            vec_pts, vec_scores = np.zeros(0, np.int64), np.zeros(0, np.float32)
+        cands = rank.Candidates(vec_pts, vec_scores, lex_pts, lex_scores)
+        if vec is not None and mode not in ("vector", "lexical"):
+            cands.exact_vec = _exact_cosines(idx, vec, np.setdiff1d(lex_pts, vec_pts))
+            if rank.THEME_BOOST:
+                self._themes(snap, vec, query or (example.text if example else ""), cands)
+        return rank.FUSIONS[mode](cands), cands, stems
+
+    def _themes(self, snap: Snapshot, vec: np.ndarray, text: str, cands: rank.Candidates) -> None:
+        """The query's themes (as ingest assigns them to points) and the candidates' themes, for the theme bonus."""
+        from councilkg.embed.passages import vec_key
+        from councilkg.graph.themes import assign, load_scheme, theme_texts
+
+        scheme = load_scheme()
+        keys = [vec_key(snap.model, "theme:" + t) for t in theme_texts(scheme)]
+        found = dict(snap.con.execute("SELECT key, vec FROM vectors WHERE key IN (SELECT value FROM json_each(?))", (json_list(keys),)))
+        if len(found) != len(keys):
+            return
+        tv = np.frombuffer(b"".join(found[k] for k in keys), dtype=np.float32).reshape(len(keys), -1)
+        cands.query_themes = {t: s for t, s, _ in assign([text], vec.reshape(1, -1), tv, scheme)[0]}
+        if not cands.query_themes:
+            return
+        pool = cands.pool()
+        ids = [p.decode() for p in snap.idx.point_ids[pool]]
+        pos = dict(zip(ids, pool.tolist()))
+        for pid, theme, score in snap.con.execute(
+            "SELECT point_id, theme, score FROM point_themes WHERE point_id IN (SELECT value FROM json_each(?))", (json_list(ids),)
+        ):
+            cands.themes.setdefault(pos[pid], {})[theme] = score
+
+
+def _exact_cosines(idx: Indexes, vec: np.ndarray, pts: np.ndarray) -> dict[int, float]:
+    """Cosine of the query to points only BM25 found, so fusion weighs their meaning too."""
+    if not len(pts):
+        return {}
+    allowed = np.zeros(len(idx.point_ids), dtype=bool)
+    allowed[pts] = True
+    got, scores = idx.vector_search(vec, len(pts), allowed)
+    return dict(zip(got.tolist(), scores.tolist()))
+
+
+def _signals(idx: Indexes, cands: rank.Candidates, pts: np.ndarray) -> dict[str, dict]:
+    """Per hit, the two retrievers' own scores, so a reader can see why it ranked where it did."""
+    vec = dict(zip(cands.vec_pts.tolist(), cands.vec_scores.tolist())) | cands.exact_vec
+    lex = dict(zip(cands.lex_pts.tolist(), cands.lex_scores.tolist()))
+    out = {}
+    for p in pts.tolist():
+        sig = {"vector": round(vec[p], 4) if p in vec else None, "lexical": round(lex[p], 4) if p in lex else None}
+        out[idx.point_ids[p].decode()] = {"signals": sig}
+    return out
+
+
+def _example_passages(example: Example, query: str, model: str | None) -> list[str]:
+    """The example split under the encoder's window (all averaged into one query vector), plus any typed query."""
+    from councilkg.embed.encoder import get_encoder
+    from councilkg.embed.passages import split
+
+    enc = get_encoder(model)
+    parts = split(example.text, None, enc.count_tokens, enc.max_tokens)
+    return parts + ([query] if query.strip() else [])
+
+
+def _describe(like) -> str:
+    return f"like {like}" if isinstance(like, Path) else "like: " + " ".join(str(like).split())[:80]

@@ -1,0 +1,186 @@
+"""Hybrid search acceptance: the officer's questions from issue 4 on the real seeds, Kent items and model."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from councilkg.embed.compare import compare
+from councilkg.embed.render import format_compare, format_text
+from councilkg.embed.search import POINT_IRI, Searcher, SearchError
+from councilkg.graph import store
+
+from conftest import SAMPLE
+
+QUERY = "financial incentives to attract experienced social workers"
+# A paragraph of seed 002 (Haringey): recruiting social workers from abroad.
+HARINGEY_PARAGRAPH = (
+    "14 social workers had been recruited from South Africa following a targeted approach. As new staff, they were "
+    "being inducted to ensure that they had the appropriate knowledge and that they were settled."
+)
+HIT_KEYS = {"rank", "score", "id", "uri", "text", "council", "meeting", "item", "themes", "source", "source_url"}
+SLOUGH = """council: Slough Borough Council
+date: 2020-02-03
+committee: Education and Children's Services Scrutiny Panel
+title: Children's services improvement
+---
+Children's services improvement
+
+Following the Ofsted ILACS inspection in March 2019, the Council's children's services were judged inadequate.
+
+The Director explained that a retention payment of £3,000 was now offered to experienced social workers who stayed for two years, and that turnover had fallen since it was introduced.
+
+Resolved: that the Panel receive a further report on the retention payment in six months.
+"""
+
+
+@pytest.fixture(scope="module")
+def full(full_data) -> Searcher:
+    return Searcher(full_data)
+
+
+@pytest.fixture(scope="module")
+def sample(sample_data) -> Searcher:
+    return Searcher(sample_data)
+
+
+def councils(result: dict) -> list[str | None]:
+    return [h["council"]["name"] if h["council"] else None for h in result["hits"]]
+
+
+def test_golden_hello_near_the_top(full):
+    hits = full.search(QUERY, k=5)["hits"]
+    golden = [h for h in hits if "Golden Hello" in h["text"]]
+    assert golden and golden[0]["council"]["gss"] == "E06000019", [h["text"][:60] for h in hits]
+    assert golden[0]["rank"] <= 2
+    assert "experienced" in golden[0]["matched"] and "attracting" in golden[0]["matched"]
+
+
+@pytest.mark.xfail(strict=True, reason="ranks 2nd behind seed 001's referral incentives until ingest embeds points "
+                   "without their long item title too (see the issue 4 report)")
+def test_golden_hello_first(full):
+    hit = full.search(QUERY, k=1)["hits"][0]
+    assert "Golden Hello" in hit["text"] and hit["council"]["gss"] == "E06000019"
+
+
+def test_exclude_council_shows_what_the_others_did(full):
+    result = full.search(QUERY, k=8, exclude_council=["Herefordshire"])
+    names = councils(result)
+    assert "Herefordshire Council" not in names
+    assert {"London Borough of Haringey", "Lincolnshire County Council", None} & set(names)
+    assert any("recruit" in h["text"].lower() for h in result["hits"][:3])
+
+
+def test_like_a_paragraph_finds_other_councils(full):
+    result = full.search(like=HARINGEY_PARAGRAPH, k=8)
+    names = councils(result)
+    assert result["hits"] and "London Borough of Haringey" not in names
+    assert "E09000014" in result["example"]["excluded_council"]
+    # comparable points: other councils' social worker recruitment
+    assert any("recruit" in h["text"].lower() and n in ("Herefordshire Council", "Lincolnshire County Council", None)
+               for h, n in zip(result["hits"][:5], names[:5]))
+
+
+def test_like_a_file_excludes_its_council_unless_asked(full):
+    seed = SAMPLE / "003_6c1e019e122dd967.txt"
+    result = full.search(like=Path(seed), k=6)
+    assert result["hits"] and "Herefordshire Council" not in councils(result)
+    same = full.search(like=Path(seed), k=6, council="Herefordshire")
+    assert set(councils(same)) == {"Herefordshire Council"}
+    assert all(h["source"] != str(seed) and not h["source"].endswith(seed.name) for h in same["hits"])
+
+
+def test_like_paragraph_of_unknown_council_skips_its_own_document(full):
+    para = ("The council's unrelenting focus on the recruitment of social workers was discussed. Challenges in "
+            "recruitment remain, but efforts include engaging a recruitment partner, launching a recruitment campaign")
+    result = full.search(like=para, k=5)
+    assert result["example"]["documents"] and not result["example"]["excluded_council"]
+    assert all(not h["source"].endswith("001_bfca9e6a047104e6.txt") for h in result["hits"])
+
+
+def test_filters(full):
+    linc = full.search("social workers", k=5, council="E10000019")
+    assert linc["hits"] and set(councils(linc)) == {"Lincolnshire County Council"}
+    themed = full.search("social workers", k=5, theme="Social worker recruitment and retention")
+    assert themed["hits"] and all("workforce-recruitment" in {t["id"] for t in h["themes"]} for h in themed["hits"])
+    dated = full.search("children in care", k=10, since="2024-11-01", until="2025-01")
+    assert dated["hits"] and all("2024-11-01" <= h["meeting"]["date"] <= "2025-01-31" for h in dated["hits"])
+    panel = full.search("children in care", k=5, committee="corporate parenting")
+    assert panel["hits"] and all(h["meeting"]["committee"] == "Corporate Parenting Panel" for h in panel["hits"])
+    # the only graded judgement in this corpus is a fostering service's, not the council's children's services
+    assert full.search("social workers", grade="adequate")["hits"] == []
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"council": "Atlantis"}, "unknown council"),
+    ({"theme": "astrology"}, "unknown theme"),
+    ({"since": "last year"}, "--since"),
+    ({"grade": "excellent"}, "unknown grade"),
+    ({"k": 0}, "--k"),
+])
+def test_bad_filter_values_are_one_line_errors(sample, kwargs, message):
+    with pytest.raises(SearchError, match=message):
+        sample.search("social workers", **kwargs)
+
+
+def test_json_follows_the_contract(sample, sample_data):
+    result = json.loads(json.dumps(sample.search(QUERY, k=10)))
+    assert result["query"] == QUERY and len(result["hits"]) == 10
+    con = store.connect(sample_data, readonly=True)
+    for n, h in enumerate(result["hits"], start=1):
+        assert HIT_KEYS <= set(h) and h["rank"] == n and h["uri"] == POINT_IRI + h["id"]
+        assert {"date", "committee"} <= set(h["meeting"]) and {"title", "number"} <= set(h["item"])
+        assert all({"id", "label"} <= set(t) for t in h["themes"])
+        assert h["text"] == con.execute("SELECT text FROM points WHERE id = ?", (h["id"],)).fetchone()[0]
+        assert h["council"] is None or {"name", "gss"} <= set(h["council"])
+    scores = [h["score"] for h in result["hits"]]
+    assert scores == sorted(scores, reverse=True)
+    assert sum(f["count"] for f in result["facets"]["council"]) >= 10
+
+
+def test_unknown_council_is_null_never_invented(sample):
+    hits = sample.search("multi-agency safeguarding hub front door", k=10)["hits"]
+    seed001 = [h for h in hits if h["source"].endswith("001_bfca9e6a047104e6.txt")]
+    assert seed001 and all(h["council"] is None and h["meeting"]["date"] is None for h in seed001)
+    assert all(h["source_url"] is None for h in seed001)
+
+
+def test_a_new_generation_is_picked_up_and_grades_filter(sample_data, tmp_path):
+    from councilkg.embed.pipeline import ingest
+
+    data = tmp_path / "data"
+    shutil.copytree(sample_data, data)
+    searcher = Searcher(data)
+    before = searcher.search("retention payment", k=3)
+    (tmp_path / "slough.txt").write_text(SLOUGH, encoding="utf-8")
+    assert ingest([str(tmp_path / "slough.txt")], data).ingested == 1
+    after = searcher.search("retention payment", k=3)
+    assert after["generation"] == before["generation"] + 1
+    assert councils(after)[0] == "Slough Borough Council"
+    inadequate = searcher.search("retention payment", k=5, grade="inadequate")
+    assert inadequate["hits"] and set(councils(inadequate)) == {"Slough Borough Council"}
+    assert {"value": "inadequate", "label": "Inadequate"} in [{k: f[k] for k in ("value", "label")} for f in after["facets"]["grade"]]
+
+
+def test_compare_groups_practices_and_actions_by_council(full):
+    groups = compare(full, QUERY)
+    labels = [g["label"] for g in groups]
+    assert len(labels) == len(set(labels)) >= 3 and "unknown council" in labels
+    hereford = next(g for g in groups if g["label"] == "Herefordshire Council")
+    golden = next(p for p in hereford["practices"] if "Golden Hello" in p["label"])
+    assert golden["kind"] == "incentive" and "not clear" in golden["outcome"]
+    assert golden["evidence"]["quote"] and golden["evidence"]["source"].endswith("003_6c1e019e122dd967.txt")
+    assert all(g["council"] is None for g in groups if g["label"] == "unknown council")
+    text = format_compare(groups, color=False)
+    assert "== Herefordshire Council" in text and "Golden Hello" in text and "evidence:" in text
+
+
+def test_text_output_marks_matches(sample):
+    result = sample.search(QUERY, k=3)
+    plain = format_text(result, color=False)
+    assert "**experienced**" in plain or "**incentives**" in plain
+    assert "Herefordshire Council" in plain and "\033[1m" not in plain
+    assert "\033[1m" in format_text(result, color=True)
