@@ -24,7 +24,8 @@ def gen_dir(data_dir: Path, gen: int) -> Path:
 
 
 @lru_cache(maxsize=1)
-def _stemmer():
+def stemmer():
+    """The English Snowball stemmer shared by indexing, queries and highlighting."""
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -34,7 +35,7 @@ def tokenize(texts: list[str]):
     """Lower-cased, stop-worded, stemmed word lists: the same for the corpus and the queries."""
     import bm25s
 
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False)
 
 
 def lexical_text(title: str | None, text: str) -> str:

@@ -8,7 +8,7 @@ from typing import Callable
 
 import numpy as np
 
-from councilkg.embed.index import _stemmer, tokenize
+from councilkg.embed.index import stemmer, tokenize
 
 RRF_K = 60
 # Weighted fusion, tuned on tests/eval/queries.json (see embed/evaluate.py and the README table).
@@ -166,5 +166,5 @@ def highlight(text: str, stems: set[str]) -> list[tuple[int, int]]:
     if not stems:
         return []
     matches = list(_WORD.finditer(text))
-    stemmed = _stemmer().stemWords([m.group(0).lower() for m in matches])
+    stemmed = stemmer().stemWords([m.group(0).lower() for m in matches])
     return [(m.start(), m.end()) for m, s in zip(matches, stemmed) if s in stems]
