@@ -87,7 +87,8 @@ def council(con, ident):
 @loader("theme")
 def theme(con, ident):
     info = scheme().get(ident)
-    used = con.execute("SELECT 1 FROM point_themes WHERE theme=? LIMIT 1", (ident,)).fetchone()
+    used = con.execute("SELECT 1 FROM point_themes WHERE theme=? UNION ALL SELECT 1 FROM item_themes WHERE theme=? UNION ALL "
+                       "SELECT 1 FROM practices, json_each(practices.themes) WHERE value=? LIMIT 1", (ident,) * 3).fetchone()
     if info is None and used is None:
         raise NotFound(f"No theme {ident}")
     info = info or {}
@@ -97,6 +98,11 @@ def theme(con, ident):
         e.facts.append(("Also called", ", ".join(info["alt_labels"])))
     if info.get("definition"):
         e.facts.append(("Definition", info["definition"]))
+    if info.get("broader"):
+        e.facts.append(("Broader", theme_link(info["broader"])))
+    narrower = [theme_link(t) for t, x in scheme().items() if x.get("broader") == ident]
+    if narrower:
+        e.facts.append(("Narrower", narrower))
     pr = con.execute("SELECT p.id, p.label, p.outcome, p.council_id, c.name FROM practices p LEFT JOIN councils c ON c.id = p.council_id "
                      "WHERE EXISTS (SELECT 1 FROM json_each(p.themes) WHERE value=?) ORDER BY c.name, p.label", (ident,)).fetchall()
     e.group("Practices on this theme", [Entry(Link("practice", p["id"], p["label"]),
@@ -105,13 +111,15 @@ def theme(con, ident):
         "SELECT p.id, p.text, m.date, c.id AS cid, c.name FROM point_themes pt JOIN points p ON p.id = pt.point_id "
         "JOIN items i ON i.id = p.item_id LEFT JOIN meetings m ON m.id = i.meeting_id LEFT JOIN councils c ON c.id = m.council_id "
         "WHERE pt.theme=? ORDER BY c.name IS NULL, c.name, m.date, pt.score DESC", (ident,)).fetchall()
-    rows, note = limited(rows, "points")
+    total = len(rows)
+    rows, _ = limited(rows, "points")
     by_council: dict[tuple, list[Entry]] = {}
     for p in rows:
         key = (p["cid"], p["name"] or "Council not stated")
         by_council.setdefault(key, []).append(Entry(Link("point", p["id"], shorten(p["text"], 220)), p["date"] or ""))
     e.extra["by_council"] = [(Link("council", cid, name) if cid else None, name, entries) for (cid, name), entries in by_council.items()]
-    e.extra["points_note"] = note
+    shown = f"the first {len(rows)} of " if len(rows) < total else ""
+    e.extra["points_note"] = f"{shown}{total} point{'s' if total != 1 else ''} from {len(by_council)} group{'s' if len(by_council) != 1 else ''}"
     return e
 
 
@@ -130,7 +138,7 @@ def all_themes(con) -> list[dict]:
         "SELECT pt.theme, count(*) AS points, count(DISTINCT m.council_id) AS councils FROM point_themes pt "
         "JOIN points p ON p.id = pt.point_id JOIN items i ON i.id = p.item_id LEFT JOIN meetings m ON m.id = i.meeting_id "
         "GROUP BY pt.theme")}
-    ids = list(scheme()) + sorted(set(counts) - set(scheme()))
+    ids = [t for t, x in scheme().items() if x.get("broader")] + sorted(set(counts) - set(scheme()))
     return [{"link": theme_link(t), "definition": (scheme().get(t) or {}).get("definition"),
              "points": counts.get(t, {}).get("points", 0), "councils": counts.get(t, {}).get("councils", 0)} for t in ids]
 

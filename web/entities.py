@@ -82,7 +82,8 @@ def scheme() -> dict[str, dict]:
     """Theme id -> {label, alt_labels, definition} from the shipped scheme."""
     from councilkg.graph.themes import load_scheme
 
-    return {t.id: {"label": t.label, "alt_labels": list(t.alt_labels), "definition": t.definition} for t in load_scheme()}
+    return {t.id: {"label": t.label, "alt_labels": list(t.alt_labels), "definition": t.definition, "broader": t.broader}
+            for t in load_scheme(include_top=True)}
 
 
 def theme_link(tid: str) -> Link:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from councilkg.web.entities import Entity
 from councilkg.web.present import Link, shorten
 
-WIDTH, HEIGHT = 760, 420
+WIDTH, HEIGHT = 860, 460
 MAX_NODES = 14
 
 
@@ -19,7 +19,7 @@ class Node:
     label: str
     kind: str
     href: str | None
-    relation: str = ""
+    relation: str = ""  # shown as the node's tooltip
     anchor: str = "middle"
 
 
@@ -43,6 +43,8 @@ def neighbours(e: Entity) -> list[tuple[str, Link]]:
     groups = [(t, entries) for t, entries in e.groups]
     for ev in e.extra.get("timeline", [])[-6:]:
         add(ev.kind, ev.link)
+    for council, _, entries in e.extra.get("by_council", [])[:6]:
+        add("points from", council or entries[0].link)
     depth = 0
     while len(out) < MAX_NODES and any(depth < len(entries) for _, entries in groups):
         for title, entries in groups:
@@ -60,8 +62,9 @@ def layout(e: Entity) -> dict:
     n = max(len(around), 1)
     for i, (rel, link) in enumerate(around):
         a = -math.pi / 2 + 2 * math.pi * i / n
-        x, y = cx + 250 * math.cos(a), cy + 150 * math.sin(a)
+        x, y = cx + 235 * math.cos(a), cy + 175 * math.sin(a)
         anchor = "middle" if abs(math.cos(a)) < 0.3 else ("start" if math.cos(a) > 0 else "end")
-        nodes.append(Node(round(x, 1), round(y, 1), shorten(link.label, 30), link.kind, link.path, rel, anchor))
+        nodes.append(Node(round(x, 1), round(y, 1), shorten(link.label, 26), link.kind, link.path, rel, anchor))
     centre = Node(cx, cy, shorten(e.label, 40), e.kind, None)
-    return {"width": WIDTH, "height": HEIGHT, "centre": centre, "nodes": nodes}
+    kinds = list(dict.fromkeys([e.kind] + [n.kind for n in nodes]))
+    return {"width": WIDTH, "height": HEIGHT, "centre": centre, "nodes": nodes, "kinds": kinds}

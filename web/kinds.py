@@ -150,7 +150,8 @@ def judgement(con, ident):
 def intervention(con, ident):
     r = _one(con, "SELECT * FROM interventions WHERE id=?", ident, "intervention")
     e = Entity("intervention", ident, r["type"].replace("-", " ").capitalize())
-    e.facts = [("Type", r["type"]), ("By", r["by"] or "not stated"), ("Date", r["date"] or "not stated")]
+    e.facts = [("Type", Link("intervention-type", r["type"], r["type"].replace("-", " "))), ("By", r["by"] or "not stated"),
+               ("Date", r["date"] or "not stated")]
     _inspected(con, r, e)
     e.evidence = [q for q in [_quote(con, r)] if q]
     return e
@@ -184,15 +185,26 @@ def grade(con, ident):
     return e
 
 
-@loader("inspection-type")
-def inspection_type(con, ident):
-    rows = con.execute(
-        "SELECT i.*, c.name FROM inspections i LEFT JOIN councils c ON c.id = i.council_id WHERE i.type=? ORDER BY c.name, i.date",
-        (ident,)).fetchall()
+def _concept_page(con, kind: str, table: str, target: str, ident: str, noun: str) -> Entity:
+    """An inspection or intervention type: every one of that type, by council."""
+    rows = con.execute(f"SELECT t.*, c.name FROM {table} t LEFT JOIN councils c ON c.id = t.council_id WHERE t.type=? "
+                       "ORDER BY c.name, t.date", (ident,)).fetchall()
     if not rows:
-        raise NotFound(f"No inspections of type {ident}")
-    e = Entity("inspection-type", ident, ident.replace("-", " ").upper() if len(ident) <= 5 else ident.replace("-", " ").capitalize())
-    rows, title = limited(rows, "Inspections of this type")
-    e.group(title, [Entry(Link("inspection", r["id"], f"{r['name'] or 'Unknown council'}: {inspection_label(r)}"), r["status"])
+        raise NotFound(f"No {noun} of type {ident}")
+    words = ident.replace("-", " ")
+    e = Entity(kind, ident, words.upper() if len(words) <= 5 else words.capitalize())
+    rows, title = limited(rows, f"{noun.capitalize()} of this type")
+    label = inspection_label if table == "inspections" else lambda r: words.capitalize() + (f" ({r['date']})" if r["date"] else "")
+    e.group(title, [Entry(Link(target, r["id"], f"{r['name'] or 'Unknown council'}: {label(r)}"), r["by"] if "by" in r.keys() else r["status"])
                     for r in rows])
     return e
+
+
+@loader("inspection-type")
+def inspection_type(con, ident):
+    return _concept_page(con, "inspection-type", "inspections", "inspection", ident, "inspections")
+
+
+@loader("intervention-type")
+def intervention_type(con, ident):
+    return _concept_page(con, "intervention-type", "interventions", "intervention", ident, "interventions")

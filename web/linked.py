@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import re
 import tempfile
+from urllib.parse import unquote
 
 from flask import Blueprint, current_app, request, send_file
 
 from councilkg.graph import rdf
-from councilkg.graph.vocab import PREFIXES, iri
+from councilkg.graph.vocab import ID, PREFIXES, iri
 from councilkg.web.app import BadRequest, NotFound, db
-from councilkg.web.entities import load
+from councilkg.web.entities import Entity, Entry, load
+from councilkg.web.present import Link
 from councilkg.web.views import entity_page
 
 bp = Blueprint("linked", __name__)
 
 ID_RE = re.compile(r"^[A-Za-z0-9._~%-]{1,120}$")
 KIND_RE = re.compile(r"^[a-z][a-z-]{1,30}$")
+LABELS = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label")
 MAX_TRIPLES = 5_000  # per resource description; a council with more neighbours is cut (the SPARQL endpoint has them all)
 
 # ?format= names and media types -> our format name ("html" or an rdf.FORMATS key)
@@ -63,6 +66,35 @@ def describe(subject: str) -> list:
     return out
 
 
+def _local(term) -> Link | None:
+    value = getattr(term, "value", "")
+    if type(term).__name__ == "NamedNode" and value.startswith(str(ID)):
+        kind, _, ident = value[len(str(ID)):].partition("/")
+        return Link(kind, unquote(ident), unquote(ident))
+    return None
+
+
+def _short(iri_: str) -> str:
+    for p, ns in PREFIXES.items():
+        if iri_.startswith(str(ns)):
+            return f"{p}:{iri_[len(str(ns)):]}"
+    return iri_
+
+
+def from_graph(kind: str, ident: str) -> Entity:
+    """An HTML view of a resource only the RDF graph knows: its triples as facts and incoming links."""
+    subject = str(iri(kind, ident))
+    triples = describe(subject)
+    if not triples:
+        raise NotFound(f"No resource {kind}/{ident}")
+    out = [t for t in triples if t.subject.value == subject]
+    label = next((t.object.value for t in out if t.predicate.value in LABELS), ident)
+    e = Entity(kind, ident, label)
+    e.facts = [(_short(t.predicate.value), _local(t.object) or t.object.value) for t in out]
+    e.group("Linked from", [Entry(link) for t in triples if t.subject.value != subject and (link := _local(t.subject))])
+    return e
+
+
 def rdf_bytes(triples: list, fmt: str) -> bytes:
     import pyoxigraph as ox
 
@@ -77,7 +109,11 @@ def resource(kind: str, ident: str):
         raise NotFound("No such resource.")
     fmt = negotiate()
     if fmt == "html":
-        resp = current_app.make_response(entity_page(load(db(), kind, ident)))
+        try:
+            e = load(db(), kind, ident)
+        except NotFound:
+            e = from_graph(kind, ident)  # a vocabulary concept (grade, inspection type…) the data does not use yet
+        resp = current_app.make_response(entity_page(e))
     else:
         triples = describe(str(iri(kind, ident)))
         if not triples:

@@ -32,6 +32,9 @@ KIND_LABELS = {
     "practice": "Practice",
     "theme": "Theme",
     "document": "Document",
+    "grade": "Grade",
+    "inspection-type": "Inspection type",
+    "intervention-type": "Intervention type",
 }
 
 @dataclass(frozen=True)

@@ -138,9 +138,7 @@ def cell(term) -> dict:
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint():
     q = _protocol_query()
-    if not wants_page():
-        if q is None:
-            raise BadRequest("no query: send query= (GET or POST form) or a body of type application/sparql-query")
+    if q is not None and not wants_page():
         return respond(run(q))
     example = request.args.get("example", "")
     exs = examples()

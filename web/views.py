@@ -115,4 +115,4 @@ def about():
 
 def entity_page(e: Entity) -> str:
     """The HTML view of one resource, with its neighbourhood drawn."""
-    return render_template("entity.html", e=e, graph=layout(e))
+    return render_template("entity.html", e=e, gv=layout(e))
