@@ -24,10 +24,10 @@ from councilkg.embed.passages import split, vec_key
 from councilkg.graph import store
 from councilkg.graph.councils import gazetteer
 from councilkg.graph.extract import extract
-from councilkg.graph.themes import assign, load_scheme, theme_texts
+from councilkg.graph.themes import aggregate, assign, load_scheme, theme_texts
 
 # Bump when reading, segmentation or extraction changes what a file yields, so re-ingest redoes the work.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 MAX_BYTES = 50_000_000
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -248,15 +248,11 @@ def _theme_points(con, model: str, rows, point_keys: list[list[str]], encoder) -
         "INSERT OR REPLACE INTO point_themes(point_id, theme, score, evidence) VALUES (?,?,?,?)",
         [(r[0], tid, float(score), ev) for r, themes in zip(rows, results) for tid, score, ev in themes],
     )
-    # items: their title and text, with the mean of their new points' vectors
-    items: dict[str, list[int]] = {}
-    for n, r in enumerate(rows):
-        items.setdefault(r[3], []).append(n)
-    item_rows = [con.execute("SELECT id, title, text FROM items WHERE id=?", (iid,)).fetchone() for iid in items]
-    ivecs = np.stack([first[idx].mean(axis=0) for idx in items.values()])
-    ivecs /= np.linalg.norm(ivecs, axis=1, keepdims=True) + 1e-9
-    iresults = assign([f"{r[1] or ''}\n{r[2]}" for r in item_rows], ivecs.astype(np.float32), theme_vecs, scheme)
+    # an item's themes are those its points share (a whole long item matches keywords everywhere)
+    by_item: dict[str, list[list[tuple[str, float, str]]]] = {}
+    for r, themes in zip(rows, results):
+        by_item.setdefault(r[3], []).append(themes)
     con.executemany(
         "INSERT OR REPLACE INTO item_themes(item_id, theme, score, evidence) VALUES (?,?,?,?)",
-        [(r[0], tid, float(score), ev) for r, themes in zip(item_rows, iresults) for tid, score, ev in themes],
+        [(iid, tid, float(score), ev) for iid, point_themes in by_item.items() for tid, score, ev in aggregate(point_themes)],
     )

@@ -59,8 +59,6 @@ def test_golden_hello_near_the_top(full):
     assert "experienced" in golden[0]["matched"] and "attracting" in golden[0]["matched"]
 
 
-@pytest.mark.xfail(strict=True, reason="ranks 2nd behind seed 001's referral incentives until ingest embeds points "
-                   "without their long item title too (see the issue 4 report)")
 def test_golden_hello_first(full):
     hit = full.search(QUERY, k=1)["hits"][0]
     assert "Golden Hello" in hit["text"] and hit["council"]["gss"] == "E06000019"
