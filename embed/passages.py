@@ -26,6 +26,11 @@ def vec_key(model: str, text: str) -> str:
     return stable_id("vec", model, text, length=24)
 
 
+def theme_key(model: str, theme_text: str) -> str:
+    """The key of a theme description's vector, stored beside the passages'."""
+    return vec_key(model, "theme:" + theme_text)
+
+
 def split(text: str, title: str | None, count_tokens, max_tokens: int) -> list[str]:
     """Passages for one point: the point whole when it fits, else runs of whole sentences under the window."""
     whole = passage_text(title, text)

@@ -20,7 +20,7 @@ from councilkg.corpus.readers import read
 from councilkg.corpus.segment import segment
 from councilkg.embed import index as indexes
 from councilkg.embed.encoder import configured_name, get_encoder
-from councilkg.embed.passages import split, vec_key
+from councilkg.embed.passages import split, theme_key, vec_key
 from councilkg.graph import store
 from councilkg.graph.councils import gazetteer
 from councilkg.graph.extract import extract
@@ -235,7 +235,7 @@ def _theme_points(con, model: str, rows, point_keys: list[list[str]], encoder) -
     """Assign themes to the new points (and their items) from keywords plus similarity to each theme's description."""
     scheme = load_scheme()
     texts = theme_texts(scheme)
-    tkeys = [vec_key(model, "theme:" + t) for t in texts]
+    tkeys = [theme_key(model, t) for t in texts]
     have = _existing(con, tkeys)
     if len(have) < len(tkeys):
         tv = encoder().encode(texts)

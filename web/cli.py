@@ -249,3 +249,20 @@ def serve(data_dir, host, port, threads):
 
     click.echo(f"councilkg: serving {data_dir} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     run(data_dir, host=host, port=port, threads=threads)
+
+
+@main.command()
+@data_option
+@click.option("--k", type=click.IntRange(2, 50), default=10, show_default=True, help="Neighbours per point in the graph.")
+@click.option("--min-size", type=click.IntRange(2, 1000), default=3, show_default=True, help="Smallest cluster shown.")
+@click.option("--emerging", is_flag=True, help="Only clusters that no theme covers.")
+@click.option("--json", "as_json", is_flag=True)
+def topics(data_dir, k, min_size, emerging, as_json):
+    """Clusters of debate points across councils (community detection on a nearest-neighbour graph)."""
+    from councilkg.embed.emerging import as_dicts, format_topics, load_topics
+
+    found = load_topics(data_dir, k=k, min_size=min_size)
+    if as_json:
+        click.echo(json.dumps([t for t in as_dicts(found) if t["uncovered"] or not emerging], indent=1))
+    else:
+        click.echo(format_topics(found, only_uncovered=emerging))

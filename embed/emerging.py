@@ -1,0 +1,73 @@
+"""Emerging topics: cluster the stored point vectors across councils and show what no theme covers."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from councilkg.embed.passages import theme_key
+from councilkg.graph import store
+from councilkg.graph.themes import load_scheme, theme_texts
+from councilkg.graph.topics import Topic, discover
+
+# Community detection on a k-NN graph is superlinear in Python: cluster at most this many points (the newest).
+MAX_POINTS = 20_000
+
+
+def _stack(blobs: list[bytes]) -> np.ndarray:
+    return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1)
+
+
+def load_topics(data_dir: str | Path, *, k: int = 10, min_size: int = 3, max_points: int = MAX_POINTS) -> list[Topic]:
+    """Topics over the newest `max_points` non-procedural points, each point by its first passage's vector."""
+    con = store.connect(data_dir, readonly=True)
+    try:
+        return _topics(con, k, min_size, max_points)
+    finally:
+        con.close()
+
+
+def _topics(con: sqlite3.Connection, k: int, min_size: int, max_points: int) -> list[Topic]:
+    model = store.get_state(con, "model")
+    rows = con.execute(
+        "SELECT p.id, p.text, p.doc_id, m.council_id, v.vec FROM points p"
+        " JOIN items i ON i.id = p.item_id AND i.procedural = 0"
+        " LEFT JOIN meetings m ON m.id = i.meeting_id"
+        " JOIN passages s ON s.point_id = p.id AND s.seq = 0 JOIN vectors v ON v.key = s.vec_key"
+        " ORDER BY m.date DESC, p.id LIMIT ?",
+        (max_points,),
+    ).fetchall()
+    if not rows or not model:
+        return []
+    assigned: dict[str, list[str]] = {}
+    for pid, theme in con.execute("SELECT point_id, theme FROM point_themes"):
+        assigned.setdefault(pid, []).append(theme)
+    scheme = load_scheme()
+    keys = [theme_key(model, t) for t in theme_texts(scheme)]
+    found = dict(con.execute(f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(keys))})", keys).fetchall())
+    theme_vecs = _stack([found[key] for key in keys]) if len(found) == len(keys) else None
+    return discover(
+        _stack([r[4] for r in rows]), [r[0] for r in rows], [r[3] for r in rows],
+        [assigned.get(r[0], []) for r in rows], [r[1] for r in rows], k=k, min_size=min_size,
+        documents=[r[2] for r in rows], theme_vectors=theme_vecs, theme_ids=[t.id for t in scheme] if theme_vecs is not None else None,
+    )
+
+
+def as_dicts(topics: list[Topic]) -> list[dict]:
+    return [asdict(t) for t in topics]
+
+
+def format_topics(topics: list[Topic], only_uncovered: bool = False) -> str:
+    """One block per cluster: its label, size, councils and whether a theme covers it."""
+    shown = [t for t in topics if t.uncovered or not only_uncovered]
+    if not shown:
+        return "no cross-council clusters" + (" that no theme covers" if only_uncovered else "")
+    lines = []
+    for t in shown:
+        flag = "EMERGING (no theme covers it)" if t.uncovered else f"covered: {', '.join(sorted(t.themes, key=t.themes.get, reverse=True)[:3])}"
+        lines.append(f"{t.label}  [{t.size} points, {len(t.councils)} councils]  {flag}")
+        lines.append(f"    terms: {', '.join(t.terms[:8])}")
+    return "\n".join(lines)
