@@ -10,6 +10,7 @@ from councilkg.web.entities import (
     Entity,
     Entry,
     _one,
+    concept_label,
     inspection_label,
     item_label,
     judgement_label,
@@ -44,7 +45,7 @@ def timeline(con, council_id: str) -> list[Event]:
         events.append(Event(r["date"], "inspection", Link("inspection", r["id"], inspection_label(r)), detail,
                             [Entry(Link("judgement", j["id"], judgement_label(j)), j["grade"]) for j in js]))
     for r in con.execute("SELECT * FROM interventions WHERE council_id=?", (council_id,)):
-        label = r["type"].replace("-", " ").capitalize()
+        label = concept_label("intervention-type", r["type"])
         events.append(Event(r["date"], "intervention", Link("intervention", r["id"], label), f"by {r['by']}" if r["by"] else ""))
     for m in con.execute("SELECT id, date, committee FROM meetings WHERE council_id=?", (council_id,)):
         items = con.execute("SELECT id, number, title FROM items WHERE meeting_id=? AND NOT procedural ORDER BY doc_id, seq",

@@ -86,6 +86,22 @@ def scheme() -> dict[str, dict]:
             for t in load_scheme(include_top=True)}
 
 
+@lru_cache(maxsize=1)
+def concept_labels() -> dict[str, str]:
+    """'kind/id' -> skos:prefLabel for the shipped grades, inspection and intervention types."""
+    from rdflib.namespace import SKOS
+
+    from councilkg.graph.rdf import vocabulary
+    from councilkg.graph.vocab import ID
+
+    return {str(s)[len(str(ID)):]: str(o) for s, o in vocabulary().subject_objects(SKOS.prefLabel) if str(s).startswith(str(ID))}
+
+
+def concept_label(kind: str, ident: str) -> str:
+    words = ident.replace("-", " ")
+    return concept_labels().get(f"{kind}/{ident}") or (words.upper() if len(words) <= 5 else words.capitalize())
+
+
 def theme_link(tid: str) -> Link:
     return Link("theme", tid, (scheme().get(tid) or {}).get("label") or tid.replace("-", " ").capitalize())
 
@@ -150,16 +166,15 @@ def facts_from(con: sqlite3.Connection, column: str, ident: str) -> list[Entry]:
     for r in con.execute(f"SELECT id, grade, area FROM judgements WHERE {column}=?", (ident,)):
         out.append(Entry(Link("judgement", r["id"], judgement_label(r)), "judgement"))
     for r in con.execute(f"SELECT id, type, date FROM interventions WHERE {column}=?", (ident,)):
-        out.append(Entry(Link("intervention", r["id"], r["type"].replace("-", " ").capitalize()), r["date"] or ""))
+        out.append(Entry(Link("intervention", r["id"], concept_label("intervention-type", r["type"])), r["date"] or ""))
     for r in con.execute(f"SELECT id, label, kind FROM practices WHERE {column}=?", (ident,)):
         out.append(Entry(Link("practice", r["id"], r["label"]), r["kind"]))
     return out
 
 
 def inspection_label(r) -> str:
-    kind = r["type"].replace("-", " ")
-    kind = kind.upper() if len(kind) <= 5 else kind
-    return f"{r['inspectorate']} {kind}" + (f" ({r['date']})" if r["date"] else "")
+    kind = concept_label("inspection-type", r["type"])
+    return (kind if r["inspectorate"].lower() in kind.lower() else f"{r['inspectorate']}: {kind}") + (f" ({r['date']})" if r["date"] else "")
 
 
 def judgement_label(r) -> str:

@@ -10,6 +10,7 @@ from councilkg.web.entities import (
     Entry,
     Quote,
     _one,
+    concept_label,
     context_of_item,
     council_link,
     evidence_link,
@@ -125,7 +126,7 @@ def _inspected(con, r, e: Entity, label: str = "Council") -> None:
 def inspection(con, ident):
     r = _one(con, "SELECT * FROM inspections WHERE id=?", ident, "inspection")
     e = Entity("inspection", ident, inspection_label(r))
-    e.facts = [("Inspectorate", r["inspectorate"]), ("Type", Link("inspection-type", r["type"], r["type"])),
+    e.facts = [("Inspectorate", r["inspectorate"]), ("Type", Link("inspection-type", r["type"], concept_label("inspection-type", r["type"]))),
                ("Date", r["date"] or "not stated"), ("Status", r["status"])]
     _inspected(con, r, e)
     js = con.execute("SELECT id, grade, area FROM judgements WHERE inspection_id=? ORDER BY area IS NOT NULL, area", (ident,)).fetchall()
@@ -149,8 +150,8 @@ def judgement(con, ident):
 @loader("intervention")
 def intervention(con, ident):
     r = _one(con, "SELECT * FROM interventions WHERE id=?", ident, "intervention")
-    e = Entity("intervention", ident, r["type"].replace("-", " ").capitalize())
-    e.facts = [("Type", Link("intervention-type", r["type"], r["type"].replace("-", " "))), ("By", r["by"] or "not stated"),
+    e = Entity("intervention", ident, concept_label("intervention-type", r["type"]))
+    e.facts = [("Type", Link("intervention-type", r["type"], e.label)), ("By", r["by"] or "not stated"),
                ("Date", r["date"] or "not stated")]
     _inspected(con, r, e)
     e.evidence = [q for q in [_quote(con, r)] if q]
@@ -191,10 +192,9 @@ def _concept_page(con, kind: str, table: str, target: str, ident: str, noun: str
                        "ORDER BY c.name, t.date", (ident,)).fetchall()
     if not rows:
         raise NotFound(f"No {noun} of type {ident}")
-    words = ident.replace("-", " ")
-    e = Entity(kind, ident, words.upper() if len(words) <= 5 else words.capitalize())
+    e = Entity(kind, ident, concept_label(kind, ident))
     rows, title = limited(rows, f"{noun.capitalize()} of this type")
-    label = inspection_label if table == "inspections" else lambda r: words.capitalize() + (f" ({r['date']})" if r["date"] else "")
+    label = inspection_label if table == "inspections" else lambda r: e.label + (f" ({r['date']})" if r["date"] else "")
     e.group(title, [Entry(Link(target, r["id"], f"{r['name'] or 'Unknown council'}: {label(r)}"), r["by"] if "by" in r.keys() else r["status"])
                     for r in rows])
     return e
