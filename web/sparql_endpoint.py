@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, render_template, request
 
 from councilkg.web.app import MAX_SPARQL_CHARS, BadRequest, WebError, status_of
+from councilkg.web.present import IRI_BASE
 
 bp = Blueprint("sparql", __name__)
 
@@ -18,7 +19,6 @@ ROW_CAP = 10_000  # rows (or triples) returned at most; the answer says when it 
 HTML_ROWS = 500  # rows shown in the page's table
 
 QUERIES_MD = Path(__file__).resolve().parents[1] / "graph" / "QUERIES.md"
-IRI_BASE = "https://w3id.org/councilkg"
 
 # Names a client may give in format=/output=/results= (SPARQLWrapper sends them) -> our format name
 FORMAT_PARAMS = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "turtle": "turtle", "n3": "turtle", "nt": "nt",
