@@ -23,8 +23,9 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
         ("councilkg.embed.encoder", "EncoderError"),
         ("councilkg.embed.pipeline", "IngestBusy"),
         ("councilkg.embed.search", "SearchError"),
-        ("councilkg.graph.sparql", "SparqlError"),
+        ("councilkg.graph.sparql", "QueryError"),
         ("councilkg.graph.push", "PushError"),
+        ("councilkg.graph.rdf", "ExportError"),
     ):
         m = sys.modules.get(mod)
         if m is not None and hasattr(m, name):
