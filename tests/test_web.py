@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections import deque
@@ -216,6 +217,21 @@ def test_sparql_errors_and_limits(client):
     assert r.status_code == 400
     r = client.get("/sparql", query_string={"query": "SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }"})
     assert r.status_code == 400
+
+
+def test_a_query_past_its_time_limit_is_stopped_and_the_endpoint_recovers(client, monkeypatch):
+    from councilkg.web import sparql_endpoint
+
+    monkeypatch.setattr(sparql_endpoint, "TIMEOUT_S", 2.0)
+    # a triple cartesian product with an aggregate: one blocking step, no rows stream until it ends
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    t0 = time.monotonic()
+    resp = client.get("/sparql", query_string={"query": slow}, headers={"Accept": "application/sparql-results+json"})
+    took = time.monotonic() - t0
+    assert resp.status_code == 503 and "limit" in resp.get_json()["error"]["message"]
+    assert took < 15, took  # stopped near the limit, not left running
+    ok = client.get("/sparql", query_string={"query": "ASK { ?s a ckg:Council }"}, headers={"Accept": "application/sparql-results+json"})
+    assert ok.status_code == 200 and ok.get_json()["boolean"] is True
 
 
 def test_sparql_page_runs_examples_and_shows_errors_inline(client):

@@ -132,13 +132,28 @@ def _close_db(_exc=None):
         con.close()
 
 
+SPARQL_WORKERS = 2  # processes; more queries wait for a free one
+
+
 class Services:
     """Long-lived objects shared by all requests: the Searcher, built once on first use."""
 
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
         self._searcher = None
+        self._sparql = None
         self._lock = threading.Lock()
+
+    @property
+    def sparql(self):
+        """Worker processes for SPARQL, started on first use (a stuck query is killed there, not here)."""
+        if self._sparql is None:
+            with self._lock:
+                if self._sparql is None:
+                    from councilkg.web.sparql_pool import SparqlPool
+
+                    self._sparql = SparqlPool(SPARQL_WORKERS)
+        return self._sparql
 
     @property
     def searcher(self):
@@ -156,6 +171,7 @@ class Services:
         from councilkg.graph.sparql import open_store
 
         open_store(self.data_dir)
+        self.sparql  # noqa: B018 - start the workers now
 
 
 def _security_headers(resp):

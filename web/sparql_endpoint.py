@@ -14,7 +14,7 @@ from councilkg.web.present import IRI_BASE
 
 bp = Blueprint("sparql", __name__)
 
-TIMEOUT_S = 10.0  # per query; checked while results stream
+TIMEOUT_S = 10.0  # per query: past it the worker process running the query is killed
 ROW_CAP = 10_000  # rows (or triples) returned at most; the answer says when it was cut
 HTML_ROWS = 500  # rows shown in the page's table
 
@@ -91,13 +91,16 @@ def wants_page() -> bool:
 
 
 def run(q: str):
-    from councilkg.graph.sparql import query
+    from councilkg.graph.sparql import open_store
+    from councilkg.web.app import services
 
     if len(q) > MAX_SPARQL_CHARS:
         raise BadRequest(f"query is too long ({len(q)} characters; the limit is {MAX_SPARQL_CHARS})")
     if not q.strip():
         raise BadRequest("empty query")
-    return query(current_app.config["DATA_DIR"], q, limit=ROW_CAP, timeout=TIMEOUT_S)
+    data_dir = current_app.config["DATA_DIR"]
+    open_store(data_dir)  # build this generation's store here, once, before a worker opens it
+    return services().sparql.query(data_dir, q, limit=ROW_CAP, timeout=TIMEOUT_S)
 
 
 def respond(result):
