@@ -25,12 +25,14 @@ def load_topics(data_dir: str | Path, *, k: int = 10, min_size: int = 3, max_poi
     """Topics over the newest `max_points` non-procedural points, each point by its first passage's vector."""
     con = store.connect(data_dir, readonly=True)
     try:
-        return _topics(con, k, min_size, max_points)
+        inputs = topic_inputs(con, max_points)
     finally:
         con.close()
+    return discover(**inputs, k=k, min_size=min_size) if inputs else []
 
 
-def _topics(con: sqlite3.Connection, k: int, min_size: int, max_points: int) -> list[Topic]:
+def topic_inputs(con: sqlite3.Connection, max_points: int = MAX_POINTS) -> dict | None:
+    """The arguments `graph.topics.discover` takes, read from what ingest stored (None when nothing is embedded)."""
     model = store.get_state(con, "model")
     rows = con.execute(
         "SELECT p.id, p.text, p.doc_id, m.council_id, v.vec FROM points p"
@@ -41,7 +43,7 @@ def _topics(con: sqlite3.Connection, k: int, min_size: int, max_points: int) -> 
         (max_points,),
     ).fetchall()
     if not rows or not model:
-        return []
+        return None
     assigned: dict[str, list[str]] = {}
     for pid, theme in con.execute("SELECT point_id, theme FROM point_themes"):
         assigned.setdefault(pid, []).append(theme)
@@ -49,10 +51,11 @@ def _topics(con: sqlite3.Connection, k: int, min_size: int, max_points: int) -> 
     keys = [theme_key(model, t) for t in theme_texts(scheme)]
     found = dict(con.execute(f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(keys))})", keys).fetchall())
     theme_vecs = _stack([found[key] for key in keys]) if len(found) == len(keys) else None
-    return discover(
-        _stack([r[4] for r in rows]), [r[0] for r in rows], [r[3] for r in rows],
-        [assigned.get(r[0], []) for r in rows], [r[1] for r in rows], k=k, min_size=min_size,
-        documents=[r[2] for r in rows], theme_vectors=theme_vecs, theme_ids=[t.id for t in scheme] if theme_vecs is not None else None,
+    return dict(
+        vectors=_stack([r[4] for r in rows]), point_ids=[r[0] for r in rows], councils=[r[3] for r in rows],
+        assigned_themes=[assigned.get(r[0], []) for r in rows], texts=[r[1] for r in rows],
+        documents=[r[2] for r in rows], theme_vectors=theme_vecs,
+        theme_ids=[t.id for t in scheme] if theme_vecs is not None else None,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from councilkg.graph import kg, store
+from councilkg.graph import kg
 from test_rdf import CAMBRIDGESHIRE, HARINGEY, HEREFORDSHIRE, LINCOLNSHIRE, build_sample, drop_haringey
 
 

