@@ -127,3 +127,60 @@ def minutes_lines(seed: str, tag: str, width: int = 90) -> list[str]:
     for para in text.split("\n"):
         out += textwrap.wrap(para, width) or [""]
     return out[:60]
+
+
+class Server:
+    """A real serving process: `councilkg.web.serve.serve` (the app on waitress) on a free loopback port."""
+
+    CODE = ("import sys; from councilkg.web.serve import serve; "
+            "serve(sys.argv[1], port=0, threads=int(sys.argv[2]), ready=lambda s: print('PORT', s.effective_port, flush=True))")
+
+    def __init__(self, data_dir: Path, log: Path, threads: int = 8, timeout: float = 300):
+        import os
+        import select
+        import subprocess
+        import sys
+        import time
+
+        self.log = open(log, "w")
+        env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+        self.proc = subprocess.Popen([sys.executable, "-c", self.CODE, str(data_dir), str(threads)], stdout=subprocess.PIPE,
+                                     stderr=self.log, stdin=subprocess.DEVNULL, text=True, env=env)
+        deadline = time.monotonic() + timeout
+        line = ""
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            if select.select([self.proc.stdout], [], [], 1.0)[0]:
+                line = self.proc.stdout.readline()
+                break
+        if not line.startswith("PORT "):
+            self.stop()
+            raise RuntimeError(f"server did not start: {Path(log).read_text()[-2000:]}")
+        self.url = f"http://127.0.0.1:{int(line.split()[1])}"
+
+    def get(self, path: str, timeout: float = 60) -> tuple[int, bytes]:
+        """(status, body) of one GET; HTTP errors are answers too."""
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=timeout) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def rss_kb(self) -> int:
+        """Resident memory of the serving process, from /proc."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except Exception:  # noqa: BLE001 - a server that ignores SIGTERM is killed
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
