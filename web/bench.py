@@ -131,7 +131,9 @@ def measure_search(data: Path, qs: list[str], rounds: int) -> dict:
             t1 = time.perf_counter()
             idx.vectors.search(v.astype(np.float32), rank.CANDIDATES, params=params)
             t2 = time.perf_counter()
-            idx.bm25.get_scores([t for t in tokenize([q])[0] if t in idx.bm25.vocab_dict])
+            tokens = [t for t in tokenize([q])[0] if t in idx.bm25.vocab_dict]
+            if tokens:  # as Indexes.lexical_search: no known word, no scoring
+                idx.bm25.get_scores(tokens)
             t3 = time.perf_counter()
             bare.append(t3 - t0)
             for k, d in zip(parts, (t1 - t0, t2 - t1, t3 - t2)):

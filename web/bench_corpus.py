@@ -74,14 +74,15 @@ def councils() -> list[dict]:
     return [gazetteer()[k] for k in sorted(gazetteer())]
 
 
-def _sentences(paragraph: str) -> list[str]:
+def sentences(paragraph: str) -> list[str]:
+    """A paragraph's sentences (split where a sentence end meets a capital, digit or quote)."""
     return [s for s in _SENTENCE.split(paragraph) if s.strip()]
 
 
 def _paragraph(rng: random.Random, own: str, pool: tuple[RealItem, ...]) -> str:
     """A real paragraph with one real sentence from elsewhere put in it, so recombined paragraphs rarely repeat."""
-    sents = _sentences(own)
-    donor = _sentences(rng.choice(rng.choice(pool).paragraphs))
+    sents = sentences(own)
+    donor = sentences(rng.choice(rng.choice(pool).paragraphs))
     sents.insert(rng.randrange(len(sents) + 1), rng.choice(donor))
     return " ".join(sents)
 

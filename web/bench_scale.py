@@ -14,7 +14,7 @@ import numpy as np
 
 from councilkg.corpus.model import stable_id
 from councilkg.graph import store
-from councilkg.web.bench_corpus import COMMITTEES, councils, write_corpus
+from councilkg.web.bench_corpus import COMMITTEES, councils, sentences, write_corpus
 
 BASE_DOCS = 40  # real minutes ingested with the real encoder; their vectors seed every derived one
 MIX = (0.62, 0.26, 0.12)  # weights of the own, a second and a third real point vector in a derived one
@@ -72,12 +72,6 @@ def _base_points(bcon: sqlite3.Connection):
     return rows, vecs
 
 
-def _sentences(text: str) -> list[str]:
-    from councilkg.web.bench_corpus import _SENTENCE
-
-    return [s for s in _SENTENCE.split(text) if s.strip()]
-
-
 def derive(base: Path, out: Path, seed: int, target: int) -> dict:
     """Copy the base's documents again and again under other councils, dates and committees until `target` points.
 
@@ -98,7 +92,7 @@ def derive(base: Path, out: Path, seed: int, target: int) -> dict:
     pthemes = bcon.execute("SELECT * FROM point_themes").fetchall()
     ithemes = bcon.execute("SELECT * FROM item_themes").fetchall()
     bcon.close()
-    sents = [_sentences(r[5]) or [r[5]] for r in rows]
+    sents = [sentences(r[5]) or [r[5]] for r in rows]
     by_doc: dict[str, list[int]] = {}
     for n, r in enumerate(rows):
         by_doc.setdefault(r[2], []).append(n)
