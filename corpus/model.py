@@ -19,6 +19,12 @@ class InputError(Exception):
         self.reason = reason
 
 
+def shown_path(path: str | Path) -> str:
+    """A path as text that stores in SQLite and prints on one line: undecodable bytes and control characters escaped."""
+    s = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in s)
+
+
 def stable_id(*parts: object, length: int = 16) -> str:
     """Derive a short id from content so the same input always gets the same id."""
     h = hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode("utf-8"))

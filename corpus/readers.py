@@ -69,6 +69,10 @@ def choose(payload: Payload) -> Reader:
     raise InputError(payload.path, f"no reader for '{ext or payload.path.name}' files")
 
 
+# Longer than any real paragraph (the longest in the Kent minutes is about 3,000 characters).
+MAX_LINE_CHARS = 50_000
+
+
 def decode(data: bytes, path: Path) -> str:
     """UTF-8 (BOM allowed), else cp1252; refuse binary data wearing a text extension."""
     if b"\x00" in data[:65536]:
@@ -76,15 +80,28 @@ def decode(data: bytes, path: Path) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise InputError(path, "binary data in a text file (neither UTF-8 nor cp1252)") from None
+        # files pasted together from several sources mix encodings: decode each line on its own
+        text = "\n".join(_decode_line(line) for line in data.split(b"\n"))
     sample = text[:65536]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f" or 0x7F <= ord(ch) < 0xA0)
     if sample and controls / len(sample) > 0.05:
         raise InputError(path, "binary data in a text file (mostly non-text)")
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+
+
+def _decode_line(line: bytes) -> str:
+    """UTF-8 if the line is, else cp1252, with the five bytes cp1252 leaves undefined shown as U+FFFD."""
+    try:
+        return line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return line.decode("cp1252", errors="replace")
+
+
+def _check_lines(text: str, path: str) -> None:
+    """Minutes have paragraphs, not megabyte lines: refuse before segmentation and extraction choke on one."""
+    longest = max((len(line) for line in text.split("\n")), default=0)
+    if longest > MAX_LINE_CHARS:
+        raise InputError(path, f"a single line of {longest:,} characters (limit {MAX_LINE_CHARS:,}): not minutes text")
 
 
 def read(src: SourceFile) -> RawDocument:
@@ -99,6 +116,7 @@ def read(src: SourceFile) -> RawDocument:
     try:
         reader = choose(payload)
         text, page_meta = reader.read(payload)
+        _check_lines(text, src.given)
         merged = metamod.merge(page_meta, src.meta, payload.header, path=src.given)
     except InputError as exc:
         exc.path = src.given  # report the path as the user gave it

@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from councilkg.corpus.discover import discover
-from councilkg.corpus.model import InputError, SourceFile
+from councilkg.corpus.model import InputError, SourceFile, shown_path
 from councilkg.corpus.readers import read
 from councilkg.corpus.segment import segment
 from councilkg.embed import index as indexes
@@ -112,6 +112,7 @@ def ingest(
 
 
 def _fail(con, report: IngestReport, on_error, path_key: str, given: str, reason: str) -> None:
+    path_key, given = shown_path(path_key), shown_path(given)
     report.failed.append((given, reason))
     store.record_failure(con, path_key, given, reason, _now())
     on_error(given, reason)
@@ -133,7 +134,7 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
         if isinstance(src, InputError):
             _fail(con, report, on_error, src.path, src.path, src.reason)
             continue
-        key = str(src.path)
+        key = shown_path(src.path)
         try:
             data = src.path.read_bytes()
         except OSError as e:
@@ -157,7 +158,7 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
         con.execute("SAVEPOINT doc")
         store.write_document(con, doc, facts, councils, _now(), fingerprint=fp)
         con.execute("RELEASE doc")
-        by_sha[sha] = src.given
+        by_sha[sha] = shown_path(src.given)
         report.ingested += 1
         changed = True
     progress("read", len(found), len(found))

@@ -7,7 +7,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from councilkg.corpus.model import Document, stable_id
+from councilkg.corpus.model import Document, shown_path, stable_id
 from councilkg.graph.facts import Evidence, Facts
 
 DB_NAME = "councilkg.sqlite"
@@ -139,7 +139,7 @@ def write_document(
 ) -> str:
     """Replace whatever this path held with the new document; the caller owns the transaction."""
     src = doc.raw.source
-    path_key = str(src.path)
+    path_key = shown_path(src.path)
     doc_id = stable_id("doc", path_key)
     delete_document(con, doc_id)
     con.execute("DELETE FROM failures WHERE path_key=?", (path_key,))
@@ -160,7 +160,7 @@ def write_document(
     con.execute(
         "INSERT INTO documents(id, path_key, source, sha256, fingerprint, fmt, title, meta_json, meeting_id, ingested_at)"
         " VALUES (?,?,?,?,?,?,?,?,?,?)",
-        (doc_id, path_key, src.given, doc.raw.sha256, fingerprint or doc.raw.sha256, doc.raw.fmt, meta.get("title"), json.dumps(meta, sort_keys=True), mid, now),
+        (doc_id, path_key, shown_path(src.given), doc.raw.sha256, fingerprint or doc.raw.sha256, doc.raw.fmt, meta.get("title"), json.dumps(meta, sort_keys=True), mid, now),
     )
     for item in doc.items:
         iid = stable_id("item", doc_id, item.seq)

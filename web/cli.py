@@ -89,7 +89,7 @@ class _Bars:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str, readable=False))
 @data_option
 @click.option("--max-bytes", type=int, default=50_000_000, show_default=True, help="Refuse files larger than this.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
