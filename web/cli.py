@@ -267,3 +267,15 @@ def topics(data_dir, k, min_size, emerging, as_json):
         click.echo(json.dumps([t for t in as_dicts(found) if t["uncovered"] or not emerging], indent=1))
     else:
         click.echo(format_topics(found, only_uncovered=emerging))
+
+
+@main.command()
+@click.option("--quick", is_flag=True, help="Small ingest sample, cached 100k search corpus, no load test or 1M study.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="Where the scaled corpora are built and cached.")
+def bench(quick, as_json, workdir):
+    """Measure ingest, search, memory, SPARQL and cold-start against the targets (see README, Performance)."""
+    from councilkg.web.bench import bench as run, format_table
+
+    result = run(quick=quick, workdir=workdir)
+    click.echo(json.dumps(result, indent=1) if as_json else format_table(result))
