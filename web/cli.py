@@ -26,6 +26,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
         ("councilkg.graph.sparql", "QueryError"),
         ("councilkg.graph.push", "PushError"),
         ("councilkg.graph.rdf", "ExportError"),
+        ("councilkg.web.bench_load", "BenchError"),
     ):
         m = sys.modules.get(mod)
         if m is not None and hasattr(m, name):
