@@ -93,18 +93,20 @@ def _status(text: str, start: int) -> str:
 def inspections(units: list[list[Sentence]]) -> list[Inspection]:
     """Every inspection anchored in the text, merged when the same one is mentioned again, with its judgements."""
     alltext = " ".join(s.text for u in units for s in u)
+    # Each whole-text test is made once per document (or unit), not once per sentence, so the cost stays linear.
+    doc_needs = {kind: bool(need.search(alltext)) for kind, need in _NEEDS.items() if kind != "asc-assessment"}
+    full_type = "sif" if re.search(r"\bSIF\b|single inspection", alltext, _I) and not re.search(r"ILACS", alltext) else "ilacs"
     found: list[Inspection] = []
     for unit in units:
-        joined = " ".join(s.text for s in unit)
+        needs = {**doc_needs, "asc-assessment": bool(_NEEDS["asc-assessment"].search(" ".join(s.text for s in unit)))}
         current: Inspection | None = None
         for sent in unit:
             for kind, (body, pat) in TYPES.items():
-                need = _NEEDS.get(kind)
-                if need and not need.search(joined if kind == "asc-assessment" else alltext):
+                if not needs.get(kind, True):
                     continue
                 for m in pat.finditer(sent.text):
                     date, prec = _date(sent.text, m.start(), m.end())
-                    t = ("sif" if re.search(r"\bSIF\b|single inspection", alltext, _I) and not re.search(r"ILACS", alltext) else "ilacs") if kind == "ilacs-full" else kind
+                    t = full_type if kind == "ilacs-full" else kind
                     ins = Inspection(body, t, date, prec, _status(sent.text, m.start()), sent.evidence())
                     current = _merge(found, ins)
             for j in judgements(sent):

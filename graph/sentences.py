@@ -57,8 +57,8 @@ def units(doc: Document) -> Iterator[list[Sentence]]:
             sents = [Sentence(item.seq, p.seq, i, s) for i, s in enumerate(split(p.text))]
             seen.update(_key(s.text) for s in sents)
             yield sents
-        covered = "\x00".join(seen)
+        covered = "\x00".join(seen)  # the set is asked first: only sentences no point repeats exactly scan the joined text
         rest = [s for s in split(item.text) + [a.text for a in item.actions]
-                if _key(s) and _key(s) not in covered and _key(s) not in seen]
+                if (k := _key(s)) and k not in seen and k not in covered]
         if rest:
             yield [Sentence(item.seq, None, i, s) for i, s in enumerate(dict.fromkeys(rest))]
