@@ -1,4 +1,4 @@
-"""Read-only SPARQL over the export, on an Oxigraph store cached on disk per database generation (measured faster than rdflib's)."""
+"""Read-only SPARQL over the export: Oxigraph, cached on disk per database generation and queried from an in-memory copy."""
 
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ from rdflib import Graph
 from councilkg.graph import rdf, store
 from councilkg.graph.vocab import PREFIXES
 
-CACHE_VERSION = "1"  # bump when the export's shape changes, so old cached stores are not served
+CACHE_VERSION = "2"  # bump when the export's shape changes, so old cached stores are not served
 KEEP = 2  # cached generations kept on disk: the newest and the one a serving process may still hold
-_open: dict[str, ox.Store] = {}
+STORE, TRIPLES = "store", "triples.nt"  # in each generation's cache dir: the on-disk store and the export it was loaded from
+_open: dict[str, ox.Store] = {}  # cache dir -> on-disk store (lookups: linked data, the server)
+_memory: dict[str, ox.Store] = {}  # cache dir -> in-memory copy (SPARQL queries)
 _lock = threading.Lock()
 
 
@@ -89,15 +91,20 @@ def cache_dir(data_dir: str | Path, con) -> Path:
 
 
 def _build(data_dir: Path, con, final: Path) -> None:
-    """Bulk-load the export into a temp dir beside the cache, then rename it into place (atomic; losers of a race discard theirs)."""
+    """Write the export once as N-Triples and bulk-load it on disk, in a temp dir renamed into place (atomic; losers of a race discard theirs)."""
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=final.parent))
     try:
-        st = rdf.to_oxigraph(con, tmp / "store")
+        with open(tmp / TRIPLES, "w", encoding="utf-8") as out:
+            for chunk in rdf.ntriples(con):
+                out.write(chunk)
+        st = ox.Store(str(tmp / STORE))
+        st.bulk_load(path=str(tmp / TRIPLES), format=ox.RdfFormat.N_TRIPLES)
         st.flush()
         del st
         gc.collect()
-        os.rename(tmp / "store", final)
+        os.chmod(tmp, 0o755)  # mkdtemp made it private; the cache is as readable as the data dir
+        os.rename(tmp, final)
     except OSError:
         if not final.exists():
             raise
@@ -109,25 +116,41 @@ def _build(data_dir: Path, con, final: Path) -> None:
 def _prune(keep: Path) -> None:
     gens = sorted((p for p in keep.parent.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in gens[KEEP:]:
-        if old != keep and str(old) not in _open:
+        if old != keep and str(old) not in _open and str(old) not in _memory:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def open_store(data_dir: str | Path) -> ox.Store:
-    """The read-only Oxigraph store of the database's current state, built on first use and shared by the process."""
+def _current(data_dir: str | Path, held: dict, make) -> ox.Store:
+    """This generation's store from `held`, made (and the cache built) on first use; older generations are let go."""
     con = store.connect(data_dir, readonly=True)
     try:
         with _lock:
             path = cache_dir(data_dir, con)
-            if str(path) not in _open:
-                if not path.exists():
+            if str(path) not in held:
+                if not (path / TRIPLES).exists():
                     _build(Path(data_dir), con, path)
-                for stale in [k for k in _open if Path(k).parent == path.parent]:
-                    del _open[stale]
-                _open[str(path)] = ox.Store.read_only(str(path))
-            return _open[str(path)]
+                for stale in [k for k in held if Path(k).parent == path.parent]:
+                    del held[stale]
+                held[str(path)] = make(path)
+            return held[str(path)]
     finally:
         con.close()
+
+
+def open_store(data_dir: str | Path) -> ox.Store:
+    """The read-only on-disk Oxigraph store of the database's current state, for lookups: cheap to open, slower to query."""
+    return _current(data_dir, _open, lambda path: ox.Store.read_only(str(path / STORE)))
+
+
+def _load_memory(path: Path) -> ox.Store:
+    st = ox.Store()
+    st.load(path=str(path / TRIPLES), format=ox.RdfFormat.N_TRIPLES)
+    return st
+
+
+def memory_store(data_dir: str | Path) -> ox.Store:
+    """The current state in memory, loaded once per generation per process from the cached N-Triples (about 5-10x faster queries than on disk)."""
+    return _current(data_dir, _memory, _load_memory)
 
 
 def open_graph(data_dir: str | Path) -> Graph:
@@ -150,7 +173,7 @@ def _as_store(source) -> ox.Store:
         st = ox.Store()
         st.load(source.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
         return st
-    return open_store(source)
+    return memory_store(source)
 
 
 _SKIP = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"\s]*>|#[^\n]*')

@@ -118,6 +118,19 @@ def test_store_is_cached_per_generation_and_rebuilt_after_a_change(tmp_path):
     assert len(graph) == len(second) and len(list(graph.query("SELECT ?c WHERE { ?c a ckg:Council }"))) == 4
 
 
+def test_queries_over_a_data_dir_run_in_memory_and_agree_with_the_store_on_disk(tmp_path):
+    data_dir = build_sample(tmp_path / "d")
+    mem = sparql.memory_store(data_dir)
+    assert sparql.memory_store(data_dir) is mem and mem is not sparql.open_store(data_dir)
+    assert len(mem) == len(sparql.open_store(data_dir)) > 0
+    canon = lambda res: sorted(tuple(sorted((v or "").split("; ")) for v in r.values()) for r in res.records())  # noqa: E731 - GROUP_CONCAT order is unspecified
+    for title, q in research_queries():
+        assert canon(sparql.query(data_dir, q)) == canon(sparql.query(sparql.open_store(data_dir), q)), title
+    drop_haringey(data_dir)  # a new generation is loaded afresh, not served from the old copy
+    assert sparql.memory_store(data_dir) is not mem
+    assert sparql.query(data_dir, f'ASK {{ ?c ckg:gssCode "{HARINGEY}" ; ^ckg:council ?m }}').boolean is False
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
