@@ -132,7 +132,7 @@ def _close_db(_exc=None):
         con.close()
 
 
-SPARQL_WORKERS = 2  # processes; more queries wait for a free one
+SPARQL_WORKERS = 1  # processes, each holding the graph in memory (~400 MB at 100k points); more queries wait
 
 
 class Services:
@@ -152,7 +152,7 @@ class Services:
                 if self._sparql is None:
                     from councilkg.web.sparql_pool import SparqlPool
 
-                    self._sparql = SparqlPool(SPARQL_WORKERS)
+                    self._sparql = SparqlPool(SPARQL_WORKERS, warm_dir=self.data_dir)
         return self._sparql
 
     @property

@@ -60,11 +60,31 @@ def _get(url: str, timeout: float = 60) -> bytes:
 
 
 def rss_mb(pid: int) -> float:
-    """Resident set size from /proc, in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise BenchError(f"no VmRSS for process {pid}")
+    """Resident set size from /proc, in MiB, of the process and its children (the server's SPARQL workers)."""
+    total = 0
+    for p in [pid, *_children(pid)]:
+        try:
+            lines = Path(f"/proc/{p}/status").read_text().splitlines()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in lines if line.startswith("VmRSS:")), 0)
+    if not total:
+        raise BenchError(f"no VmRSS for process {pid}")
+    return total / 1024
+
+
+def _children(pid: int) -> list[int]:
+    """Every descendant of `pid`, from /proc."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            kids = [int(c) for t in Path(f"/proc/{p}/task").iterdir() for c in (t / "children").read_text().split()]
+        except OSError:
+            kids = []
+        found += kids
+        todo += kids
+    return found
 
 
 @contextmanager

@@ -10,9 +10,15 @@ from pathlib import Path
 GRACE_S = 1.0  # the worker checks the limit itself while rows stream; past limit + grace it is killed
 
 
-def _work(conn) -> None:
-    """A worker's loop: answer queries until the pipe closes."""
+def _work(conn, warm_dir: str | None) -> None:
+    """A worker's loop: load the graph into memory first, then answer queries until the pipe closes."""
     from councilkg.graph import sparql
+
+    if warm_dir is not None:
+        try:
+            sparql.memory_store(warm_dir)
+        except Exception:  # noqa: BLE001 - a failed warm-up only means the first query loads it
+            pass
 
     while True:
         try:
@@ -31,7 +37,8 @@ def _work(conn) -> None:
 class SparqlPool:
     """A fixed number of query processes; a query waits for a free one, and a stuck one is replaced."""
 
-    def __init__(self, size: int = 2):
+    def __init__(self, size: int = 1, warm_dir: str | Path | None = None):
+        self._warm = None if warm_dir is None else str(warm_dir)
         self._ctx = mp.get_context("spawn")  # never fork a threaded server
         self._free: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
@@ -41,7 +48,7 @@ class SparqlPool:
 
     def _start(self):
         parent, child = self._ctx.Pipe()
-        proc = self._ctx.Process(target=_work, args=(child,), daemon=True, name="councilkg-sparql")
+        proc = self._ctx.Process(target=_work, args=(child, self._warm), daemon=True, name="councilkg-sparql")
         proc.start()
         child.close()
         with self._lock:
