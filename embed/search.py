@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import queue
 import sqlite3
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +17,7 @@ from councilkg.embed import rank
 from councilkg.embed.example import Example, examine
 from councilkg.embed.filters import Filters, SearchError, allowed_mask, json_list
 from councilkg.embed.index import Indexes
-from councilkg.embed.results import POINT_IRI, facets, make_hits
+from councilkg.embed.results import POINT_IRI, PointTable, make_hits
 from councilkg.graph import store
 
 __all__ = ["POINT_IRI", "Searcher", "SearchError"]
@@ -30,6 +32,75 @@ class Snapshot:
     gen: int
     idx: Indexes | None
     model: str | None
+    cache: Generation | None = None
+
+
+@dataclass
+class Generation:
+    """A loaded generation and what follows from it alone, worked out once rather than per query."""
+
+    idx: Indexes
+    table: PointTable  # facets and hit themes as arrays over point positions
+    theme_vecs: np.ndarray | None  # the theme scheme's vectors, for the query's themes
+
+    @classmethod
+    def load(cls, con: sqlite3.Connection, idx: Indexes, model: str | None) -> "Generation":
+        return cls(idx, PointTable.load(con, idx.point_ids), _theme_vectors(con, model))
+
+
+class BatchEncoder:
+    """One thread that encodes every query waiting when it wakes as one batch, so concurrent requests share a forward pass."""
+
+    def __init__(self):
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, model: str, texts: list[str]) -> Future:
+        """A future of one L2-normalised vector: the mean of the texts' vectors."""
+        fut: Future = Future()
+        self._queue.put((model, texts, fut))
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="councilkg-encode", daemon=True)
+                self._thread.start()
+        return fut
+
+    def shutdown(self, wait: bool = True) -> None:
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(None)
+            if wait:
+                thread.join()
+
+    def _serve(self) -> None:
+        while True:
+            jobs = [self._queue.get()]
+            while not self._queue.empty():
+                jobs.append(self._queue.get())
+            if None in jobs:  # shut down: finish what was queued with it, then stop
+                self._encode([j for j in jobs if j is not None])
+                return
+            self._encode(jobs)
+
+    @staticmethod
+    def _encode(jobs: list) -> None:
+        from councilkg.embed.encoder import get_encoder
+
+        for model in dict.fromkeys(m for m, _, _ in jobs):
+            group = [(texts, fut) for m, texts, fut in jobs if m == model]
+            try:
+                vecs = get_encoder(model).encode([t for texts, _ in group for t in texts])
+            except BaseException as e:  # every waiting request hears of it
+                for _, fut in group:
+                    fut.set_exception(e)
+                continue
+            start = 0
+            for texts, fut in group:
+                v = vecs[start:start + len(texts)].mean(axis=0)
+                start += len(texts)
+                fut.set_result((v / (np.linalg.norm(v) or 1.0)).astype(np.float32))
 
 
 class Searcher:
@@ -41,50 +112,62 @@ class Searcher:
         self.data_dir = Path(data_dir)
         self.fusion = fusion
         self._lock = threading.Lock()
-        self._loaded: Indexes | None = None
-        self._encode_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="councilkg-encode")
+        self._loaded: Generation | None = None
+        self._local = threading.local()  # per thread: one read-only connection, reused request after request
+        self._encode_pool = BatchEncoder()
 
     # --- generations ------------------------------------------------------------------------------------
 
-    def _indexes(self, gen: int) -> Indexes | None:
-        """The indexes of `gen`, loaded once; a request keeps the object it got even if another thread swaps it."""
+    def _generation(self, con: sqlite3.Connection, gen: int, model: str | None) -> Generation | None:
+        """Generation `gen`, loaded once (inside the caller's read transaction); a request keeps the object it got."""
         if gen <= 0:
             return None
         with self._lock:
-            if self._loaded is None or self._loaded.gen != gen:
-                self._loaded = Indexes.load(self.data_dir, gen)
+            if self._loaded is None or self._loaded.idx.gen != gen:
+                self._loaded = Generation.load(con, Indexes.load(self.data_dir, gen), model)
             return self._loaded
+
+    def _connection(self) -> tuple[sqlite3.Connection, bool]:
+        """This thread's read-only connection (reopened if the database file was replaced), and whether it is kept."""
+        try:
+            st = os.stat(self.data_dir / store.DB_NAME)
+            key = (st.st_dev, st.st_ino)
+        except FileNotFoundError:
+            key = None
+        local = self._local
+        con = getattr(local, "con", None)
+        if con is not None and con.in_transaction:  # a snapshot inside a snapshot: a connection of its own
+            return store.connect(self.data_dir, readonly=True), False
+        if con is None or local.key != key:
+            if con is not None:
+                con.close()
+            local.con = None
+            local.con, local.key = store.connect(self.data_dir, readonly=True), key
+        return local.con, True
 
     @contextmanager
     def snapshot(self):
         """A read transaction pinned to one generation: the database and the indexes a request sees always agree."""
-        con = store.connect(self.data_dir, readonly=True)
+        con, kept = self._connection()
         try:
             con.execute("BEGIN")
             gen = int(store.get_state(con, "generation", "0") or 0)
+            model = store.get_state(con, "model")
             try:
-                idx = self._indexes(gen)
+                cache = self._generation(con, gen, model)
             except FileNotFoundError as e:  # pruned by two ingests in a row while we looked: the caller may retry
                 raise SearchError(f"{self.data_dir}: index generation {gen} is gone ({e.filename}); search again") from None
-            yield Snapshot(con, gen, idx, store.get_state(con, "model"))
+            yield Snapshot(con, gen, cache.idx if cache else None, model, cache)
         finally:
             con.rollback()
-            con.close()
+            if not kept:
+                con.close()
 
     # --- encoding ---------------------------------------------------------------------------------------
 
     def _encode(self, model: str, texts: list[str]) -> Future:
         """Embed in the background (the first call imports torch) while filters and BM25 run; one averaged vector."""
-
-        def work() -> np.ndarray:
-            from councilkg.embed.encoder import get_encoder
-
-            enc = get_encoder(model)
-            vecs = enc.encode(texts)
-            v = vecs.mean(axis=0)
-            return (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)
-
-        return self._encode_pool.submit(work)
+        return self._encode_pool.submit(model, texts)
 
     def warm(self) -> None:
         """Load the encoder now (e.g. when a server starts) so the first officer does not wait for it."""
@@ -140,10 +223,9 @@ class Searcher:
         ranked, cands, stems = self._rank(snap, query, example, mask, k, mode)
         ids = [p.decode() for p in snap.idx.point_ids[ranked[0][:k]]] if len(ranked[0]) else []
         extra = _signals(snap.idx, cands, ranked[0][:k])
-        out["hits"] = make_hits(snap.con, ids, ranked[1][:k].tolist(), stems, extra)
+        out["hits"] = make_hits(snap.con, ids, ranked[1][:k].tolist(), stems, extra, snap.cache.table, ranked[0][:k].tolist())
         if with_facets:
-            pool = [p.decode() for p in snap.idx.point_ids[ranked[0][:max(FACET_POOL, k)]]]
-            out["facets"] = facets(snap.con, pool)
+            out["facets"] = snap.cache.table.facets(np.asarray(ranked[0][:max(FACET_POOL, k)], dtype=np.int64))
         out["generation"] = snap.gen
         return out
 
@@ -174,29 +256,38 @@ class Searcher:
 
     def _themes(self, snap: Snapshot, vec: np.ndarray, text: str, cands: rank.Candidates) -> None:
         """The query's themes (as ingest assigns them to points) and the candidates' themes, for the theme bonus."""
-        from councilkg.embed.passages import vec_key
-        from councilkg.graph.themes import assign, load_scheme, theme_texts
+        from councilkg.graph.themes import assign, load_scheme
 
-        scheme = load_scheme()
-        keys = [vec_key(snap.model, "theme:" + t) for t in theme_texts(scheme)]
-        found = dict(snap.con.execute("SELECT key, vec FROM vectors WHERE key IN (SELECT value FROM json_each(?))", (json_list(keys),)))
-        if len(found) != len(keys):
+        tv = snap.cache.theme_vecs
+        if tv is None:
             return
-        tv = np.frombuffer(b"".join(found[k] for k in keys), dtype=np.float32).reshape(len(keys), -1)
-        cands.query_themes = {t: s for t, s, _ in assign([text], vec.reshape(1, -1), tv, scheme)[0]}
+        cands.query_themes = {t: s for t, s, _ in assign([text], vec.reshape(1, -1), tv, load_scheme())[0]}
         if not cands.query_themes:
             return
-        pool = cands.pool()
-        ids = [p.decode() for p in snap.idx.point_ids[pool]]
-        pos = dict(zip(ids, pool.tolist()))
-        for pid, theme, score in snap.con.execute(
-            "SELECT point_id, theme, score FROM point_themes WHERE point_id IN (SELECT value FROM json_each(?))", (json_list(ids),)
-        ):
-            cands.themes.setdefault(pos[pid], {})[theme] = score
+        table = snap.cache.table
+        for p in cands.pool().tolist():
+            if mine := table.themes(p):
+                cands.themes[p] = dict(mine)
+
+
+def _theme_vectors(con: sqlite3.Connection, model: str | None) -> np.ndarray | None:
+    """The scheme's theme vectors as ingest stored them (None when any is missing: no theme bonus then)."""
+    from councilkg.embed.passages import vec_key
+    from councilkg.graph.themes import load_scheme, theme_texts
+
+    if not model:
+        return None
+    keys = [vec_key(model, "theme:" + t) for t in theme_texts(load_scheme())]
+    found = dict(con.execute("SELECT key, vec FROM vectors WHERE key IN (SELECT value FROM json_each(?))", (json_list(keys),)))
+    if len(found) != len(keys):
+        return None
+    return np.frombuffer(b"".join(found[k] for k in keys), dtype=np.float32).reshape(len(keys), -1)
 
 
 def _exact_cosines(idx: Indexes, vec: np.ndarray, pts: np.ndarray) -> dict[int, float]:
     """Cosine of the query to points only BM25 found, so fusion weighs their meaning too."""
+    # A filtered FAISS search, not the points' own vectors read back: on HNSW the search misses some, and reading
+    # them back instead changed 56 of 152 top-10 lists at 100k points; ranking is kept as it was tuned.
     if not len(pts):
         return {}
     allowed = np.zeros(len(idx.point_ids), dtype=bool)
