@@ -94,7 +94,7 @@ class PointTable:
     theme_score: np.ndarray
 
     @classmethod
-    def load(cls, con: sqlite3.Connection, point_ids: np.ndarray) -> "PointTable":
+    def load(cls, con: sqlite3.Connection, point_ids: np.ndarray) -> PointTable:
         n = len(point_ids)
         rows, at = _at(point_ids, con.execute(_FACET_ROWS).fetchall())
         grades = grade_by_document(con)

@@ -20,7 +20,7 @@ from councilkg.embed.index import Indexes
 from councilkg.embed.results import POINT_IRI, PointTable, make_hits
 from councilkg.graph import store
 
-__all__ = ["POINT_IRI", "Searcher", "SearchError"]
+__all__ = ["POINT_IRI", "SearchError", "Searcher"]
 FACET_POOL = 50  # facets count the best this many candidates, not the whole corpus
 
 
@@ -44,7 +44,7 @@ class Generation:
     theme_vecs: np.ndarray | None  # the theme scheme's vectors, for the query's themes
 
     @classmethod
-    def load(cls, con: sqlite3.Connection, idx: Indexes, model: str | None) -> "Generation":
+    def load(cls, con: sqlite3.Connection, idx: Indexes, model: str | None) -> Generation:
         return cls(idx, PointTable.load(con, idx.point_ids), _theme_vectors(con, model))
 
 
@@ -92,7 +92,7 @@ class BatchEncoder:
             group = [(texts, fut) for m, texts, fut in jobs if m == model]
             try:
                 vecs = get_encoder(model).encode([t for texts, _ in group for t in texts])
-            except BaseException as e:  # every waiting request hears of it
+            except Exception as e:  # noqa: BLE001 -- not swallowed: every waiting request hears of it
                 for _, fut in group:
                     fut.set_exception(e)
                 continue
