@@ -182,3 +182,15 @@ def test_text_output_marks_matches(sample):
     assert "**experienced**" in plain or "**incentives**" in plain
     assert "Herefordshire Council" in plain and "\033[1m" not in plain
     assert "\033[1m" in format_text(result, color=True)
+
+
+def test_concurrent_searches_batched_together_answer_as_one_at_a_time(sample):
+    """Queries arriving together are encoded in one batch; each must still get exactly its own answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = [QUERY, "front door MASH referrals", "care leavers accommodation", "golden hello",
+               "child exploitation police", "recruiting social workers from abroad", "EHCP annual reviews", "fostering"]
+    alone = [[h["id"] for h in sample.search(q, k=5, with_facets=False)["hits"]] for q in queries]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(lambda q: [h["id"] for h in sample.search(q, k=5, with_facets=False)["hits"]], queries * 3))
+    assert together == alone * 3
