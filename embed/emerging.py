@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from councilkg.embed.passages import theme_key
+from councilkg.embed.passages import read_vectors, theme_keys
 from councilkg.graph import store
-from councilkg.graph.themes import load_scheme, theme_texts
+from councilkg.graph.themes import load_scheme
 from councilkg.graph.topics import Topic, discover
 
 # Community detection on a k-NN graph is superlinear in Python: cluster at most this many points (the newest).
@@ -48,9 +48,7 @@ def topic_inputs(con: sqlite3.Connection, max_points: int = MAX_POINTS) -> dict 
     for pid, theme in con.execute("SELECT point_id, theme FROM point_themes"):
         assigned.setdefault(pid, []).append(theme)
     scheme = load_scheme()
-    keys = [theme_key(model, t) for t in theme_texts(scheme)]
-    found = dict(con.execute(f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(keys))})", keys).fetchall())
-    theme_vecs = _stack([found[key] for key in keys]) if len(found) == len(keys) else None
+    theme_vecs = read_vectors(con, theme_keys(model))
     return dict(
         vectors=_stack([r[4] for r in rows]), point_ids=[r[0] for r in rows], councils=[r[3] for r in rows],
         assigned_themes=[assigned.get(r[0], []) for r in rows], texts=[r[1] for r in rows],

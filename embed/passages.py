@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
+
+import numpy as np
 
 from councilkg.corpus.model import stable_id
+from councilkg.graph.themes import load_scheme, theme_texts
 
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+(?=[A-Z0-9‘'\"(])")
 # Words to word-pieces is about 1:1.3 for minutes; below this many words a passage surely fits.
@@ -29,6 +34,19 @@ def vec_key(model: str, text: str) -> str:
 def theme_key(model: str, theme_text: str) -> str:
     """The key of a theme description's vector, stored beside the passages'."""
     return vec_key(model, "theme:" + theme_text)
+
+
+def read_vectors(con: sqlite3.Connection, keys: list[str]) -> np.ndarray | None:
+    """Stored vectors for `keys`, one row each in that order; None when any is missing."""
+    found = dict(con.execute("SELECT key, vec FROM vectors WHERE key IN (SELECT value FROM json_each(?))", (json.dumps(keys),)))
+    if len(found) != len(set(keys)):
+        return None
+    return np.frombuffer(b"".join(found[k] for k in keys), dtype=np.float32).reshape(len(keys), -1)
+
+
+def theme_keys(model: str) -> list[str]:
+    """The keys of the scheme's theme-description vectors, in scheme order."""
+    return [theme_key(model, t) for t in theme_texts(load_scheme())]
 
 
 def split(text: str, title: str | None, count_tokens, max_tokens: int) -> list[str]:

@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 
 from councilkg.corpus.discover import discover
 from councilkg.corpus.model import InputError, SourceFile, shown_path
@@ -20,7 +19,7 @@ from councilkg.corpus.readers import read
 from councilkg.corpus.segment import segment
 from councilkg.embed import index as indexes
 from councilkg.embed.encoder import configured_name, get_encoder
-from councilkg.embed.passages import split, theme_key, vec_key
+from councilkg.embed.passages import read_vectors, split, theme_keys, vec_key
 from councilkg.graph import store
 from councilkg.graph.councils import gazetteer
 from councilkg.graph.extract import extract
@@ -224,25 +223,17 @@ def _existing(con, keys: list[str]) -> set[str]:
     return out
 
 
-def _vectors(con, keys: list[str]) -> np.ndarray:
-    found: dict[str, bytes] = {}
-    for i in range(0, len(keys), 900):
-        chunk = keys[i : i + 900]
-        found.update(con.execute(f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(chunk))})", chunk).fetchall())
-    return np.frombuffer(b"".join(found[k] for k in keys), dtype=np.float32).reshape(len(keys), -1)
-
-
 def _theme_points(con, model: str, rows, point_keys: list[list[str]], encoder) -> None:
     """Assign themes to the new points (and their items) from keywords plus similarity to each theme's description."""
     scheme = load_scheme()
     texts = theme_texts(scheme)
-    tkeys = [theme_key(model, t) for t in texts]
+    tkeys = theme_keys(model)
     have = _existing(con, tkeys)
     if len(have) < len(tkeys):
         tv = encoder().encode(texts)
         con.executemany("INSERT OR REPLACE INTO vectors(key, model, vec) VALUES (?,?,?)", [(k, model, v.tobytes()) for k, v in zip(tkeys, tv)])
-    theme_vecs = _vectors(con, tkeys)
-    first = _vectors(con, [keys[0] for keys in point_keys])
+    theme_vecs = read_vectors(con, tkeys)
+    first = read_vectors(con, [keys[0] for keys in point_keys])
     point_texts = [r[1] for r in rows]
     results = assign(point_texts, first, theme_vecs, scheme)
     con.executemany(

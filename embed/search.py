@@ -15,7 +15,7 @@ import numpy as np
 
 from councilkg.embed import rank
 from councilkg.embed.example import Example, examine
-from councilkg.embed.filters import Filters, SearchError, allowed_mask, json_list
+from councilkg.embed.filters import Filters, SearchError, allowed_mask
 from councilkg.embed.index import Indexes
 from councilkg.embed.results import POINT_IRI, PointTable, make_hits
 from councilkg.graph import store
@@ -272,16 +272,9 @@ class Searcher:
 
 def _theme_vectors(con: sqlite3.Connection, model: str | None) -> np.ndarray | None:
     """The scheme's theme vectors as ingest stored them (None when any is missing: no theme bonus then)."""
-    from councilkg.embed.passages import vec_key
-    from councilkg.graph.themes import load_scheme, theme_texts
+    from councilkg.embed.passages import read_vectors, theme_keys
 
-    if not model:
-        return None
-    keys = [vec_key(model, "theme:" + t) for t in theme_texts(load_scheme())]
-    found = dict(con.execute("SELECT key, vec FROM vectors WHERE key IN (SELECT value FROM json_each(?))", (json_list(keys),)))
-    if len(found) != len(keys):
-        return None
-    return np.frombuffer(b"".join(found[k] for k in keys), dtype=np.float32).reshape(len(keys), -1)
+    return read_vectors(con, theme_keys(model)) if model else None
 
 
 def _exact_cosines(idx: Indexes, vec: np.ndarray, pts: np.ndarray) -> dict[int, float]:
