@@ -12,7 +12,8 @@ from councilkg.corpus.model import stable_id
 from councilkg.graph.themes import load_scheme, theme_texts
 
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+(?=[A-Z0-9‘'\"(])")
-# Words to word-pieces is about 1:1.3 for minutes; below this many words a passage surely fits.
+# Words to word-pieces is about 1:1.3 for minutes; below this many words a passage surely fits a 256-token window
+# (the bundled model's; a configured model with a smaller window would need this lowered).
 _SAFE_WORDS = 140
 
 
@@ -49,10 +50,16 @@ def theme_keys(model: str) -> list[str]:
     return [theme_key(model, t) for t in theme_texts(load_scheme())]
 
 
-def split(text: str, title: str | None, count_tokens, max_tokens: int) -> list[str]:
-    """Passages for one point: the point whole when it fits, else runs of whole sentences under the window."""
+def split(text: str, title: str | None, encoder) -> list[str]:
+    """Passages for one point: the point whole when it fits, else runs of whole sentences under the window.
+
+    `encoder()` gives the Encoder, called only for long points so that short ones never load the model."""
     whole = passage_text(title, text)
-    if len(whole.split()) <= _SAFE_WORDS or count_tokens([whole])[0] <= max_tokens:
+    if len(whole.split()) <= _SAFE_WORDS:
+        return [whole]
+    enc = encoder()
+    count_tokens, max_tokens = enc.count_tokens, enc.max_tokens
+    if count_tokens([whole])[0] <= max_tokens:
         return [whole]
     budget = max_tokens - (count_tokens([passage_text(title, "")])[0] if title else 2) - 4
     sentences = _SENTENCE.split(text)

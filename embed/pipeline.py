@@ -191,13 +191,10 @@ def _embed_new(con, model: str, progress: Progress) -> int:
         enc = enc or get_encoder(model)
         return enc
 
-    def count(texts):
-        return encoder().count_tokens(texts)
-
     point_keys: list[list[str]] = []
     todo: dict[str, str] = {}
     for pid, text, title, _ in rows:
-        passages = split(text, title, count, 256)
+        passages = split(text, title, encoder)
         keys = [vec_key(model, p) for p in passages]
         point_keys.append(keys)
         con.executemany("INSERT INTO passages(point_id, seq, vec_key) VALUES (?,?,?)", [(pid, s, k) for s, k in enumerate(keys)])

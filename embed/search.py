@@ -306,7 +306,7 @@ def _example_passages(example: Example, query: str, model: str | None) -> list[s
     from councilkg.embed.passages import split
 
     enc = get_encoder(model)
-    parts = split(example.text, None, enc.count_tokens, enc.max_tokens)
+    parts = split(example.text, None, lambda: enc)
     return parts + ([query] if query.strip() else [])
 
 

@@ -95,7 +95,7 @@ def _passages(src: Path, enc, split) -> list[str]:
     for f in discover([str(src)]):
         for item in segment(read(f)).items:
             for p in item.points:
-                out.update(dict.fromkeys(split(p.text, item.title, enc.count_tokens, 256)))
+                out.update(dict.fromkeys(split(p.text, item.title, lambda: enc)))
     return list(out)
 
 

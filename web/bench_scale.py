@@ -85,7 +85,6 @@ def derive(base: Path, out: Path, seed: int, target: int) -> dict:
     bcon = store.connect(base, readonly=True)
     model = store.get_state(bcon, "model")
     rows, bvecs = _base_points(bcon)
-    pos = {r[0]: n for n, r in enumerate(rows)}
     docs = bcon.execute("SELECT * FROM documents ORDER BY id").fetchall()
     items = bcon.execute("SELECT * FROM items ORDER BY doc_id, seq").fetchall()
     facts = {t: bcon.execute(f"SELECT * FROM {t}").fetchall() for t in FACT_TABLES}
