@@ -241,7 +241,7 @@ def counts(con: sqlite3.Connection) -> dict:
     return {
         "documents": one("SELECT count(*) FROM documents"),
         "councils": one("SELECT count(DISTINCT council_id) FROM meetings WHERE council_id IS NOT NULL"),
-        "councils_mentioned": one("SELECT count(*) FROM councils"),
+        "councils_known": one("SELECT count(*) FROM councils"),
         "meetings": one("SELECT count(*) FROM meetings"),
         "agenda_items": one("SELECT count(*) FROM items"),
         "debate_points": one("SELECT count(*) FROM points"),
