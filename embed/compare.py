@@ -7,7 +7,7 @@ import sqlite3
 from collections import Counter
 
 from councilkg.embed.filters import json_list, resolve_theme_id
-from councilkg.embed.results import UNKNOWN_COUNCIL, theme_labels
+from councilkg.embed.table import UNKNOWN_COUNCIL, theme_labels
 
 POOL = 40  # points searched before grouping
 PER_COUNCIL = 3  # best points shown per council

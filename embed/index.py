@@ -11,12 +11,15 @@ from pathlib import Path
 
 import numpy as np
 
+from councilkg.embed.table import PointTable
+
 INDEX_DIR = "index"
 # Above this many passages an exact scan costs more than ~10 ms a query: switch to HNSW.
 APPROX_THRESHOLD = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 96
+FORMAT = 2  # what a generation directory holds; 2 added the point table (table.npz, table.json)
 
 
 def gen_dir(data_dir: Path, gen: int) -> Path:
@@ -91,9 +94,10 @@ def build(con: sqlite3.Connection, data_dir: Path, gen: int, model: str) -> Path
     tmp.mkdir(parents=True)
     point_ids = np.array([r[0] for r in con.execute("SELECT id FROM points ORDER BY id")], dtype="S16")
     np.save(tmp / "point_ids.npy", point_ids)
-    info = {"generation": gen, "model": model, "points": int(len(point_ids))}
+    info = {"generation": gen, "format": FORMAT, "model": model, "points": int(len(point_ids))}
     info.update(_build_vectors(con, point_ids, tmp))
     _build_lexical(con, tmp)
+    PointTable.compute(con, point_ids).save(tmp)
     (tmp / "info.json").write_text(json.dumps(info, indent=1))
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)

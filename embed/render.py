@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import textwrap
 
-from councilkg.embed.results import UNKNOWN_COUNCIL
+from councilkg.embed.table import UNKNOWN_COUNCIL
 
 WIDTH = 100
 INDENT = "    "

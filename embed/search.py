@@ -16,8 +16,9 @@ import numpy as np
 from councilkg.embed import rank
 from councilkg.embed.example import Example, examine
 from councilkg.embed.filters import Filters, SearchError, allowed_mask
-from councilkg.embed.index import Indexes
-from councilkg.embed.results import POINT_IRI, PointTable, make_hits
+from councilkg.embed.index import Indexes, gen_dir
+from councilkg.embed.results import POINT_IRI, make_hits
+from councilkg.embed.table import PointTable
 from councilkg.graph import store
 
 __all__ = ["POINT_IRI", "SearchError", "Searcher"]
@@ -44,8 +45,8 @@ class Generation:
     theme_vecs: np.ndarray | None  # the theme scheme's vectors, for the query's themes
 
     @classmethod
-    def load(cls, con: sqlite3.Connection, idx: Indexes, model: str | None) -> Generation:
-        return cls(idx, PointTable.load(con, idx.point_ids), _theme_vectors(con, model))
+    def load(cls, data_dir: Path, con: sqlite3.Connection, idx: Indexes, model: str | None) -> Generation:
+        return cls(idx, PointTable.open(gen_dir(data_dir, idx.gen), con, idx.point_ids), _theme_vectors(con, model))
 
 
 class BatchEncoder:
@@ -124,7 +125,7 @@ class Searcher:
             return None
         with self._lock:
             if self._loaded is None or self._loaded.idx.gen != gen:
-                self._loaded = Generation.load(con, Indexes.load(self.data_dir, gen), model)
+                self._loaded = Generation.load(self.data_dir, con, Indexes.load(self.data_dir, gen), model)
             return self._loaded
 
     def _connection(self) -> tuple[sqlite3.Connection, bool]:

@@ -10,7 +10,6 @@ import time
 import urllib.parse
 from collections import Counter
 
-import pytest
 from reliability import QUERIES, Server, copy_data
 
 SECONDS = float(os.environ.get("COUNCILKG_LOAD_SECONDS", "15"))

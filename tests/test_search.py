@@ -194,3 +194,23 @@ def test_concurrent_searches_batched_together_answer_as_one_at_a_time(sample):
     with ThreadPoolExecutor(max_workers=8) as pool:
         together = list(pool.map(lambda q: [h["id"] for h in sample.search(q, k=5, with_facets=False)["hits"]], queries * 3))
     assert together == alone * 3
+
+
+def test_the_point_table_written_with_a_generation_is_the_one_the_database_gives(full_data):
+    """Search start-up reads facets from the generation's table file; it must hold exactly what the database says."""
+    import numpy as np
+
+    from councilkg.embed.index import Indexes, gen_dir
+    from councilkg.embed.table import TABLE_ARRAYS, PointTable
+
+    con = store.connect(full_data, readonly=True)
+    gen = int(store.get_state(con, "generation"))
+    idx = Indexes.load(full_data, gen)
+    assert (gen_dir(full_data, gen) / TABLE_ARRAYS).exists()
+    saved, fresh = PointTable.open(gen_dir(full_data, gen), con, idx.point_ids), PointTable.compute(con, idx.point_ids)
+    assert saved.values == fresh.values and saved.codes.keys() == fresh.codes.keys()
+    for f in fresh.codes:
+        assert np.array_equal(saved.codes[f], fresh.codes[f]), f
+    for a in ("known", "theme_ptr", "theme_score"):
+        assert np.array_equal(getattr(saved, a), getattr(fresh, a)), a
+    assert len(fresh.values["council"]) > 1 and len(fresh.values["theme"]) > 1
