@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 from typing import Callable, Protocol
 
@@ -96,10 +97,17 @@ def configured_name() -> str:
     return os.environ.get("COUNCILKG_ENCODER") or DEFAULT_ENCODER
 
 
-@lru_cache(maxsize=4)
+_LOADING = threading.Lock()  # the searcher preloads in a thread while a request may ask too: load once, not twice
+
+
 def get_encoder(name: str | None = None) -> Encoder:
-    """Load (once per process) the encoder registered for `name`."""
-    name = name or configured_name()
+    """Load (once per process, whichever thread asks first) the encoder registered for `name`."""
+    with _LOADING:
+        return _load(name or configured_name())
+
+
+@lru_cache(maxsize=4)
+def _load(name: str) -> Encoder:
     for prefix, factory in _REGISTRY.items():
         if name == prefix or (prefix.endswith(":") and name.startswith(prefix)):
             return factory(name)

@@ -56,9 +56,18 @@ class BatchEncoder:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._asked: set[str] = set()  # models already queued to load
+
+    def preload(self, model: str) -> None:
+        """Start loading the model (the first time: importing torch, seconds) while the caller does other work."""
+        with self._lock:
+            if model in self._asked:
+                return
+            self._asked.add(model)
+        self.submit(model, [])
 
     def submit(self, model: str, texts: list[str]) -> Future:
-        """A future of one L2-normalised vector: the mean of the texts' vectors."""
+        """A future of one L2-normalised vector: the mean of the texts' vectors (None for no texts: a preload)."""
         fut: Future = Future()
         self._queue.put((model, texts, fut))
         with self._lock:
@@ -91,14 +100,19 @@ class BatchEncoder:
 
         for model in dict.fromkeys(m for m, _, _ in jobs):
             group = [(texts, fut) for m, texts, fut in jobs if m == model]
+            wanted = [t for texts, _ in group for t in texts]
             try:
-                vecs = get_encoder(model).encode([t for texts, _ in group for t in texts])
+                enc = get_encoder(model)
+                vecs = enc.encode(wanted) if wanted else None
             except Exception as e:  # noqa: BLE001 -- not swallowed: every waiting request hears of it
                 for _, fut in group:
                     fut.set_exception(e)
                 continue
             start = 0
             for texts, fut in group:
+                if not texts:  # a preload: the model is loaded now
+                    fut.set_result(None)
+                    continue
                 v = vecs[start:start + len(texts)].mean(axis=0)
                 start += len(texts)
                 fut.set_result((v / (np.linalg.norm(v) or 1.0)).astype(np.float32))
@@ -154,6 +168,8 @@ class Searcher:
             con.execute("BEGIN")
             gen = int(store.get_state(con, "generation", "0") or 0)
             model = store.get_state(con, "model")
+            if model and gen > 0:  # the encoder loads in the background while the generation loads here
+                self._encode_pool.preload(model)
             try:
                 cache = self._generation(con, gen, model)
             except FileNotFoundError as e:  # pruned by two ingests in a row while we looked: the caller may retry

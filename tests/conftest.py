@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "corpus" / "sample"
 SHARED = ROOT.parent / "shared"
+COUNCILKG = Path(sys.executable).parent / "councilkg"  # the installed console script, as users run it
 KENT_ITEMS = SHARED / "data" / "kent-items"
 KENT_PDF = SHARED / "data" / "kent-pdf"
 

@@ -7,7 +7,6 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -16,10 +15,9 @@ from typing import Callable
 
 import pytest
 from councilkg.corpus.model import shown_path
+from conftest import COUNCILKG, SHARED
 from reliability import SAMPLE, cli, copy_data, make_pdf, minutes_lines, rows, seed_variant, snapshot, stats
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-COUNCILKG = Path(sys.executable).parent / "councilkg"
 MINUTES = "The committee noted that social worker recruitment had improved.\nRESOLVED: that the report be noted.\n"
 
 

@@ -6,16 +6,15 @@ import fcntl
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
 from pathlib import Path
 
 import pytest
+from conftest import COUNCILKG
 from reliability import QUERIES, Server, cli, copy_data, seed_variant, stats
 
-COUNCILKG = Path(sys.executable).parent / "councilkg"
 COUNT_POINTS = ("PREFIX ckg: <https://w3id.org/councilkg/ns#> "
                 "SELECT (COUNT(?p) AS ?n) WHERE { ?p a ckg:DebatePoint }")
 

@@ -7,15 +7,13 @@ import pty
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
+from conftest import COUNCILKG
 from reliability import cli, copy_data, seed_variant, snapshot
 
-COUNCILKG = Path(sys.executable).parent / "councilkg"
 STAGES = ("read", "embed", "index")  # the CLI's progress-bar labels, in order ("indexed": the index bar at 100%)
 
 

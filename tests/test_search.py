@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -214,3 +215,20 @@ def test_the_point_table_written_with_a_generation_is_the_one_the_database_gives
     for a in ("known", "theme_ptr", "theme_score"):
         assert np.array_equal(getattr(saved, a), getattr(fresh, a)), a
     assert len(fresh.values["council"]) > 1 and len(fresh.values["theme"]) > 1
+
+
+def test_the_console_script_keeps_output_and_exit_codes_when_it_skips_torch_teardown(sample_data):
+    """`councilkg search` ends with os._exit once torch is loaded: piped output must be complete and codes kept."""
+    import subprocess
+
+    from conftest import COUNCILKG
+
+    env = os.environ | {"HF_HUB_OFFLINE": "1"}
+    ok = subprocess.run([str(COUNCILKG), "search", "social worker recruitment", "--json", "--data", str(sample_data)],
+                        capture_output=True, text=True, timeout=300, env=env)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["hits"]  # the whole JSON document arrived through the pipe
+    bad = subprocess.run([str(COUNCILKG), "search", "social workers", "--council", "Atlantis", "--data", str(sample_data)],
+                         capture_output=True, text=True, timeout=300, env=env)  # fails once the encoder is loading
+    assert bad.returncode == 1 and bad.stderr.startswith("Error: ") and "Atlantis" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1

@@ -8,6 +8,7 @@ import shutil
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -160,33 +161,52 @@ def bench(quick: bool = False, workdir: str | Path | None = None, log=None, poin
     qs = queries()
     t_start = time.perf_counter()
     out: dict = {"quick": quick, "cpus": os.cpu_count(), "load_avg_start": [round(x, 2) for x in os.getloadavg()]}
-    data, how = bench_scale.ensure_scale(workdir, SEED, points, base_docs, log=log)
+    stage = _Stages(out, log)
+    with stage("scaled corpus (cached after the first run)"):
+        data, how = bench_scale.ensure_scale(workdir, SEED, points, base_docs, log=log)
     out["scale_corpus"] = how
-    out.update(measure_ingest(workdir, n_docs, log))
-    log("search over the scaled corpus")
-    out.update(measure_search(data, qs, rounds))
-    log("cold processes")
-    out.update(bench_load.cold(data, qs[0]))
-    log("server memory" + ("" if not load_s else " and load test"))
-    with bench_load.server(data) as (base, pid):
+    with stage("ingest"):
+        out.update(measure_ingest(workdir, n_docs, log))
+    with stage("search over the scaled corpus"):
+        out.update(measure_search(data, qs, rounds))
+    with stage("cold processes"):
+        out.update(bench_load.cold(data, qs[0]))
+    with stage("server memory" + ("" if not load_s else " and load test")), bench_load.server(data) as (base, pid):
         bench_load.warm_server(base, qs)
         out["rss_mb"] = round(bench_load.rss_mb(pid), 1)
         if load_s:
             out.update(bench_load.load_test(base, qs, seconds=load_s))
             out["rss_mb_after_load"] = round(bench_load.rss_mb(pid), 1)
-    log("SPARQL research queries")
-    sp = bench_sparql.on_oxigraph(data)
-    if not quick:
-        sp["rdflib_memory"] = bench_sparql.on_rdflib_memory(data, timeout=300)
+    with stage("SPARQL research queries"):
+        sp = bench_sparql.on_oxigraph(data, compare=not quick)  # quick: only the store the endpoint uses
+        if not quick:
+            sp["rdflib_memory"] = bench_sparql.on_rdflib_memory(data, timeout=300)
     out["sparql"] = sp
     out["sparql_max_s"] = max(v["s"] for v in sp["oxigraph"].values())
     if study_1m:
-        log("1M vectors: approximate indexes")
-        out["ann_1m"] = _study_1m(qs, workdir, base_docs, log)
+        with stage("1M vectors: approximate indexes"):
+            out["ann_1m"] = _study_1m(qs, workdir, base_docs, log)
     out["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     out["total_s"] = round(time.perf_counter() - t_start, 1)
     out["meets"] = {k: _meets(k, out[k]) for k in TARGETS if k in out}
     return out
+
+
+class _Stages:
+    """Logs each stage as it starts and records its seconds in out["stage_s"], so a slow run shows where it went."""
+
+    def __init__(self, out: dict, log):
+        self.seconds = out.setdefault("stage_s", {})
+        self.log = log
+
+    @contextmanager
+    def __call__(self, name: str):
+        self.log(name)
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - t0, 1)
 
 
 def _study_1m(qs: list[str], workdir: Path, base_docs: int, log) -> dict:
@@ -220,8 +240,9 @@ def format_table(result: dict) -> str:
     lines.append(f"bare search parts p50 (ms): {result['bare_parts_p50_ms']}")
     lines.append("\nSPARQL research queries (s): oxigraph | rdflib API over oxigraph | rdflib memory")
     mem = result["sparql"].get("rdflib_memory", {}).get("queries", {})
+    via = result["sparql"].get("rdflib_api_over_oxigraph", {})
     for title, v in result["sparql"]["oxigraph"].items():
-        r = result["sparql"]["rdflib_api_over_oxigraph"][title]["s"]
+        r = via.get(title, {}).get("s", "-")
         m = mem.get(title, {}).get("s", "-" if "rdflib_memory" not in result["sparql"] else "timeout")
         lines.append(f"  {title[:60]:<60} {v['s']:>7} | {r:>7} | {m:>7}  ({v['rows']} rows)")
     if "ann_1m" in result:
@@ -230,6 +251,7 @@ def format_table(result: dict) -> str:
         for name, v in a.items():
             if isinstance(v, dict) and "recall_at_10" in v:
                 lines.append(f"  {name:<30} {v['build_s']:>7} {v['p50_ms']:>7}/{v['p95_ms']:<7} {v['recall_at_10']:>6} {v['index_mb']:>8}")
+    lines.append("\nstages (s): " + ", ".join(f"{k} {v}" for k, v in result["stage_s"].items()))
     lines.append(f"\nload average {result['load_avg_start']} -> {result['load_avg_end']} on {result['cpus']} CPUs; total {result['total_s']} s")
     return "\n".join(lines)
 
