@@ -1,9 +1,11 @@
-"""Sentence encoders behind a small interface and a name registry, loaded lazily because torch is slow to import."""
+"""Sentence encoders behind a small interface and a name registry (loaded lazily: torch is slow to import), and query batching."""
 
 from __future__ import annotations
 
 import os
+import queue
 import threading
+from concurrent.futures import Future
 from functools import lru_cache
 from typing import Callable, Protocol
 
@@ -112,3 +114,70 @@ def _load(name: str) -> Encoder:
         if name == prefix or (prefix.endswith(":") and name.startswith(prefix)):
             return factory(name)
     raise EncoderError(f"unknown encoder {name!r} (known: {', '.join(_REGISTRY)}; or sentence-transformers:/path)")
+
+
+class BatchEncoder:
+    """One thread that encodes every query waiting when it wakes as one batch, so concurrent requests share a forward pass."""
+
+    def __init__(self):
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._asked: set[str] = set()  # models already queued to load
+
+    def preload(self, model: str) -> None:
+        """Start loading the model (the first time: importing torch, seconds) while the caller does other work."""
+        with self._lock:
+            if model in self._asked:
+                return
+            self._asked.add(model)
+        self.submit(model, [])
+
+    def submit(self, model: str, texts: list[str]) -> Future:
+        """A future of one L2-normalised vector: the mean of the texts' vectors (None for no texts: a preload)."""
+        fut: Future = Future()
+        self._queue.put((model, texts, fut))
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="councilkg-encode", daemon=True)
+                self._thread.start()
+        return fut
+
+    def shutdown(self, wait: bool = True) -> None:
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(None)
+            if wait:
+                thread.join()
+
+    def _serve(self) -> None:
+        while True:
+            jobs = [self._queue.get()]
+            while not self._queue.empty():
+                jobs.append(self._queue.get())
+            if None in jobs:  # shut down: finish what was queued with it, then stop
+                self._encode([j for j in jobs if j is not None])
+                return
+            self._encode(jobs)
+
+    @staticmethod
+    def _encode(jobs: list) -> None:
+        for model in dict.fromkeys(m for m, _, _ in jobs):
+            group = [(texts, fut) for m, texts, fut in jobs if m == model]
+            wanted = [t for texts, _ in group for t in texts]
+            try:
+                enc = get_encoder(model)
+                vecs = enc.encode(wanted) if wanted else None
+            except Exception as e:  # noqa: BLE001 -- not swallowed: every waiting request hears of it
+                for _, fut in group:
+                    fut.set_exception(e)
+                continue
+            start = 0
+            for texts, fut in group:
+                if not texts:  # a preload: the model is loaded now
+                    fut.set_result(None)
+                    continue
+                v = vecs[start:start + len(texts)].mean(axis=0)
+                start += len(texts)
+                fut.set_result((v / (np.linalg.norm(v) or 1.0)).astype(np.float32))
