@@ -52,3 +52,36 @@ def test_domains():
 def test_find_names_prefers_the_longest_form():
     hits = find_names("North East Lincolnshire and Lincolnshire County Council; reading the report")
     assert [(h.gss, h.full) for h in hits] == [("E06000012", False), ("E10000019", True)]
+
+
+def test_the_prefiltered_name_scan_finds_exactly_what_a_scan_at_every_character_finds():
+    """find_names tries its alternation only where a form's first word starts; that must never change an answer."""
+    import random
+
+    from councilkg.graph import councils
+
+    pat, forms, _ = councils._pattern()
+
+    def everywhere(text):
+        out = []
+        for m in pat.finditer(text):
+            gss, full = forms.get(councils._norm(m.group(0)), (None, False))
+            if m.group(0)[:1].isupper() and gss:
+                out.append((gss, m.group(0), m.start(), m.end(), full))
+        return out
+
+    rng = random.Random(7)
+    variants = [v for c in councils.gazetteer().values() for v in c["variants"]]
+    seps = [" ", ", ", "-", ".", "'", "\n", " and ", "&", "x", "", "(", "North ", "the ", "_"]
+    found = 0
+    for _ in range(3000):
+        parts = []
+        for _ in range(rng.randint(1, 6)):
+            v = rng.choice(variants)
+            v = v.lower() if rng.random() < 0.2 else v.upper() if rng.random() < 0.1 else v
+            parts += [v.replace(" ", rng.choice([" ", ", ", ". ", "  "])), rng.choice(seps)]
+        text = "".join(parts)
+        got = [(h.gss, h.text, h.start, h.end, h.full) for h in councils.find_names(text)]
+        assert got == everywhere(text), text
+        found += len(got)
+    assert found > 3000  # the cases do contain names
