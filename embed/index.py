@@ -19,7 +19,7 @@ APPROX_THRESHOLD = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 96
-FORMAT = 2  # what a generation directory holds; 2 added the point table (table.npz, table.json)
+FORMAT = 3  # what a generation directory holds; 2 added the point table (table.npz, table.json), 3 its committee folding
 
 
 def gen_dir(data_dir: Path, gen: int) -> Path:

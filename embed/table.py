@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +15,7 @@ from councilkg.embed.filters import grade_by_document
 
 TABLE_ARRAYS = "table.npz"  # in the generation's directory, beside its indexes
 TABLE_VALUES = "table.json"
+TABLE_VERSION = 2  # in table.json; a table written by older code is computed afresh (2: committee names folded)
 
 UNKNOWN_COUNCIL = "unknown council"
 
@@ -50,6 +52,22 @@ def _at(point_ids: np.ndarray, rows: list) -> tuple[list, np.ndarray]:
     return [r for r, keep in zip(rows, ok.tolist()) if keep], pos[ok]
 
 
+def _committee_names(names: list[str | None]) -> dict[str, str]:
+    """Each committee name as given -> one shown form per name folded for case and spacing, so a facet is not split in two.
+
+    Councils write the same committee as "Children and Young People Scrutiny Committee" and "Children and young
+    people scrutiny committee"; the form with the most capitals short of all capitals (then the most points) is
+    shown, and the committee filter matches either."""
+    counts = Counter(n for n in names if n)
+    rank = lambda n: (not n.isupper(), sum(c.isupper() for c in n), counts[n])  # noqa: E731
+    best: dict[str, str] = {}
+    for name in sorted(counts):
+        key = " ".join(name.split()).casefold()
+        if key not in best or rank(name) > rank(best[key]):
+            best[key] = name
+    return {n: best[" ".join(n.split()).casefold()] for n in counts}
+
+
 @dataclass
 class PointTable:
     """What facets and hits need of every point of one generation, read once when the generation loads, not per query."""
@@ -64,12 +82,13 @@ class PointTable:
     def open(cls, gen_dir: Path, con: sqlite3.Connection, point_ids: np.ndarray) -> PointTable:
         """The table ingest wrote beside the generation's indexes (a generation written before it had one: computed)."""
         arrays, values = gen_dir / TABLE_ARRAYS, gen_dir / TABLE_VALUES
-        if not (arrays.exists() and values.exists()):
+        saved = json.loads(values.read_text(encoding="utf-8")) if values.exists() and arrays.exists() else {}
+        if saved.pop("version", None) != TABLE_VERSION:
             return cls.compute(con, point_ids)
         with np.load(arrays) as z:
             codes = {f: z[f] for f in (*_FACETS, "theme")}
             known, ptr, score = z["known"], z["theme_ptr"], z["theme_score"]
-        vals = {f: [tuple(v) for v in vs] for f, vs in json.loads(values.read_text(encoding="utf-8")).items()}
+        vals = {f: [tuple(v) for v in vs] for f, vs in saved.items()}
         vals["theme"] = [(t, theme_labels().get(t, t)) for t, _ in vals["theme"]]  # labels as the installed scheme has them
         return cls(codes, vals, known, ptr, score)
 
@@ -77,7 +96,8 @@ class PointTable:
         """Write beside the indexes of a generation being built (made atomic by the directory's rename)."""
         np.savez(gen_dir / TABLE_ARRAYS, known=self.known, theme_ptr=self.theme_ptr, theme_score=self.theme_score,
                  **self.codes)
-        (gen_dir / TABLE_VALUES).write_text(json.dumps(self.values, ensure_ascii=False), encoding="utf-8")
+        saved = {"version": TABLE_VERSION} | self.values
+        (gen_dir / TABLE_VALUES).write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def compute(cls, con: sqlite3.Connection, point_ids: np.ndarray) -> PointTable:
@@ -87,9 +107,10 @@ class PointTable:
         grades = grade_by_document(con)
         known = np.zeros(n, dtype=bool)
         known[at] = True
+        committee = _committee_names([r[3] for r in rows])
         raw = {
             "council": [(r[4], r[5] if r[4] else UNKNOWN_COUNCIL) for r in rows],
-            "committee": [(r[3], r[3]) if r[3] else None for r in rows],
+            "committee": [(committee[r[3]],) * 2 if r[3] else None for r in rows],
             "year": [(r[2][:4], r[2][:4]) if r[2] else None for r in rows],
             "grade": [(grades[r[1]], grades[r[1]].replace("-", " ").capitalize()) if r[1] in grades else None for r in rows],
         }

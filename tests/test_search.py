@@ -232,3 +232,17 @@ def test_the_console_script_keeps_output_and_exit_codes_when_it_skips_torch_tear
                          capture_output=True, text=True, timeout=300, env=env)  # fails once the encoder is loading
     assert bad.returncode == 1 and bad.stderr.startswith("Error: ") and "Atlantis" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_one_committee_written_in_two_cases_is_one_facet(sample):
+    """Herefordshire's manifest writes "Children and young people scrutiny committee", Lincolnshire's capitalises it."""
+    from councilkg.embed.table import _committee_names
+
+    facets = sample.search("children's social care scrutiny", k=50)["facets"]["committee"]
+    folded = [" ".join(e["value"].split()).casefold() for e in facets]
+    assert len(folded) == len(set(folded)), facets
+    merged = next(e for e in facets if e["value"].casefold() == "children and young people scrutiny committee")
+    assert merged["label"] == "Children and Young People Scrutiny Committee"
+    both = sample.search("children's social care scrutiny", k=50, committee=merged["value"])
+    assert {h["council"]["name"] for h in both["hits"]} >= {"Herefordshire Council", "Lincolnshire County Council"}
+    assert _committee_names(["CABINET", "cabinet ", "Cabinet", None]) == {"Cabinet": "Cabinet", "cabinet ": "Cabinet", "CABINET": "Cabinet"}
