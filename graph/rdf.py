@@ -101,21 +101,25 @@ def _items(con):
 def _points(con):
     integer, cls, item, text, kind_p, pos = ref(XSD.integer), P["DebatePoint"], P["agendaItem"], P["text"], P["pointKind"], P["position"]
     point, agenda = BASE + "point/", BASE + "item/"
-    for pid, iid, seq, kind, body in con.execute("SELECT id, item_id, seq, kind, text FROM points"):
+    for pid, iid, seq, kind, body, lead in con.execute("SELECT id, item_id, seq, kind, text, context FROM points"):
         s = f"<{point}{pid}>"
         yield (f"{s} {A} {cls} .\n{s} {item} <{agenda}{iid}> .\n{s} {text} {lit(body)} .\n"
                f"{s} {kind_p} {lit(kind)} .\n{s} {pos} \"{seq}\"^^{integer} .\n")
+        if lead:
+            yield f"{s} {P['leadIn']} {lit(lead)} .\n"
 
 
 @emitter("actions")
 def _actions(con):
-    for aid, iid, seq, kind, body, owner in con.execute("SELECT id, item_id, seq, kind, text, owner FROM actions"):
+    for aid, iid, seq, kind, body, owner, lead in con.execute("SELECT id, item_id, seq, kind, text, owner, context FROM actions"):
         s, item = node("action", aid), node("item", iid)
         yield (f"{s} {A} {P['Action']} .\n{s} {P['agendaItem']} {item} .\n{s} {DERIVED} {item} .\n"
                f"{s} {P['text']} {lit(body)} .\n{s} {P['actionKind']} {lit(kind)} .\n"
                f"{s} {P['position']} {typed(seq, XSD.integer)} .\n")
         if owner:
             yield f"{s} {P['actionOwner']} {lit(owner)} .\n"
+        if lead:
+            yield f"{s} {P['leadIn']} {lit(lead)} .\n"
 
 
 def _evidence(table: str, extra: str = "") -> str:

@@ -54,6 +54,7 @@ class CKG(DefinedNamespace):
     position: URIRef
     agendaItem: URIRef
     text: URIRef
+    leadIn: URIRef
     pointKind: URIRef
     actionKind: URIRef
     actionOwner: URIRef

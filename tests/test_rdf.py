@@ -199,6 +199,18 @@ def test_dates_are_typed_and_texts_verbatim(graph, data_dir):
     assert (None, CKG.actionOwner, Literal("Divisional Commander")) in graph
 
 
+def test_lead_ins_travel_with_their_points_and_actions(sample_data):
+    """A listed point means little without what it answers ("In response to questions, it was noted that:")."""
+    con = store.connect(sample_data, readonly=True)
+    graph = rdf.build_graph(con)
+    leads = 0
+    for table, kind in (("points", "point"), ("actions", "action")):
+        for pid, lead in con.execute(f"SELECT id, context FROM {table}"):
+            assert graph.value(URIRef(f"{ID}{kind}/{pid}"), CKG.leadIn) == (Literal(lead) if lead else None)
+            leads += bool(lead)
+    assert leads >= 5
+
+
 def test_every_extracted_fact_points_at_its_evidence(graph):
     facts = [s for cls in (CKG.Inspection, CKG.Judgement, CKG.Intervention, CKG.Practice) for s in graph.subjects(RDF.type, cls)]
     assert len(facts) == 7 + 3 + 1 + 5
