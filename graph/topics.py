@@ -22,8 +22,11 @@ into is it its itself just may me might more most must my no nor not now of off 
 per said same she should so some such than that the their them then there these they this those through to too under
 until up upon very was we were what when where which while who whom why will with would you your noted note report
 reports member members council councils committee cabinet meeting item it's that's whether within without across
-further however also update updates question questions response asked explained said stated confirmed""".split())
+further however also update updates question questions response asked explained said stated confirmed cllr
+councillor councillors mrs miss chairman chair""".split())
 WORD = re.compile(r"[a-z][a-z'’-]{2,}")
+# The word after an honorific is a person's name ("Mr Gough responded"): who spoke is not what a topic is about.
+NAMED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Sir|Dame|Lord|Lady)\.?\s+([A-Z][\w'’-]+)")
 
 
 @dataclass
@@ -31,7 +34,7 @@ class Topic:
     id: str
     label: str
     terms: list[str]
-    point_ids: list[str]
+    point_ids: list[str]  # nearest the cluster's centre first
     councils: list[str]
     size: int
     covered_share: float  # share of its points that have a theme
@@ -66,8 +69,9 @@ def neighbours(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _terms(text: str) -> set[str]:
-    words = [w.strip("'’-") for w in WORD.findall(text.lower())]
-    words = [w for w in words if w not in STOP and len(w) > 2]
+    names = {n.lower() for n in NAMED.findall(text)}
+    words = [re.sub(r"['’]s$", "", w.strip("'’-")) for w in WORD.findall(text.lower())]  # "council's" is "council"
+    words = [w for w in words if w not in STOP and w not in names and len(w) > 2]
     return set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
 
 
@@ -117,17 +121,18 @@ def discover(vectors: np.ndarray, point_ids: list[str], councils: list[str | Non
             continue
         theme_counts = Counter(t for m in members for t in assigned_themes[m])
         covered = sum(1 for m in members if assigned_themes[m]) / len(members)
+        centroid = vectors[members].mean(axis=0)
+        centroid /= np.linalg.norm(centroid) + 1e-9
         nearest, tsim = None, None
         if theme_vectors is not None and len(theme_vectors):
-            centroid = vectors[members].mean(axis=0)
-            centroid /= np.linalg.norm(centroid) + 1e-9
             ts = np.asarray(theme_vectors, dtype=np.float32) @ centroid
             tsim = float(ts.max())
             nearest = theme_ids[int(ts.argmax())] if theme_ids else None
         terms = label_terms([texts[m] for m in members], df, n)
-        ids = [point_ids[m] for m in members]
+        typical = np.argsort(-(vectors[members] @ centroid), kind="stable").tolist()
+        ids = [point_ids[members[i]] for i in typical]  # most typical first: the points a reader should see first
         topics.append(Topic(
-            id=stable_id("topic", *ids), label=", ".join(terms[:3]) or "(no distinctive terms)", terms=terms,
+            id=stable_id("topic", *sorted(ids)), label=", ".join(terms[:3]) or "(no distinctive terms)", terms=terms,
             point_ids=ids, councils=sorted({councils[m] for m in members if councils[m]}), size=len(members),
             covered_share=round(covered, 3), theme_similarity=None if tsim is None else round(tsim, 3),
             nearest_theme=nearest, uncovered=covered < COVERED_SHARE or (tsim is not None and tsim < THEME_SIM),

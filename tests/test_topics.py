@@ -46,6 +46,23 @@ def test_label_terms_prefer_distinctive_words():
     assert terms[0] == "golden hello" and "golden" not in terms
 
 
+def test_terms_drop_speakers_names_and_possessives():
+    from councilkg.graph.topics import _terms
+
+    terms = _terms("Mr Gough responded that the Council's Household Support Fund was discussed with Cllr Hook.")
+    assert "gough" not in terms and "hook" not in terms and "council" not in terms
+    assert "household support" in terms and not any("'" in t or "’" in t for t in terms)
+
+
+def test_a_topics_points_come_most_typical_first(corpus):
+    vecs = dict(zip(corpus["point_ids"], corpus["vectors"]))
+    for t in run(corpus):
+        v = np.stack([vecs[p] for p in t.point_ids])
+        centre = v.mean(axis=0)
+        sims = v @ centre
+        assert all(a >= b - 1e-6 for a, b in zip(sims, sims[1:])), t.label
+
+
 def test_topics_span_councils_and_are_deterministic(corpus):
     topics = run(corpus)
     assert topics, "no cross-council cluster in the seeds and Kent items"
