@@ -89,6 +89,14 @@ def test_officer_journey(page, base_url):
     assert page.locator("section.compare-row").count() >= 2
     shot(page, "compare")
 
+    # topics several councils raised, each with evidence to follow
+    page.goto(base_url + "/topics")
+    assert page.locator("section.topic").count() >= 1
+    shot(page, "topics")
+    page.locator("section.topic ul.examples a").first.click()
+    page.wait_for_url("**/id/point/*")
+    assert page.locator(".verbatim").count() == 1
+
     # open a council with inspections, then follow a link to an inspection
     page.goto(base_url + "/councils")
     links = page.locator("table.data tbody tr td:first-child a")

@@ -11,6 +11,7 @@ import urllib.request
 from collections import deque
 
 import pytest
+from markupsafe import escape
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
@@ -75,7 +76,7 @@ def test_every_kind_of_node_has_a_page_at_its_iri_path(client, ids):
 
 
 def test_every_internal_link_of_the_sample_resolves(client):
-    pages = list(crawl(client, ["/", "/councils", "/themes", "/search?q=social+worker+recruitment",
+    pages = list(crawl(client, ["/", "/councils", "/themes", "/topics", "/topics?emerging=1", "/search?q=social+worker+recruitment",
                                 "/compare?q=social+worker+recruitment"]))
     bad = [(p, r.status_code) for p, r in pages if r.status_code != 200]
     assert not bad, bad[:10]
@@ -273,6 +274,24 @@ def test_api_limits_and_errors_are_json(client):
         assert r.status_code == 400, query
         assert r.get_json()["error"]["message"] and b"Traceback" not in r.data
     assert client.get(f"/search?q=x&k={MAX_K + 1}").status_code == 400
+
+
+def test_topics_page_and_api_show_what_the_cli_shows(client, sample_data):
+    """The clusters are the CLI's (`councilkg topics --json`), each with its councils, themes and evidence linked."""
+    from councilkg.embed.emerging import as_dicts, load_topics
+
+    got = client.get("/api/topics").get_json()
+    assert got == json.loads(json.dumps(as_dicts(load_topics(sample_data))))
+    assert got, "the sample gives at least one cross-council cluster"
+    page = html(client.get("/topics"))
+    for t in got:
+        assert str(escape(t["label"])) in page
+        assert all(f"/id/council/{c}" in page for c in t["councils"] if c)
+        assert f"/id/point/{t['point_ids'][0]}" in page  # its most typical point, as evidence
+    emerging = client.get("/api/topics?emerging=1").get_json()
+    assert emerging == [t for t in got if t["uncovered"]]
+    assert page.count('<section class="topic"') == len(got)
+    assert html(client.get("/topics?emerging=1")).count('<section class="topic"') == len(emerging)
 
 
 def test_api_stats_is_the_store_counts(client, sample_data):

@@ -1,4 +1,4 @@
-"""The JSON API: /api/search with the CLI's parameters and the contract's JSON, and /api/stats."""
+"""The JSON API: /api/search with the CLI's parameters and the contract's JSON, /api/topics and /api/stats."""
 
 from __future__ import annotations
 
@@ -105,6 +105,15 @@ def api_search():
     if (request.args.get("compare") or "").lower() in ("1", "true", "yes", "on"):
         out = dict(out, compare=run_compare(sa))
     return jsonify(out)
+
+
+@bp.get("/api/topics")
+def api_topics():
+    """The clusters `councilkg topics --json` prints; emerging=1 keeps those no theme covers."""
+    from councilkg.embed.emerging import as_dicts
+
+    only_emerging = (request.args.get("emerging") or "").lower() in ("1", "true", "yes", "on")
+    return jsonify(as_dicts([t for t in services().topics(db()) if t.uncovered or not only_emerging]))
 
 
 @bp.get("/api/stats")

@@ -143,6 +143,8 @@ class Services:
         self._searcher = None
         self._sparql = None
         self._lock = threading.Lock()
+        self._topics: tuple[str, list] | None = None  # (generation, topics): clustering is seconds, not per request
+        self._topics_lock = threading.Lock()
 
     @property
     def sparql(self):
@@ -164,6 +166,18 @@ class Services:
 
                     self._searcher = Searcher(self.data_dir)
         return self._searcher
+
+    def topics(self, con: sqlite3.Connection) -> list:
+        """The emerging-topic clusters of the generation `con` reads, worked out once per generation."""
+        gen = store.get_state(con, "generation", "0") or "0"
+        with self._topics_lock:
+            if self._topics is None or self._topics[0] != gen:
+                from councilkg.embed.emerging import topic_inputs
+                from councilkg.graph.topics import discover
+
+                inputs = topic_inputs(con)
+                self._topics = (gen, discover(**inputs) if inputs else [])
+            return self._topics[1]
 
     def warm(self) -> None:
         """Load the encoder and the SPARQL store before the first request, so no visitor waits for them."""

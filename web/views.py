@@ -1,20 +1,21 @@
-"""The HTML pages: home, search with facets, compare practice, councils, themes, about, and entity pages."""
+"""The HTML pages: home, search with facets, compare practice, councils, themes, topics, about, and entity pages."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 
 from councilkg.graph import store
 from councilkg.web.api import parse_search, run_compare, run_search
-from councilkg.web.app import MAX_K, MAX_SEARCH_CHARS, MAX_SPARQL_CHARS, db
-from councilkg.web.entities import Entity, facts_from, item_label, meeting_label, theme_link
+from councilkg.web.app import MAX_K, MAX_SEARCH_CHARS, MAX_SPARQL_CHARS, db, services
+from councilkg.web.entities import Entity, council_link, facts_from, item_label, meeting_label, theme_link
 from councilkg.web.graphview import layout
-from councilkg.web.present import Link, with_args
+from councilkg.web.present import Link, shorten, with_args
 
 bp = Blueprint("views", __name__)
 
 # Facets the search returns -> the search parameter that applies one
 FACETS = {"council": "council", "theme": "theme", "committee": "committee", "year": "year", "grade": "grade"}
+EXAMPLE_CHARS = 220  # a topic's example points, shortened to this
 EXAMPLES = [
     "social worker recruitment",
     "agency staff costs",
@@ -103,6 +104,39 @@ def themes():
     from councilkg.web.councils import all_themes
 
     return render_template("themes.html", themes=all_themes(db()))
+
+
+@bp.get("/topics")
+def topics():
+    """Clusters of debate points that span councils; the emerging ones are those no theme covers."""
+    only_emerging = request.args.get("emerging") in ("1", "true", "yes", "on")
+    found = [t for t in services().topics(db()) if t.uncovered or not only_emerging]
+    return render_template("topics.html", topics=topic_rows(found), only_emerging=only_emerging)
+
+
+def topic_rows(found: list, examples: int = 3) -> list[dict]:
+    """What the topics page shows of each cluster: its councils and themes as links, and its most typical points."""
+    import json
+
+    con = db()
+    wanted = [pid for t in found for pid in t.point_ids[:4 * examples]]  # spares for texts minuted twice
+    texts = dict(con.execute("SELECT id, text FROM points WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(wanted),)))
+    names = dict(con.execute("SELECT id, name FROM councils"))
+    rows = []
+    for t in found:
+        shown: dict[str, str] = {}
+        for pid in t.point_ids[:4 * examples]:
+            seen = shorten(texts.get(pid, ""), EXAMPLE_CHARS)  # what a reader sees: two that read alike show once
+            if len(shown) < examples and seen not in shown:
+                shown[seen] = pid
+        rows.append({
+            "topic": t,
+            "councils": [link for c in t.councils if (link := council_link(c, names.get(c)))],
+            "themes": [theme_link(th) for th in sorted(t.themes, key=lambda th: (-t.themes[th], th))[:3]],
+            "examples": [(Link("point", pid, "debate point"), text) for text, pid in shown.items()],
+            "search": url_for("views.search", q=" ".join(t.terms[:4])) if t.terms else None,
+        })
+    return rows
 
 
 @bp.get("/about")
