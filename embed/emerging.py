@@ -23,12 +23,24 @@ def _stack(blobs: list[bytes]) -> np.ndarray:
 
 def load_topics(data_dir: str | Path, *, k: int = 10, min_size: int = 3, max_points: int = MAX_POINTS) -> list[Topic]:
     """Topics over the newest `max_points` non-procedural points, each point by its first passage's vector."""
+    return _at_generation(data_dir, k=k, min_size=min_size, max_points=max_points)[1]
+
+
+def generation_topics(data_dir: str | Path) -> tuple[str, list[dict]]:
+    """(generation, topics as dicts): what a server's worker process sends back."""
+    gen, topics = _at_generation(data_dir)
+    return gen, as_dicts(topics)
+
+
+def _at_generation(data_dir: str | Path, k: int = 10, min_size: int = 3, max_points: int = MAX_POINTS) -> tuple[str, list[Topic]]:
     con = store.connect(data_dir, readonly=True)
     try:
+        con.execute("BEGIN")  # one generation's points, whatever an ingest lands meanwhile
+        gen = store.get_state(con, "generation", "0") or "0"
         inputs = topic_inputs(con, max_points)
+        return gen, discover(**inputs, k=k, min_size=min_size) if inputs else []
     finally:
         con.close()
-    return discover(**inputs, k=k, min_size=min_size) if inputs else []
 
 
 def topic_inputs(con: sqlite3.Connection, max_points: int = MAX_POINTS) -> dict | None:

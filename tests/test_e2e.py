@@ -91,6 +91,7 @@ def test_officer_journey(page, base_url):
 
     # topics several councils raised, each with evidence to follow
     page.goto(base_url + "/topics")
+    page.wait_for_selector("section.topic", timeout=60_000)  # a loaded machine may show the "being worked out" page first
     assert page.locator("section.topic").count() >= 1
     shot(page, "topics")
     page.locator("section.topic ul.examples a").first.click()

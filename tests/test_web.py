@@ -294,6 +294,27 @@ def test_topics_page_and_api_show_what_the_cli_shows(client, sample_data):
     assert html(client.get("/topics?emerging=1")).count('<section class="topic"') == len(emerging)
 
 
+def test_topics_page_does_not_hold_a_visitor_while_clusters_are_worked_out(sample_data, monkeypatch):
+    """On a large corpus clustering takes tens of seconds: the page says so and refreshes; then it shows them."""
+    from concurrent.futures import Future
+
+    from councilkg.embed.emerging import load_topics
+    from councilkg.web import views
+
+    monkeypatch.setattr(views, "TOPICS_PAGE_WAIT_S", 0.2)
+    app = create_app(sample_data)
+    held: Future = Future()  # the generation's clustering job, still running as far as the page can tell
+    gen = store.get_state(store.connect(sample_data, readonly=True), "generation")
+    app.extensions["councilkg"]._topics_job = (gen, held)
+    c = app.test_client()
+    waiting = html(c.get("/topics"))
+    assert '<meta http-equiv="refresh" content="5">' in waiting and "being worked out" in waiting
+    assert '<section class="topic"' not in waiting
+    held.set_result(load_topics(sample_data))
+    ready = html(c.get("/topics"))
+    assert '<section class="topic"' in ready and "http-equiv" not in ready
+
+
 def test_api_stats_is_the_store_counts(client, sample_data):
     con = store.connect(sample_data, readonly=True)
     assert client.get("/api/stats").get_json() == json.loads(json.dumps(store.counts(con)))

@@ -109,7 +109,7 @@ def api_search():
 
 @bp.get("/api/topics")
 def api_topics():
-    """The clusters `councilkg topics --json` prints; emerging=1 keeps those no theme covers."""
+    """The clusters `councilkg topics --json` prints (waiting for them the first time); emerging=1 keeps those no theme covers."""
     from councilkg.embed.emerging import as_dicts
 
     only_emerging = (request.args.get("emerging") or "").lower() in ("1", "true", "yes", "on")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
@@ -144,6 +146,7 @@ class Services:
         self._sparql = None
         self._lock = threading.Lock()
         self._topics: tuple[str, list] | None = None  # (generation, topics): clustering is seconds, not per request
+        self._topics_job: tuple[str, Future] | None = None
         self._topics_lock = threading.Lock()
 
     @property
@@ -167,17 +170,39 @@ class Services:
                     self._searcher = Searcher(self.data_dir)
         return self._searcher
 
-    def topics(self, con: sqlite3.Connection) -> list:
-        """The emerging-topic clusters of the generation `con` reads, worked out once per generation."""
+    def topics(self, con: sqlite3.Connection, wait: float | None = None) -> list | None:
+        """The topic clusters of the generation `con` reads, worked out once per generation in the background
+        (20,000 points take ~25 s); None when they are not ready within `wait` seconds (None: wait for them)."""
         gen = store.get_state(con, "generation", "0") or "0"
         with self._topics_lock:
-            if self._topics is None or self._topics[0] != gen:
-                from councilkg.embed.emerging import topic_inputs
-                from councilkg.graph.topics import discover
+            if self._topics is not None and self._topics[0] == gen:
+                return self._topics[1]
+            if self._topics_job is None or self._topics_job[0] != gen:
+                job: Future = Future()
+                self._topics_job = (gen, job)
+                threading.Thread(target=self._work_out_topics, args=(job,), name="councilkg-topics", daemon=True).start()
+            job = self._topics_job[1]
+        try:
+            return job.result(timeout=wait)
+        except FutureTimeout:
+            return None
 
-                inputs = topic_inputs(con)
-                self._topics = (gen, discover(**inputs) if inputs else [])
-            return self._topics[1]
+    def _work_out_topics(self, job: Future) -> None:
+        """In a process of its own: clustering 20,000 points peaks at ~1 GB, which the server should not keep."""
+        import multiprocessing
+
+        from councilkg.embed.emerging import generation_topics
+        from councilkg.graph.topics import Topic
+
+        try:
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+                gen, found = pool.submit(generation_topics, str(self.data_dir)).result()
+            topics = [Topic(**t) for t in found]
+            with self._topics_lock:
+                self._topics = (gen, topics)
+            job.set_result(topics)
+        except Exception as e:  # noqa: BLE001 -- not swallowed: every request waiting on the job hears of it
+            job.set_exception(e)
 
     def warm(self) -> None:
         """Load the encoder and the SPARQL store before the first request, so no visitor waits for them."""

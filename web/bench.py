@@ -171,12 +171,13 @@ def bench(quick: bool = False, workdir: str | Path | None = None, log=None, poin
         out.update(measure_search(data, qs, rounds))
     with stage("cold processes"):
         out.update(bench_load.cold(data, qs[0]))
-    with stage("server memory" + ("" if not load_s else " and load test")), bench_load.server(data) as (base, pid):
+    with stage("server memory" + ("" if not load_s else ", load test, topics")), bench_load.server(data) as (base, pid):
         bench_load.warm_server(base, qs)
         out["rss_mb"] = round(bench_load.rss_mb(pid), 1)
         if load_s:
             out.update(bench_load.load_test(base, qs, seconds=load_s))
             out["rss_mb_after_load"] = round(bench_load.rss_mb(pid), 1)
+            out.update(bench_load.topics_memory(base, pid))  # full run only: clustering 20,000 points takes ~25 s
     with stage("SPARQL research queries"):
         sp = bench_sparql.on_oxigraph(data, compare=not quick)  # quick: only the store the endpoint uses
         if not quick:

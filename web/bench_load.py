@@ -143,6 +143,23 @@ end
 """
 
 
+def topics_memory(base: str, pid: int, timeout: float = 300) -> dict:
+    """The Topics page's first request: seconds until its clusters are ready, and the server's RSS (worker included)."""
+    before, peak, t0 = rss_mb(pid), 0.0, time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        body = _get(base + "/topics").decode("utf-8", "replace")
+        peak = max(peak, rss_mb(pid))
+        if 'http-equiv="refresh"' not in body:
+            break
+        time.sleep(1)
+    else:
+        raise BenchError(f"/topics not ready after {timeout:g} s")
+    took = time.perf_counter() - t0
+    time.sleep(3)  # the worker process has exited
+    return {"topics_s": round(took, 1), "topics_rss_before_mb": round(before, 1), "topics_rss_peak_mb": round(peak, 1),
+            "topics_rss_after_mb": round(rss_mb(pid), 1)}
+
+
 def load_test(base: str, queries: list[str], seconds: int = 60, clients: int = 8) -> dict:
     """wrk (when installed) against /api/search, cycling the queries; else a bounded Python thread pool."""
     if shutil.which("wrk"):

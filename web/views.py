@@ -15,6 +15,9 @@ bp = Blueprint("views", __name__)
 
 # Facets the search returns -> the search parameter that applies one
 FACETS = {"council": "council", "theme": "theme", "committee": "committee", "year": "year", "grade": "grade"}
+TOPICS_PAGE_WAIT_S = 5  # the sample's topics take well under a second; 20,000 points take ~25 s
+TOPICS_REFRESH_S = 5
+TOPICS_SHOWN = 50  # the largest; /api/topics has them all
 EXAMPLE_CHARS = 220  # a topic's example points, shortened to this
 EXAMPLES = [
     "social worker recruitment",
@@ -110,8 +113,11 @@ def themes():
 def topics():
     """Clusters of debate points that span councils; the emerging ones are those no theme covers."""
     only_emerging = request.args.get("emerging") in ("1", "true", "yes", "on")
-    found = [t for t in services().topics(db()) if t.uncovered or not only_emerging]
-    return render_template("topics.html", topics=topic_rows(found), only_emerging=only_emerging)
+    ready = services().topics(db(), wait=TOPICS_PAGE_WAIT_S)
+    if ready is None:  # a large corpus: say so and look again shortly rather than hold the visitor
+        return render_template("topics.html", topics=None, only_emerging=only_emerging, refresh=TOPICS_REFRESH_S)
+    found = [t for t in ready if t.uncovered or not only_emerging]
+    return render_template("topics.html", topics=topic_rows(found[:TOPICS_SHOWN]), total=len(found), only_emerging=only_emerging)
 
 
 def topic_rows(found: list, examples: int = 3) -> list[dict]:
