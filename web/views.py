@@ -122,11 +122,11 @@ def topics():
 
 def topic_rows(found: list, examples: int = 3) -> list[dict]:
     """What the topics page shows of each cluster: its councils and themes as links, and its most typical points."""
-    import json
+    from councilkg.embed.filters import json_list
 
     con = db()
     wanted = [pid for t in found for pid in t.point_ids[:4 * examples]]  # spares for texts minuted twice
-    texts = dict(con.execute("SELECT id, text FROM points WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(wanted),)))
+    texts = dict(con.execute("SELECT id, text FROM points WHERE id IN (SELECT value FROM json_each(?))", (json_list(wanted),)))
     names = dict(con.execute("SELECT id, name FROM councils"))
     rows = []
     for t in found:
