@@ -54,6 +54,11 @@ def _date(args, name: str) -> str | None:
     return value
 
 
+def flag(args, name: str) -> bool:
+    """A yes/no query parameter: 1, true, yes or on (any case) mean yes."""
+    return (args.get(name) or "").lower() in ("1", "true", "yes", "on")
+
+
 def parse_search(args) -> SearchArgs:
     """Read q, k and the filters from query parameters, refusing what is too long or malformed."""
     q = args.get("q") or ""
@@ -102,7 +107,7 @@ def api_search():
     if sa.empty:
         raise BadRequest("q is required")
     out = run_search(sa)
-    if (request.args.get("compare") or "").lower() in ("1", "true", "yes", "on"):
+    if flag(request.args, "compare"):
         out = dict(out, compare=run_compare(sa))
     return jsonify(out)
 
@@ -112,7 +117,7 @@ def api_topics():
     """The clusters `councilkg topics --json` prints (waiting for them the first time); emerging=1 keeps those no theme covers."""
     from councilkg.embed.emerging import as_dicts
 
-    only_emerging = (request.args.get("emerging") or "").lower() in ("1", "true", "yes", "on")
+    only_emerging = flag(request.args, "emerging")
     return jsonify(as_dicts([t for t in services().topics(db()) if t.uncovered or not only_emerging]))
 
 

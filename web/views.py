@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 
 from councilkg.graph import store
-from councilkg.web.api import parse_search, run_compare, run_search
+from councilkg.web.api import flag, parse_search, run_compare, run_search
 from councilkg.web.app import MAX_K, MAX_SEARCH_CHARS, MAX_SPARQL_CHARS, db, services
 from councilkg.web.entities import Entity, council_link, facts_from, item_label, meeting_label, theme_link
 from councilkg.web.graphview import layout
@@ -112,7 +112,7 @@ def themes():
 @bp.get("/topics")
 def topics():
     """Clusters of debate points that span councils; the emerging ones are those no theme covers."""
-    only_emerging = request.args.get("emerging") in ("1", "true", "yes", "on")
+    only_emerging = flag(request.args, "emerging")
     ready = services().topics(db(), wait=TOPICS_PAGE_WAIT_S)
     if ready is None:  # a large corpus: say so and look again shortly rather than hold the visitor
         return render_template("topics.html", topics=None, only_emerging=only_emerging, refresh=TOPICS_REFRESH_S)
