@@ -89,12 +89,28 @@ def check_date(value: str, path: object) -> str:
     raise InputError(path, f"date '{v}' is not a valid date (expected YYYY-MM-DD)")
 
 
+# Meeting facts whose provenance is recorded (like the council's): "metadata" when the user gave them, else what the
+# reader says in `<key>_method` of its page metadata ("text:heading", "page:title", "service", "file-name"), else "text".
+DECIDED = ("date", "committee")
+
+
 def merge(page: dict[str, str], *user: dict[str, str], path: object = "") -> dict[str, str]:
     """Page-derived values under user ones; later user sources win over earlier ones; user dates validated."""
-    merged = {k: v for k, v in page.items() if v}
+    merged = {k: v for k, v in page.items() if v and not k.endswith("_method")}
     for meta in user:
         for key, value in meta.items():
             if key == "date":
                 value = check_date(value, path)
             merged[key] = value
     return merged
+
+
+def provenance(page: dict[str, str], *user: dict[str, str]) -> dict[str, str]:
+    """How each of DECIDED was decided, for the facts a merge of the same sources holds."""
+    out: dict[str, str] = {}
+    for key in DECIDED:
+        if any(meta.get(key) for meta in user):
+            out[key] = "metadata"
+        elif page.get(key):
+            out[key] = page.get(f"{key}_method") or "text"
+    return out

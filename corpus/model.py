@@ -10,6 +10,15 @@ from pathlib import Path
 KNOWN_KEYS = ("council", "gss_code", "date", "committee", "item", "title", "source_url")
 
 
+class NotMinutes(Exception):
+    """A file that is readable but holds no minutes (a committee list, a cancelled meeting): skipped, never stored."""
+
+    def __init__(self, path: str | Path, reason: str):
+        super().__init__(f"{path}: not minutes ({reason})")
+        self.path = str(path)
+        self.reason = reason
+
+
 class InputError(Exception):
     """A file that cannot be ingested, with a reason short enough for one stderr line."""
 
@@ -41,6 +50,17 @@ class SourceFile:
 
 
 @dataclass
+class Section:
+    """An agenda item as a structured source hands it over (a ModernGov page or web service), before segmentation."""
+
+    title: str
+    number: str | None = None
+    text: str = ""  # the minutes: segmented into debate points and actions
+    description: str = ""  # the agenda text: kept and shown, never searched as debate
+    procedural: bool | None = None  # None: decided from the title
+
+
+@dataclass
 class RawDocument:
     """Text read from one file, before segmentation, with its merged metadata."""
 
@@ -49,6 +69,8 @@ class RawDocument:
     fmt: str  # reader name: "text", "moderngov", "pdf"
     meta: dict[str, str] = field(default_factory=dict)  # user metadata merged with what the page says
     sha256: str = ""
+    sections: list[Section] | None = None  # set by readers of structured sources; else items come from the text
+    methods: dict[str, str] = field(default_factory=dict)  # how date and committee were decided (meta.provenance)
 
 
 @dataclass
@@ -70,6 +92,8 @@ class Action:
     owner: str | None = None
     seq: int = 0
     context: str = ""  # the lead-in of its resolution block ("To note the report and in particular:"), verbatim
+    proposer: str | None = None  # "Proposed by Cllr X" of a formal resolution, where stated
+    seconder: str | None = None
 
 
 @dataclass
@@ -80,6 +104,7 @@ class AgendaItem:
     number: str | None = None
     text: str = ""  # the item's cleaned text, verbatim
     procedural: bool = False
+    description: str = ""  # agenda text that is not minutes (shown on the item page, not searched)
     points: list[DebatePoint] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     seq: int = 0

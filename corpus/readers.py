@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import meta as metamod
-from .model import InputError, RawDocument, SourceFile
+from .model import InputError, NotMinutes, RawDocument, Section, SourceFile
 
 TEXT_EXTENSIONS = (".txt", ".md")
 
@@ -42,7 +42,8 @@ class Reader:
 
     name: str
     extensions: tuple[str, ...]
-    read: Callable[[Payload], tuple[str, dict[str, str]]]
+    # returns (text, page_meta) or, for structured sources, (text, page_meta, sections)
+    read: Callable[[Payload], tuple]
     sniff: Callable[[Payload], bool] | None = None
 
 
@@ -50,7 +51,7 @@ READERS: list[Reader] = []
 
 
 def register(name: str, extensions: tuple[str, ...], sniff: Callable[[Payload], bool] | None = None):
-    """Decorator: add `fn(payload) -> (text, page_meta)` to the registry under `name`."""
+    """Decorator: add `fn(payload) -> (text, page_meta[, sections])` to the registry under `name`."""
 
     def wrap(fn):
         READERS.append(Reader(name, tuple(e.lower() for e in extensions), fn, sniff))
@@ -115,15 +116,18 @@ def read(src: SourceFile) -> RawDocument:
     payload = Payload(Path(src.given), data)
     try:
         reader = choose(payload)
-        text, page_meta = reader.read(payload)
+        text, page_meta, *rest = reader.read(payload)
+        sections: list[Section] | None = rest[0] if rest else None
         _check_lines(text, src.given)
         merged = metamod.merge(page_meta, src.meta, payload.header, path=src.given)
+    except NotMinutes as exc:
+        raise NotMinutes(src.given, exc.reason) from None
     except InputError as exc:
         exc.path = src.given  # report the path as the user gave it
         exc.args = (f"{src.given}: {exc.reason}",)
         raise
-    return RawDocument(source=src, text=text, fmt=reader.name, meta=merged,
-                       sha256=hashlib.sha256(data).hexdigest())
+    return RawDocument(source=src, text=text, fmt=reader.name, meta=merged, sha256=hashlib.sha256(data).hexdigest(),
+                       sections=sections, methods=metamod.provenance(page_meta, src.meta, payload.header))
 
 
 def tidy(text: str) -> str:

@@ -23,6 +23,8 @@ PROCEDURAL = re.compile(
 
 def segment(raw: RawDocument) -> Document:
     """One file holds one item or a whole meeting; either way the result is a list of items."""
+    if raw.sections is not None:
+        return _from_sections(raw)
     lines = clean_lines(raw.text)
     parts = split_items(lines)
     meta = raw.meta
@@ -37,6 +39,20 @@ def segment(raw: RawDocument) -> Document:
         items.append(AgendaItem(
             title=title or "", number=number, text="\n\n".join(b.text for b in bl),
             procedural=bool(PROCEDURAL.search(title or "")), points=points, actions=actions, seq=seq))
+    return Document(raw=raw, items=items)
+
+
+def _from_sections(raw: RawDocument) -> Document:
+    """Items a structured source already delimits: only their minutes are cut into points and actions."""
+    items = []
+    for seq, sec in enumerate(raw.sections or []):
+        lines = clean_lines(sec.text)
+        bl = blocks(lines, wrap_width(lines))
+        points, actions = extract(bl)
+        procedural = bool(PROCEDURAL.search(sec.title)) if sec.procedural is None else sec.procedural
+        items.append(AgendaItem(title=sec.title, number=sec.number, text="\n\n".join(b.text for b in bl),
+                                procedural=procedural, points=points, actions=actions, seq=seq,
+                                description=sec.description))
     return Document(raw=raw, items=items)
 
 

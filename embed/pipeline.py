@@ -14,7 +14,7 @@ from typing import Callable
 
 
 from councilkg.corpus.discover import discover
-from councilkg.corpus.model import InputError, SourceFile, shown_path
+from councilkg.corpus.model import InputError, NotMinutes, SourceFile, shown_path
 from councilkg.corpus.readers import read
 from councilkg.corpus.segment import segment
 from councilkg.embed import index as indexes
@@ -26,7 +26,7 @@ from councilkg.graph.extract import extract
 from councilkg.graph.themes import aggregate, assign, load_scheme, theme_texts
 
 # Bump when reading, segmentation or extraction changes what a file yields, so re-ingest redoes the work.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 MAX_BYTES = 50_000_000
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -40,13 +40,15 @@ class IngestReport:
     ingested: int = 0
     unchanged: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why it is not minutes)
     points_embedded: int = 0
     generation: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
         return (
-            f"{self.files} files: {self.ingested} ingested, {self.unchanged} unchanged, {len(self.failed)} failed; "
+            f"{self.files} files: {self.ingested} ingested, {self.unchanged} unchanged, {len(self.skipped)} skipped, "
+            f"{len(self.failed)} failed; "
             f"{self.points_embedded} debate points embedded; generation {self.generation} ({self.seconds:.1f} s)"
         )
 
@@ -91,6 +93,7 @@ def ingest(
     max_bytes: int = MAX_BYTES,
     progress: Progress = _quiet,
     on_error: Callable[[str, str], None] = lambda path, reason: None,
+    on_skip: Callable[[str, str], None] = lambda path, reason: None,
 ) -> IngestReport:
     """Ingest files and folders; bad files are reported and skipped, and the batch lands whole or not at all."""
     t0 = time.perf_counter()
@@ -99,7 +102,7 @@ def ingest(
     with _lock(data_dir):
         con = store.connect(data_dir)
         try:
-            _run(con, data_dir, paths, encoder or configured_name(), max_bytes, progress, on_error, report)
+            _run(con, data_dir, paths, encoder or configured_name(), max_bytes, progress, on_error, on_skip, report)
         except BaseException:
             if con.in_transaction:
                 con.execute("ROLLBACK")
@@ -117,7 +120,8 @@ def _fail(con, report: IngestReport, on_error, path_key: str, given: str, reason
     on_error(given, reason)
 
 
-def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progress, on_error, report: IngestReport) -> None:
+def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progress, on_error, on_skip,
+         report: IngestReport) -> None:
     found = list(discover(paths, max_bytes=max_bytes))
     report.files = len(found)
     prior_model = store.get_state(con, "model")
@@ -151,6 +155,15 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
         try:
             doc = segment(read(src))
             facts = extract(doc)
+        except NotMinutes as e:
+            # not minutes: nothing stored, and a version an older pipeline misread as minutes goes
+            report.skipped.append((shown_path(src.given), e.reason))
+            on_skip(shown_path(src.given), e.reason)
+            if key in known:
+                store.delete_document(con, store.document_id(key))
+                changed = True
+            con.execute("DELETE FROM failures WHERE path_key=?", (key,))
+            continue
         except InputError as e:
             _fail(con, report, on_error, key, src.given, e.reason)
             continue

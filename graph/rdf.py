@@ -11,7 +11,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF, SKOS, XSD
 
 from councilkg.graph.vocab import (
-    GSS, IRI_OK, A, BASE, DATE, DERIVED, IN_SCHEME, LABEL, NOTATION, PREF, SAME, SOURCE, TITLE, P, bind_prefixes, date_literal, iri, lit, node,
+    GSS, IRI_OK, A, BASE, DATE, DERIVED, DESCRIPTION, IN_SCHEME, LABEL, NOTATION, PREF, SAME, SOURCE, TITLE, P, bind_prefixes, date_literal, iri, lit, node,
     ref, typed,
 )
 
@@ -54,8 +54,9 @@ def _councils(con):
 
 @emitter("meetings")
 def _meetings(con):
-    rows = con.execute("SELECT id, council_id, council_method, council_evidence, date, committee FROM meetings")
-    for mid, cid, method, evidence, day, committee in rows:
+    rows = con.execute("SELECT id, council_id, council_method, council_evidence, date, committee, date_method, committee_method"
+                       " FROM meetings")
+    for mid, cid, method, evidence, day, committee, date_method, committee_method in rows:
         s = node("meeting", mid)
         yield f"{s} {A} {P['Meeting']} .\n{s} {P['councilMethod']} {lit(method)} .\n"
         if cid:
@@ -64,8 +65,12 @@ def _meetings(con):
             yield f"{s} {P['councilEvidence']} {lit(evidence)} .\n"
         if day and len(day) == 10 and (d := date_literal(day)):
             yield f"{s} {DATE} {d} .\n"
+            if date_method:
+                yield f"{s} {P['dateMethod']} {lit(date_method)} .\n"
         if committee:
             yield f"{s} {P['committee']} {lit(committee)} .\n"
+            if committee_method:
+                yield f"{s} {P['committeeMethod']} {lit(committee_method)} .\n"
 
 
 @emitter("documents")
@@ -83,8 +88,8 @@ def _documents(con):
 
 @emitter("items")
 def _items(con):
-    rows = con.execute("SELECT id, doc_id, meeting_id, seq, number, title, procedural FROM items")
-    for iid, did, mid, seq, number, title, procedural in rows:
+    rows = con.execute("SELECT id, doc_id, meeting_id, seq, number, title, procedural, description FROM items")
+    for iid, did, mid, seq, number, title, procedural, description in rows:
         s = node("item", iid)
         yield (f"{s} {A} {P['AgendaItem']} .\n{s} {P['document']} {node('document', did)} .\n"
                f"{s} {P['position']} {typed(seq, XSD.integer)} .\n"
@@ -95,6 +100,8 @@ def _items(con):
             yield f"{s} {TITLE} {lit(title)} .\n"
         if number:
             yield f"{s} {P['itemNumber']} {lit(number)} .\n"
+        if description:
+            yield f"{s} {DESCRIPTION} {lit(description)} .\n"
 
 
 @emitter("points")
@@ -111,7 +118,8 @@ def _points(con):
 
 @emitter("actions")
 def _actions(con):
-    for aid, iid, seq, kind, body, owner, lead in con.execute("SELECT id, item_id, seq, kind, text, owner, context FROM actions"):
+    rows = con.execute("SELECT id, item_id, seq, kind, text, owner, context, proposer, seconder FROM actions")
+    for aid, iid, seq, kind, body, owner, lead, proposer, seconder in rows:
         s, item = node("action", aid), node("item", iid)
         yield (f"{s} {A} {P['Action']} .\n{s} {P['agendaItem']} {item} .\n{s} {DERIVED} {item} .\n"
                f"{s} {P['text']} {lit(body)} .\n{s} {P['actionKind']} {lit(kind)} .\n"
@@ -120,6 +128,10 @@ def _actions(con):
             yield f"{s} {P['actionOwner']} {lit(owner)} .\n"
         if lead:
             yield f"{s} {P['leadIn']} {lit(lead)} .\n"
+        if proposer:
+            yield f"{s} {P['proposer']} {lit(proposer)} .\n"
+        if seconder:
+            yield f"{s} {P['seconder']} {lit(seconder)} .\n"
 
 
 def _evidence(table: str, extra: str = "") -> str:

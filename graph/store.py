@@ -12,7 +12,10 @@ from councilkg.graph.facts import Evidence, Facts
 
 DB_NAME = "councilkg.sqlite"
 # Bump on any incompatible schema change; an older data directory is refused with a clear message.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+# Columns added since schema 1, added in place when a writer opens an older data directory.
+MIGRATIONS = {"1": [("meetings", "date_method TEXT"), ("meetings", "committee_method TEXT"), ("items", "description TEXT"),
+                    ("actions", "proposer TEXT"), ("actions", "seconder TEXT")]}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
@@ -23,17 +26,18 @@ CREATE TABLE IF NOT EXISTS councils (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, gss TEXT, type TEXT, region TEXT);
 CREATE TABLE IF NOT EXISTS meetings (
   id TEXT PRIMARY KEY, council_id TEXT, council_method TEXT NOT NULL, council_evidence TEXT,
-  date TEXT, committee TEXT);
+  date TEXT, committee TEXT, date_method TEXT, committee_method TEXT);
 CREATE TABLE IF NOT EXISTS items (
   id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
   meeting_id TEXT, seq INTEGER NOT NULL, number TEXT, title TEXT, text TEXT NOT NULL,
-  procedural INTEGER NOT NULL DEFAULT 0);
+  procedural INTEGER NOT NULL DEFAULT 0, description TEXT);
 CREATE TABLE IF NOT EXISTS points (
   id TEXT PRIMARY KEY, item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
   doc_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, context TEXT);
 CREATE TABLE IF NOT EXISTS actions (
   id TEXT PRIMARY KEY, item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
-  doc_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, owner TEXT, context TEXT);
+  doc_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, owner TEXT, context TEXT,
+  proposer TEXT, seconder TEXT);
 CREATE TABLE IF NOT EXISTS inspections (
   id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
   council_id TEXT, inspectorate TEXT NOT NULL, type TEXT NOT NULL, date TEXT, date_precision TEXT,
@@ -90,8 +94,11 @@ def connect(data_dir: str | Path, readonly: bool = False) -> sqlite3.Connection:
         data_dir.mkdir(parents=True, exist_ok=True)
         con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         con.execute("PRAGMA journal_mode=WAL")
+        fresh = not con.execute("SELECT 1 FROM sqlite_master WHERE name='state'").fetchone()
         con.executescript(SCHEMA)
-        con.execute("INSERT OR IGNORE INTO state(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        if fresh:
+            con.execute("INSERT OR IGNORE INTO state(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        _migrate(con)
     con.row_factory = sqlite3.Row
     try:
         found = get_state(con, "schema")
@@ -102,6 +109,19 @@ def connect(data_dir: str | Path, readonly: bool = False) -> sqlite3.Connection:
     con.execute("PRAGMA foreign_keys=ON")
     con.execute("PRAGMA synchronous=NORMAL")
     return con
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """Bring an older data directory's schema up to date (columns only ever added), so its data is kept."""
+    found = (con.execute("SELECT value FROM state WHERE key='schema'").fetchone() or [None])[0]
+    while found in MIGRATIONS:
+        con.execute("BEGIN IMMEDIATE")
+        for table, column in MIGRATIONS[found]:
+            if column.split()[0] not in {r[1] for r in con.execute(f"PRAGMA table_info({table})")}:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+        found = str(int(found) + 1)
+        con.execute("UPDATE state SET value=? WHERE key='schema'", (found,))
+        con.execute("COMMIT")
 
 
 def get_state(con: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
@@ -129,6 +149,11 @@ def _ev(doc_id: str, ev: Evidence | None) -> tuple[str | None, str | None, str |
     return item, point, ev.quote
 
 
+def document_id(path_key: str) -> str:
+    """A document's id follows its resolved path, so re-ingesting a file replaces it."""
+    return stable_id("doc", path_key)
+
+
 def delete_document(con: sqlite3.Connection, doc_id: str) -> None:
     con.execute("DELETE FROM documents WHERE id=?", (doc_id,))
     con.execute("DELETE FROM meetings WHERE id NOT IN (SELECT meeting_id FROM documents WHERE meeting_id IS NOT NULL)")
@@ -140,7 +165,7 @@ def write_document(
     """Replace whatever this path held with the new document; the caller owns the transaction."""
     src = doc.raw.source
     path_key = shown_path(src.path)
-    doc_id = stable_id("doc", path_key)
+    doc_id = document_id(path_key)
     delete_document(con, doc_id)
     con.execute("DELETE FROM failures WHERE path_key=?", (path_key,))
     meta = doc.meta
@@ -154,8 +179,11 @@ def write_document(
         )
     mid = meeting_id(council_id, meta.get("date"), meta.get("committee"), doc_id)
     con.execute(
-        "INSERT OR REPLACE INTO meetings(id, council_id, council_method, council_evidence, date, committee) VALUES (?,?,?,?,?,?)",
-        (mid, council_id, c.method, c.evidence, meta.get("date") or None, meta.get("committee") or None),
+        "INSERT OR REPLACE INTO meetings(id, council_id, council_method, council_evidence, date, committee, date_method,"
+        " committee_method) VALUES (?,?,?,?,?,?,?,?)",
+        (mid, council_id, c.method, c.evidence, meta.get("date") or None, meta.get("committee") or None,
+         doc.raw.methods.get("date") if meta.get("date") else None,
+         doc.raw.methods.get("committee") if meta.get("committee") else None),
     )
     con.execute(
         "INSERT INTO documents(id, path_key, source, sha256, fingerprint, fmt, title, meta_json, meeting_id, ingested_at)"
@@ -165,8 +193,8 @@ def write_document(
     for item in doc.items:
         iid = stable_id("item", doc_id, item.seq)
         con.execute(
-            "INSERT INTO items(id, doc_id, meeting_id, seq, number, title, text, procedural) VALUES (?,?,?,?,?,?,?,?)",
-            (iid, doc_id, mid, item.seq, item.number, item.title, item.text, int(item.procedural)),
+            "INSERT INTO items(id, doc_id, meeting_id, seq, number, title, text, procedural, description) VALUES (?,?,?,?,?,?,?,?,?)",
+            (iid, doc_id, mid, item.seq, item.number, item.title, item.text, int(item.procedural), item.description or None),
         )
         con.executemany(
             "INSERT INTO points(id, item_id, doc_id, seq, kind, text, context) VALUES (?,?,?,?,?,?,?)",
@@ -176,10 +204,11 @@ def write_document(
             ],
         )
         con.executemany(
-            "INSERT INTO actions(id, item_id, doc_id, seq, kind, text, owner, context) VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO actions(id, item_id, doc_id, seq, kind, text, owner, context, proposer, seconder)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
             [
                 (stable_id("action", doc_id, item.seq, a.seq), iid, doc_id, a.seq, a.kind, a.text,
-                 facts.action_owners.get((item.seq, a.seq), a.owner), a.context or None)
+                 facts.action_owners.get((item.seq, a.seq), a.owner), a.context or None, a.proposer, a.seconder)
                 for a in item.actions
             ],
         )

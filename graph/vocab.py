@@ -44,7 +44,9 @@ class CKG(DefinedNamespace):
     council: URIRef
     councilMethod: URIRef
     councilEvidence: URIRef
+    dateMethod: URIRef
     committee: URIRef
+    committeeMethod: URIRef
     document: URIRef
     sourceFile: URIRef
     # items, points, actions
@@ -58,6 +60,8 @@ class CKG(DefinedNamespace):
     pointKind: URIRef
     actionKind: URIRef
     actionOwner: URIRef
+    proposer: URIRef
+    seconder: URIRef
     theme: URIRef
     mentions: URIRef
     # inspections, judgements, interventions
@@ -147,6 +151,7 @@ def typed(value: object, datatype: str) -> str:
 
 A, LABEL, SAME, DERIVED = ref(RDF.type), ref(RDFS.label), ref(OWL.sameAs), ref(PROV.wasDerivedFrom)
 TITLE, DATE, SOURCE = ref(DCTERMS.title), ref(DCTERMS.date), ref(DCTERMS.source)
+DESCRIPTION = ref(DCTERMS.description)
 PREF, IN_SCHEME, NOTATION = ref(SKOS.prefLabel), ref(SKOS.inScheme), ref(SKOS.notation)
 P = {name: ref(CKG[name]) for name in CKG.__annotations__}
 BASE = str(ID)

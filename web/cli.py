@@ -105,8 +105,12 @@ def ingest(paths, data_dir, max_bytes, as_json):
         bars.close()
         click.echo(f"error: {path}: {reason}", err=True)
 
+    def on_skip(path, reason):
+        bars.close()
+        click.echo(f"skipped: {path}: not minutes ({reason})", err=True)
+
     try:
-        report = run(list(paths), data_dir, max_bytes=max_bytes, progress=bars, on_error=on_error)
+        report = run(list(paths), data_dir, max_bytes=max_bytes, progress=bars, on_error=on_error, on_skip=on_skip)
     finally:
         bars.close()
     if as_json:

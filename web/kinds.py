@@ -33,6 +33,8 @@ def meeting(con, ident):
     e = Entity("meeting", ident, meeting_label(r["date"], r["committee"]))
     e.facts = [("Council", council_link(r["council_id"], r["name"]) or "not stated"), ("Date", r["date"] or "unknown"),
                ("Committee", r["committee"] or "unknown"), ("Council decided by", r["council_method"])]
+    e.facts += [(f"{label} decided by", r[key]) for label, key in (("Date", "date_method"), ("Committee", "committee_method"))
+                if r[key]]
     if r["council_evidence"]:
         e.evidence.append(Quote(r["council_evidence"], note="why this council"))
     docs = con.execute("SELECT id, source FROM documents WHERE meeting_id=? ORDER BY source", (ident,)).fetchall()
@@ -70,6 +72,8 @@ def item(con, ident):
     e.facts.append(("Themes", themes_of(con, "item_themes", "item_id", ident) or "none assigned"))
     if r["procedural"]:
         e.facts.append(("Procedural", "yes (apologies, declarations, minutes of the last meeting…)"))
+    if r["description"]:
+        e.facts.append(("Agenda text (not minutes, not searched)", r["description"]))
     e.text = r["text"]
     pts = con.execute("SELECT id, kind, text FROM points WHERE item_id=? ORDER BY seq", (ident,)).fetchall()
     rows, title = limited(pts, "Debate points")
@@ -110,6 +114,7 @@ def action(con, ident):
     e = Entity("action", ident, shorten(r["text"], 90))
     e.text = r["text"]
     e.facts = context_of_item(con, r["item_id"]) + [("Kind", r["kind"]), ("Owner", r["owner"] or "not stated")]
+    e.facts += [(label, r[key]) for label, key in (("Proposed by", "proposer"), ("Seconded by", "seconder")) if r[key]]
     return e
 
 
