@@ -11,18 +11,32 @@ from pathlib import Path
 import pytest
 
 from councilkg.corpus.discover import discover
+from councilkg.corpus.model import InputError
 from councilkg.corpus.readers import read
 from councilkg.corpus.segment import segment
 from councilkg.graph.extract import extract, owner
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 GOLD = Path(__file__).parent / "gold"
-CORPORA = {"seeds.json": SHARED / "seeds", "kent.json": SHARED / "data" / "kent-items"}
+TUNED = {"seeds.json": SHARED / "seeds", "kent.json": SHARED / "data" / "kent-items"}
+HELDOUT = "heldout.json"  # keys are paths under ../shared/data; written before the rules were changed for it
 TYPES = ("council", "inspection", "judgement", "intervention", "action_owner", "mention", "practice", "outcome")
 
 
 def _docs(folder: Path) -> dict[str, object]:
     return {s.path.name: segment(read(s)) for s in discover([str(folder)]) if hasattr(s, "path")}
+
+
+def _heldout_docs(names) -> tuple[dict[str, object], dict[str, str]]:
+    """Each held-out file read through the real pipeline; one the project has no reader for yet is skipped, with why."""
+    docs, skipped = {}, {}
+    for name in names:
+        found = [s for s in discover([str(SHARED / "data" / name)])]
+        if not found or isinstance(found[0], InputError):
+            skipped[name] = str(found[0]) if found else "not found"
+            continue
+        docs[name] = segment(read(found[0]))
+    return docs, skipped
 
 
 def _match(gold: list, got: list) -> Counter:
@@ -79,32 +93,56 @@ def score(gold: dict, facts, text_only=None) -> dict[str, Counter]:
     out["judgement"] = _match([(i["type"], j["grade"], j["area"]) for i in gold["inspections"] for j in i["judgements"]],
                               [(i.type, j.grade, j.area) for i in facts.inspections for j in i.judgements])
     out["intervention"] = _match([i["type"] for i in gold["interventions"]], [i.type for i in facts.interventions])
-    out["action_owner"] = _match([o.lower() for o in gold["action_owners"]], [o.lower() for o in facts.action_owners.values()])
+    if gold["action_owners"] is not None:  # null: not labelled for this document, not scored
+        out["action_owner"] = _match([o.lower() for o in gold["action_owners"]], [o.lower() for o in facts.action_owners.values()])
     out["mention"] = _match(gold["mentions"], [m.gss for m in facts.mentions])
     out["practice"], out["outcome"] = _practices(gold["practices"], facts)
     return out
 
 
-def evaluate() -> dict[str, dict[str, float]]:
-    """Precision, recall and counts per entity type over every gold document."""
+def _entries(name: str) -> dict[str, dict]:
+    gold = json.loads((GOLD / name).read_text(encoding="utf-8"))
+    defaults = gold.pop("_defaults", {})
+    gold.pop("_about", None)
+    return {k: {**defaults, **v} for k, v in gold.items()}
+
+
+def _tally(pairs) -> dict[str, dict[str, float]]:
+    """Precision, recall and counts per entity type over (gold entry, document) pairs."""
     totals = {t: Counter() for t in TYPES}
-    for name, folder in CORPORA.items():
-        gold = json.loads((GOLD / name).read_text(encoding="utf-8"))
-        defaults = gold.pop("_defaults", {})
-        gold.pop("_about", None)
-        docs = _docs(folder)
-        for fname, entry in gold.items():
-            entry = {**defaults, **entry}
-            doc = docs[fname]
-            bare = replace(doc, raw=replace(doc.raw, meta={k: v for k, v in doc.meta.items() if k not in ("council", "gss_code", "source_url")}))
-            for t, c in score(entry, extract(doc), extract(bare)).items():
-                totals[t] += c
+    for entry, doc in pairs:
+        bare = replace(doc, raw=replace(doc.raw, meta={k: v for k, v in doc.meta.items() if k not in ("council", "gss_code", "source_url")}))
+        for t, c in score(entry, extract(doc), extract(bare)).items():
+            totals[t] += c
     report = {}
     for t, c in totals.items():
         p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 1.0
         r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 1.0
         report[t] = {"precision": round(p, 3), "recall": round(r, 3), **{k: c[k] for k in ("tp", "fp", "fn")}}
     return report
+
+
+def evaluate() -> dict[str, dict[str, float]]:
+    """Scores on the tuned gold (seeds and 20 Kent items)."""
+    pairs = []
+    for name, folder in TUNED.items():
+        docs = _docs(folder)
+        pairs += [(entry, docs[fname]) for fname, entry in _entries(name).items()]
+    return _tally(pairs)
+
+
+def evaluate_heldout() -> tuple[dict[str, dict[str, float]], dict[str, str], dict[str, tuple]]:
+    """Scores on held-out text, the files skipped (no reader yet) and each document's facts for the assertions."""
+    entries = _entries(HELDOUT)
+    docs, skipped = _heldout_docs(entries)
+    facts = {name: (entries[name], extract(doc)) for name, doc in docs.items()}
+    return _tally((entries[n], docs[n]) for n in docs), skipped, facts
+
+
+def _print(title: str, report: dict) -> None:
+    print(f"\n{title}")
+    for t, r in report.items():
+        print(f"  {t:13s} P={r['precision']:.3f} R={r['recall']:.3f}  tp={r['tp']} fp={r['fp']} fn={r['fn']}")
 
 
 @pytest.fixture(scope="module")
@@ -115,10 +153,33 @@ def report():
 
 
 def test_precision_and_recall_per_entity_type(report):
-    for t, r in report.items():
-        print(f"{t:13s} P={r['precision']:.3f} R={r['recall']:.3f}  tp={r['tp']} fp={r['fp']} fn={r['fn']}")
+    _print("tuned (seeds + 20 Kent items)", report)
     low = {t: r for t, r in report.items() if r["precision"] < 0.9 or r["recall"] < 0.8}
     assert not low, low
+
+
+@pytest.fixture(scope="module")
+def heldout():
+    if not SHARED.exists():
+        pytest.skip("../shared is absent")
+    return evaluate_heldout()
+
+
+def test_heldout_precision_and_no_invented_inspections(heldout):
+    """Text nobody tuned on: no inspection, judgement or intervention where the gold has none; practice precision >= 0.9."""
+    report, skipped, facts = heldout
+    for name, why in skipped.items():
+        print(f"\nheld-out file skipped (no reader yet): {name}: {why}")
+    _print(f"held-out ({len(facts)} documents)", report)
+    for name, (entry, f) in facts.items():
+        if not entry["inspections"]:
+            assert not f.inspections, (name, [(i.type, i.evidence.quote) for i in f.inspections])
+        if not entry["interventions"]:
+            assert not f.interventions, (name, [(i.type, i.evidence.quote) for i in f.interventions])
+    assert report["judgement"]["fp"] == 0
+    assert report["practice"]["precision"] >= 0.9, [
+        (n, p.label) for n, (e, f) in facts.items() for p in f.practices
+        if not any(re.search(g["match"], p.label, re.I) for g in e["practices"])]
 
 
 @pytest.fixture(scope="module")
