@@ -31,6 +31,14 @@ TYPES: dict[str, tuple[str, re.Pattern]] = {
 # Some anchors only count when their inspectorate is named somewhere in the same point.
 _NEEDS = {"asc-assessment": re.compile(r"\bCQC\b|Care Quality Commission", _I),
           "monitoring-visit": re.compile(r"\bOfsted\b", _I), "ilacs-full": re.compile(r"\bOfsted\b|\bILACS\b|inspection", _I)}
+# An anchor that is only an abbreviation (SIF, JTAI, ILACS) counts only with an inspectorate or inspection in its point:
+# councils use the same letters for funds, groups and boards ("Shared Investment Fund (SIF)").
+_ABBREV = re.compile(r"^(?:SIF|JTAI|ILACS)\b(?:\s*\((?:ILACS|SIF|JTAI)\))?(?:\s+report)?$", _I)
+_INSPECTORATE = re.compile(r"\b(?:Ofsted|CQC|Care Quality Commission|HMICFRS|HMI\w*|CIW|Care Inspectorate|inspect(?:ion|ions|ed|ors?|orate)|"
+                           r"judge?ments?|inadequate|requires? improvement)\b", _I)
+_ABBREV_WORDS = re.compile(r"\b(?:SIF|JTAI|ILACS)\b")
+_OTHER_SENSE = re.compile(r"\b(?:SIF|JTAI)\s+(?:fund\w*|grant|bid|money|allocation|programme|program|project|scheme|board|group|team|round)"
+                          r"|\b(?!Single\b)[A-Z][a-z]+\s+(?:[A-Z][a-z]+\s+){1,3}\((?:SIF|JTAI)\)")
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATES = [  # (pattern, precision, formatter)
@@ -63,6 +71,8 @@ _INTERVENTIONS = {
     "improvement-board": re.compile(r"\bimprovement board\b", _I),
 }
 _BY = re.compile(r"Department for Education|Department of Education|\bDfE\b|Secretary of State", _I)
+# Housing law (Housing Act 2004) serves improvement notices on landlords; they are not interventions in the council.
+_HOUSING = re.compile(r"\b(?:landlords?|tenants?|tenancy|Housing Act|HHSRS|hazards?|private rented|HMOs?|dwellings?|premises|propert(?:y|ies))\b", _I)
 
 
 def _month(name: str) -> int:
@@ -95,16 +105,22 @@ def inspections(units: list[list[Sentence]]) -> list[Inspection]:
     alltext = " ".join(s.text for u in units for s in u)
     # Each whole-text test is made once per document (or unit), not once per sentence, so the cost stays linear.
     doc_needs = {kind: bool(need.search(alltext)) for kind, need in _NEEDS.items() if kind != "asc-assessment"}
-    full_type = "sif" if re.search(r"\bSIF\b|single inspection", alltext, _I) and not re.search(r"ILACS", alltext) else "ilacs"
+    other_sense = bool(_OTHER_SENSE.search(alltext))
+    full_type = "sif" if re.search(r"single inspection" + ("" if other_sense else r"|\bSIF\b"), alltext, _I) \
+        and not re.search(r"ILACS", alltext) else "ilacs"
     found: list[Inspection] = []
     for unit in units:
-        needs = {**doc_needs, "asc-assessment": bool(_NEEDS["asc-assessment"].search(" ".join(s.text for s in unit)))}
+        unit_text = " ".join(s.text for s in unit)
+        needs = {**doc_needs, "asc-assessment": bool(_NEEDS["asc-assessment"].search(unit_text))}
+        named = bool(_INSPECTORATE.search(_ABBREV_WORDS.sub(" ", unit_text)))
         current: Inspection | None = None
         for sent in unit:
             for kind, (body, pat) in TYPES.items():
                 if not needs.get(kind, True):
                     continue
                 for m in pat.finditer(sent.text):
+                    if _ABBREV.match(m.group(0).strip()) and (other_sense or not named):
+                        continue
                     date, prec = _date(sent.text, m.start(), m.end())
                     t = full_type if kind == "ilacs-full" else kind
                     ins = Inspection(body, t, date, prec, _status(sent.text, m.start()), sent.evidence())
@@ -151,15 +167,23 @@ def _areas(text: str) -> list[str | None]:
 
 
 def interventions(units: list[list[Sentence]]) -> list[Intervention]:
-    """DfE improvement notices, directions, commissioners and improvement boards, one per type per document."""
+    """DfE improvement notices, directions, commissioners and improvement boards, one per type per document.
+
+    Each needs the DfE, a Secretary of State or a commissioner in its own point: an improvement notice served under
+    housing law on a landlord, or a council's own improvement board, is not a government intervention.
+    """
     out: dict[str, Intervention] = {}
-    alltext = " ".join(s.text for u in units for s in u)
     for unit in units:
+        unit_text = " ".join(s.text for s in unit)
+        by_unit = _BY.search(unit_text) or _INTERVENTIONS["commissioner"].search(unit_text)
         for sent in unit:
             for kind, pat in _INTERVENTIONS.items():
                 m = pat.search(sent.text)
-                if m and kind not in out:
-                    by = _BY.search(sent.text) or _BY.search(alltext)
-                    date, _ = _date(sent.text, m.start(), m.end())
-                    out[kind] = Intervention(kind, "Department for Education" if by else None, date, sent.evidence())
+                if not m or kind in out or _HOUSING.search(sent.text):
+                    continue
+                if not (kind == "commissioner" or by_unit):
+                    continue
+                by = _BY.search(sent.text) or _BY.search(unit_text)
+                date, _ = _date(sent.text, m.start(), m.end())
+                out[kind] = Intervention(kind, "Department for Education" if by else None, date, sent.evidence())
     return list(out.values())
