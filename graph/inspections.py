@@ -112,15 +112,18 @@ def inspections(units: list[list[Sentence]]) -> list[Inspection]:
     for unit in units:
         unit_text = " ".join(s.text for s in unit)
         needs = {**doc_needs, "asc-assessment": bool(_NEEDS["asc-assessment"].search(unit_text))}
-        named = bool(_INSPECTORATE.search(_ABBREV_WORDS.sub(" ", unit_text)))
+        named = None  # asked only when an abbreviation is met
         current: Inspection | None = None
         for sent in unit:
             for kind, (body, pat) in TYPES.items():
                 if not needs.get(kind, True):
                     continue
                 for m in pat.finditer(sent.text):
-                    if _ABBREV.match(m.group(0).strip()) and (other_sense or not named):
-                        continue
+                    if _ABBREV.match(m.group(0).strip()):
+                        if named is None:
+                            named = bool(_INSPECTORATE.search(_ABBREV_WORDS.sub(" ", unit_text)))
+                        if other_sense or not named:
+                            continue
                     date, prec = _date(sent.text, m.start(), m.end())
                     t = full_type if kind == "ilacs-full" else kind
                     ins = Inspection(body, t, date, prec, _status(sent.text, m.start()), sent.evidence())
@@ -175,13 +178,12 @@ def interventions(units: list[list[Sentence]]) -> list[Intervention]:
     out: dict[str, Intervention] = {}
     for unit in units:
         unit_text = " ".join(s.text for s in unit)
-        by_unit = _BY.search(unit_text) or _INTERVENTIONS["commissioner"].search(unit_text)
         for sent in unit:
             for kind, pat in _INTERVENTIONS.items():
                 m = pat.search(sent.text)
                 if not m or kind in out or _HOUSING.search(sent.text):
                     continue
-                if not (kind == "commissioner" or by_unit):
+                if kind != "commissioner" and not (_BY.search(unit_text) or _INTERVENTIONS["commissioner"].search(unit_text)):
                     continue
                 by = _BY.search(sent.text) or _BY.search(unit_text)
                 date, _ = _date(sent.text, m.start(), m.end())

@@ -49,6 +49,21 @@ THEMES = {
 _OUTCOME = re.compile(r"\b(?:(?:been|was|were|proved|proven) (?:\w+ )?successful|success of|successfully|not clear|helped|resulted in|resulting in|increase[sd]|improved|effective|had not|failed|attract\w*|worked|impact)\b", _I)
 _SPECULATIVE = re.compile(r"\b(?:whether|would be interesting|hope\w*|aim\w*|intend\w*|could|might)\b", _I)
 _NAMED_BY = re.compile(r"^\W*(?:[A-Z][\w'’-]*\s+){0,3}(?:had|has|have|was|were)\b")
+# A label is a whole noun phrase: it never starts with, nor has just before its head noun, a word of this kind.
+_FUNCTION = re.compile(r"(?:and|or|but|nor|such|a|an|the|this|that|these|those|any|some|each|every|other|another|which|what|"
+                       r"whose|its|their|our|his|her|of|to|in|on|for|with|at|by|from|as|into|than|so|be|been|is|are|was|were|will|would)", _I)
+# Said of something not done or not the council's: the clause before the cue is a motion, question, request, proposal,
+# hope, plan, condition or someone else's act. Precision beats recall: such a clause yields no practice.
+_NOT_DONE = re.compile(
+    r"\b(?:will|would|shall|should|could|might|may|must|can|propos\w*|intend\w*|hop(?:e|es|ed|ing)|wish\w*|aspir\w*|"
+    r"plan(?:s|ned|ning)? to|aim(?:s|ed|ing)? to|seek\w* to|want\w*|would like|consider\w*|explor\w*|look\w* (?:into|at)|"
+    r"ask(?:s|ed|ing)?|enquir\w*|inquir\w*|question(?:s|ed|ing)|quer(?:y|ied|ies) (?:whether|why|how|what|when)|whether|"
+    r"request\w*|urg(?:e|es|ed|ing)|call(?:s|ed|ing)? (?:on|for|upon)|lobby\w*|suggest\w*|recommend\w*|invit\w*|"
+    r"mov(?:e|es|ed) (?:that|at)|motion|amendment|if|unless|once|until|need(?:s|ed)? to|"
+    r"government\w*|ministers?|secretary of state|DfE|department for|(?:other|many|some|neighbouring) (?:councils|authorities))\b", _I)
+_MOTION = re.compile(r"\b(?:proposed,? and [^.]{0,60}seconded|seconded the (?:motion|amendment)|notice of motion|will move|"
+                     r"moved that|Proposed (?:Purpose|Amount)|Motion for Time Limited Debate)\b", _I)
+_CLAUSE = re.compile(r"[;:]|\b(?:but|whilst|while|although|however)\b", _I)
 
 
 def _label(m: re.Match) -> str:
@@ -72,9 +87,16 @@ def practices(units: list[list[Sentence]], self_gss: str | None) -> list[tuple[P
     seen: set[str] = set()
     told: set[tuple] = set()
     for unit in units:
+        motion = None  # asked once per unit, only when a rule matches in it
         for i, sent in enumerate(unit):
+            if sent.text.rstrip().endswith("?"):
+                continue
             for pat, kind in RULES:
                 for m in pat.finditer(sent.text):
+                    if motion is None:  # a motion or amendment says what someone wants done, not what the council has
+                        motion = bool(_MOTION.search(" ".join(s.text for s in unit)))
+                    if motion or not _whole(m.group("np")) or not _asserted(sent.text[: m.start()]):
+                        continue
                     label = _label(m)
                     key = re.sub(r"\W+", " ", label.lower()).strip()
                     if len(key) < 4 or _NOT_A_PRACTICE.search(label) or any(key in k or k in key for k in seen):
@@ -91,6 +113,25 @@ def practices(units: list[list[Sentence]], self_gss: str | None) -> list[tuple[P
                                   outcome.evidence() if outcome else None)
                     out.append((pr, _adopter(sent.text[: m.start()], self_gss)))
     return out
+
+
+def _whole(np: str) -> bool:
+    """A whole noun phrase: no leading conjunction, article or preposition, and never a bare head noun ("team", "scheme")."""
+    words = re.sub(r"^(?:the|a|an)\s+", "", np.strip(), flags=_I).split()
+    if not words or _FUNCTION.fullmatch(words[0]):
+        return False
+    if re.fullmatch(NOUN, words[-1], _I):
+        before = [w for w in words[:-1] if not re.fullmatch(_ADJ.rstrip("*") + "*", w + " ", _I)]
+        return bool(before) and not _FUNCTION.fullmatch(words[-2]) if len(words) > 1 else False
+    return True
+
+
+def _asserted(before: str) -> bool:
+    """The clause leading to the cue states a fact about the council, not a wish, question, motion or request."""
+    clause = _CLAUSE.split(before)[-1]
+    if re.search(r"\bto\s*$", clause) and not re.search(r"\b(?:continu\w*|began|begun|started|went on|helped|able) to\s*$", clause, _I):
+        return False
+    return not _NOT_DONE.search(clause)
 
 
 def _outcome(unit: list[Sentence], i: int, end: int, label: str) -> Sentence | None:
