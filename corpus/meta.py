@@ -14,7 +14,7 @@ _KEY = re.compile(r"^([A-Za-z][A-Za-z0-9_ -]{0,40}):(?:\s+(.*))?$")
 _MONTHS = {m: i for i, m in enumerate(
     "january february march april may june july august september october november december".split(), 1)}
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
-_DMY_WORDS = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b")
+_DMY_WORDS = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b", re.I)
 _DMY_SLASH = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 
 
@@ -59,17 +59,18 @@ def parse_date(text: str) -> str | None:
     for m in _DMY_WORDS.finditer(text):
         month = _MONTHS.get(m.group(2).lower())
         if month:
-            iso = _iso(int(m.group(3)), month, int(m.group(1)))
-            if iso:
-                return iso
+            day = iso(int(m.group(3)), month, int(m.group(1)))
+            if day:
+                return day
     for m in _DMY_SLASH.finditer(text):
-        iso = _iso(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        if iso:
-            return iso
+        day = iso(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        if day:
+            return day
     return None
 
 
-def _iso(year: int, month: int, day: int) -> str | None:
+def iso(year: int, month: int, day: int) -> str | None:
+    """The ISO form of a calendar date, None when no such day exists."""
     try:
         return dt.date(year, month, day).isoformat()
     except ValueError:
@@ -82,7 +83,7 @@ def check_date(value: str, path: object) -> str:
     if re.fullmatch(r"\d{4}", v) or re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v):
         return v
     m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", v)
-    if m and _iso(int(m.group(1)), int(m.group(2)), int(m.group(3))):
+    if m and iso(int(m.group(1)), int(m.group(2)), int(m.group(3))):
         return v
     if m:
         raise InputError(path, f"date '{v}' is not a valid date")

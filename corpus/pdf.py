@@ -7,21 +7,12 @@ import logging
 import re
 from collections import Counter
 
-from . import meta as metamod
+from .heading import meeting_meta
 from .model import InputError
 from .readers import Payload, register, tidy
 
 PAGE_NUMBER = re.compile(r"^(?:Page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?$|^-\s*\d{1,3}\s*-$", re.I)
 BLANK_PAGE = re.compile(r"^this page is intentionally left blank\.?$", re.I)
-MINUTES_OF = re.compile(
-    r"MINUTES of (?:a|the) meeting of (?:the )?(?P<committee>.+?)\s+held\b.*?\bon\s+"
-    r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?P<date>\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]+,?\s+\d{4})",
-    re.S | re.I)
-HEADING_WITH_DATE = re.compile(
-    r"^(?P<committee>[A-Z][A-Z &'’,-]{3,80}?)\s*[–-]\s*(?P<date>\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]+\s+\d{4})\s*$", re.M)
-COUNCIL_LINE = re.compile(r"^\s*([A-Z][A-Z &'’-]*\bCOUNCIL)\s*$", re.M)
-
-
 def sniff_pdf(payload: Payload) -> bool:
     return payload.data.lstrip()[:5] == b"%PDF-"
 
@@ -33,7 +24,7 @@ def read_pdf(payload: Payload) -> tuple[str, dict[str, str]]:
     text = join_pages(pages)
     if len(re.findall(r"[A-Za-z]{3,}", text)) < 5:
         raise InputError(payload.path, "no text layer (scanned PDF?)")
-    return text, heading_meta(text[:3000])
+    return text, meeting_meta(text, payload.path.name)
 
 
 def extract_pages(payload: Payload) -> list[str]:
@@ -105,23 +96,3 @@ def _trim_edges(lines: list[str], running: set[str]) -> None:
                 lines.pop(direction)
                 continue
             break
-
-
-def heading_meta(head: str) -> dict[str, str]:
-    """Committee and date from a minutes heading ('MINUTES of a meeting of the Cabinet held … on Thursday, 9 January 2025')."""
-    page: dict[str, str] = {}
-    m = MINUTES_OF.search(head)
-    if m:
-        committee = re.sub(r"\s+", " ", m.group("committee")).strip()
-        if len(committee) <= 80:
-            page["committee"] = committee
-        page["date"] = metamod.parse_date(m.group("date")) or ""
-    h = HEADING_WITH_DATE.search(head)
-    if h:
-        page.setdefault("committee", h.group("committee").strip().title())
-        if not page.get("date"):
-            page["date"] = metamod.parse_date(h.group("date")) or ""
-    c = COUNCIL_LINE.search(head)
-    if c:
-        page["council_hint"] = c.group(1).strip().title()
-    return {k: v for k, v in page.items() if v}

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import meta as metamod
+from .heading import meeting_meta
 from .model import InputError, NotMinutes, RawDocument, Section, SourceFile
 
 TEXT_EXTENSIONS = (".txt", ".md")
@@ -138,8 +139,9 @@ def tidy(text: str) -> str:
 
 @register("text", TEXT_EXTENSIONS)
 def read_text(payload: Payload) -> tuple[str, dict[str, str]]:
-    """Plain text or Markdown: the body after the header; nothing inferred from the page."""
-    return tidy(payload.body), {}
+    """Plain text or Markdown: the body after the header; committee and date from its minutes heading."""
+    text = tidy(payload.body)
+    return text, meeting_meta(text, payload.path.name)
 
 
 from . import moderngov, pdf  # noqa: E402,F401  (they register their readers)

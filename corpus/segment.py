@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from . import item_headings
 from .blocks import blocks, wrap_width
 from .model import AgendaItem, Document, RawDocument
 from .points import extract
@@ -12,8 +13,13 @@ ITEM_MARKER = re.compile(r"^\(Item\s+(\d+[A-Za-z]?)\)$")
 MINUTE_NUMBER = re.compile(r"^(\d{1,4})\.\s+(\S.*)$")
 # Lines that are furniture wherever they appear in text extracted from a PDF.
 FURNITURE = re.compile(
-    r"^(?:(?:Page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?|this page is intentionally left blank\.?"
-    r"|(?:UN)?RESTRICTED ITEMS|EXEMPT ITEMS)$", re.I)
+    r"^(?:(?:Page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?|-\s*\d{1,3}\s*-|this page is intentionally left blank\.?"
+    r"|(?:UN)?RESTRICTED ITEMS|EXEMPT ITEMS|[_=\-–—.*]{4,})$", re.I)
+LONE_NUMBER = re.compile(r"^\d{1,3}$")
+# Bullet glyphs of PDF symbol fonts (private use area) and an "o" standing for a hollow bullet.
+GLYPH = "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf06e\uf0a8\uf0d7\uf0e0\uf0f0\uf02d\uf034\uf0e8\uf071\uf075"
+GLYPH_BULLET = re.compile(rf"^\s*(?:[{GLYPH}]|o(?=\s+[A-Za-z0-9(‘“]))\s*")
+GLYPH_INLINE = re.compile(rf"\s+[{GLYPH}]\s*")
 PROCEDURAL = re.compile(
     r"\bapolog|\bdeclarations?\b|\bdisclosures?\b|\binterests?\b.*\bagenda\b|\bminutes\b|\bmembership\b"
     r"|\bsubstitut|date of (?:the )?next meeting|\bexempt\b|exclusion of (?:the )?(?:press|public)"
@@ -25,14 +31,18 @@ def segment(raw: RawDocument) -> Document:
     """One file holds one item or a whole meeting; either way the result is a list of items."""
     if raw.sections is not None:
         return _from_sections(raw)
-    lines = clean_lines(raw.text)
-    parts = split_items(lines)
     meta = raw.meta
+    lines = clean_lines(raw.text, keep_numbers=True)
+    width = wrap_width(lines)
+    parts = split_items(lines)
+    if not parts and not (meta.get("item") or meta.get("title")):
+        parts = split_headings(lines, width)
+    lines = [line for line in lines if not LONE_NUMBER.match(line.strip())]
+    parts = [(n, t, [ln for ln in body if not LONE_NUMBER.match(ln.strip())]) for n, t, body in parts]
     if len(parts) <= 1:
         number, title, body = parts[0] if parts else (None, "", lines)
         parts = [(meta.get("item") or number, meta.get("title") or title, body)]
     items = []
-    width = wrap_width(lines)
     for seq, (number, title, body) in enumerate(parts):
         bl = blocks(_trim_trailing_minute_number(body), width)
         points, actions = extract(bl)
@@ -56,9 +66,39 @@ def _from_sections(raw: RawDocument) -> Document:
     return Document(raw=raw, items=items)
 
 
-def clean_lines(text: str) -> list[str]:
-    """Lines with page numbers and page furniture removed (PDF text keeps them between wrapped lines)."""
-    return [line.rstrip() for line in text.replace("\xa0", " ").split("\n") if not FURNITURE.match(line.strip())]
+def clean_lines(text: str, keep_numbers: bool = False) -> list[str]:
+    """Lines without page numbers, rules, running headers; glyph bullets as '•' (keep_numbers: lone numbers stay)."""
+    text = GLYPH_INLINE.sub(lambda m: "\n• ", text.replace("\xa0", " "))
+    lines = [GLYPH_BULLET.sub("• ", line.rstrip()) for line in text.split("\n")]
+    running = _running_headers(lines)
+    return [line for line in lines if not (FURNITURE.match(line.strip()) and not (keep_numbers and LONE_NUMBER.match(
+        line.strip()))) and _header_key(line) not in running]
+
+
+def _running_headers(lines: list[str]) -> set[str]:
+    """Lines repeated through a file (at least four times, never a sentence or a label): running headers and footers."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        key = _header_key(line)
+        if key:
+            counts[key] = counts.get(key, 0) + 1
+    return {k for k, c in counts.items() if c >= 4}
+
+
+def _header_key(line: str) -> str:
+    """A running header's identity (page numbers aside); '' for lines that may repeat as content."""
+    text = line.strip()
+    if (len(text) < 8 or len(text.split()) > 15 or text.endswith((".", ":", ";", "?", "!", ",")) or not text[:1].isalnum()
+            or re.match(r"(?:RESOLVED|Resolved|AGREED|Agreed|That|Minutes|Noted|Proposed|Seconded|It was)\b", text)):
+        return ""
+    return re.sub(r"\d+", "#", text.lower())
+
+
+def split_headings(lines: list[str], width: int) -> list[tuple[str | None, str, list[str]]]:
+    """A whole meeting's items under the headings councils write ('85. Title', 'Minute 23/45', …); preamble dropped."""
+    heads = item_headings.find(lines, width)
+    return [(h.number, h.title, lines[h.body:(heads[k + 1].start if k + 1 < len(heads) else len(lines))])
+            for k, h in enumerate(heads)]
 
 
 def split_items(lines: list[str]) -> list[tuple[str | None, str, list[str]]]:

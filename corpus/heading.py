@@ -1,0 +1,138 @@
+"""A meeting's committee and date from the heading councils write above their minutes, else a date from the file name."""
+
+from __future__ import annotations
+
+import re
+
+from . import meta as metamod
+
+_DAY = r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
+DATE = _DAY + r"\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{4}"
+# "Minutes of a meeting of the Cabinet held at … on Tuesday 12 March 2024";
+# "MINUTES OF PROCEEDINGS AT MEETING OF THE BOROUGH COUNCIL OF X HELD … ON MONDAY, 27TH MARCH, 2023"
+MINUTES_OF = re.compile(
+    r"^(?:the\s+)?minutes\s+of\s+(?:the\s+)?(?:proceedings\s+(?:at|of)\s+)?(?:an?\s+|the\s+)?"
+    r"(?:(?:extraordinary|special|annual|ordinary|additional|reconvened)\s+)?meeting\s+of\s+(?:the\s+)?"
+    r"(?P<committee>.+?)\s+(?:held|which\s+took\s+place)\b(?P<rest>.*)$", re.S | re.I)
+# "Minutes of the Planning Committee meeting held on 3rd May 2022"; "Minutes of the meeting held on …" (committee above)
+COMMITTEE_MEETING = re.compile(
+    r"^(?:the\s+)?minutes\s+of\s+(?:the\s+|a\s+|an\s+)?(?P<committee>[A-Z].{0,80}?\s+)?meeting\s+(?:held|which\s+took\s+place)\b"
+    r"(?P<rest>.*)$", re.S | re.I)
+# "CABINET – 9 JANUARY 2025", "CORPORATE PARENTING PANEL– 29 October 2024", "Cabinet - Tuesday, 12 March 2024"
+WITH_DATE = re.compile(r"^(?P<committee>[A-Z][A-Za-z &'’,-]{2,80}?)\s*[–—-]\s*(?P<date>" + DATE + r")\.?$")
+ON_DATE = re.compile(r"\bon\s+(?P<date>" + DATE + ")", re.I)
+COUNCIL_LINE = re.compile(r"^\s*([A-Z][A-Z &'’-]*\bCOUNCIL)\s*$", re.M)
+# A council named as the meeting body: "the Borough Council of X", "X District Council" (not bare "County Council").
+NAMED_COUNCIL = re.compile(r"\bcouncil\s+of\s+\S|^(?!(?:the\s+)?(?:full|county|borough|district|city|town|parish)?\s*council$).*\bcouncil$", re.I)
+# Where the heading ends: attendance lists, then the items.
+PREAMBLE_END = re.compile(r"^(?:PRESENT|Present|Members? present|Councillors? present|Attendance|In attendance)\b")
+HEAD_LINES = 25
+
+
+def meeting_meta(text: str, file_name: str = "") -> dict[str, str]:
+    """Committee, date (with `*_method`) and council_hint from the heading; the file name's date only as a last resort."""
+    paras = _preamble(text)
+    page: dict[str, str] = {}
+    for k, para in enumerate(paras):
+        found = _read_heading(para, paras[k - 1] if k else "")
+        for key, value in found.items():
+            page.setdefault(key, value)
+        if page.get("committee") and page.get("date"):
+            break
+    c = COUNCIL_LINE.search("\n".join(paras))
+    if c:
+        page["council_hint"] = c.group(1).strip().title()
+    for key in ("committee", "date"):
+        if page.get(key):
+            page[f"{key}_method"] = "text:heading"
+    if not page.get("date") and file_name:
+        day = date_from_name(file_name)
+        if day:
+            page["date"], page["date_method"] = day, "file-name"
+    return page
+
+
+def _preamble(text: str) -> list[str]:
+    """The heading's paragraphs: lines before the attendance list (at most HEAD_LINES), wraps joined."""
+    lines = [ln.strip() for ln in text.replace("\xa0", " ").split("\n")][: HEAD_LINES * 3]
+    paras: list[str] = []
+    current: list[str] = []
+    seen = 0
+    for line in lines:
+        if PREAMBLE_END.match(line) or seen >= HEAD_LINES:
+            break
+        if not line:
+            if current:
+                paras.append(" ".join(current))
+                current = []
+            continue
+        seen += 1
+        # a short all-caps line ("CABINET", "KENT COUNTY COUNCIL") is a paragraph of its own
+        joined = " ".join(current)
+        if current and (line.isupper() and len(line.split()) <= 8 or joined.isupper() or WITH_DATE.match(joined)
+                        or re.match(r"(?:the\s+)?minutes\b", line, re.I)):
+            paras.append(" ".join(current))
+            current = []
+        current.append(line)
+    if current:
+        paras.append(" ".join(current))
+    return paras
+
+
+def _read_heading(para: str, before: str) -> dict[str, str]:
+    """One paragraph of the preamble read as a minutes heading; `before` is the paragraph above (a committee name)."""
+    out: dict[str, str] = {}
+    m = MINUTES_OF.match(para)
+    if m:
+        out["committee"] = committee_name(m.group("committee"))
+        d = ON_DATE.search(m.group("rest"))
+        if d:
+            out["date"] = metamod.parse_date(d.group("date")) or ""
+        return {k: v for k, v in out.items() if v}
+    m = COMMITTEE_MEETING.match(para)
+    if m:
+        d = ON_DATE.search(m.group("rest"))
+        if d:
+            out["date"] = metamod.parse_date(d.group("date")) or ""
+        name = (m.group("committee") or "").strip()
+        if not name and before and len(before.split()) <= 8 and not COUNCIL_LINE.match(before.upper()):
+            name = before.title() if before.isupper() else before
+        if name:
+            out["committee"] = committee_name(name)
+        return {k: v for k, v in out.items() if v}
+    m = WITH_DATE.match(para)
+    if m:
+        out["committee"] = committee_name(m.group("committee"))
+        out["date"] = metamod.parse_date(m.group("date")) or ""
+    return {k: v for k, v in out.items() if v}
+
+
+def committee_name(raw: str) -> str:
+    """The meeting body as written; a named council ('the Borough Council of X') is its full council, 'Council'."""
+    name = re.sub(r"\s+", " ", raw).strip(" ,.–-")
+    name = re.sub(r"^the\s+", "", name, flags=re.I)
+    if len(name) > 80:
+        return ""
+    if NAMED_COUNCIL.search(name):
+        return "Council"
+    return name.title() if name.isupper() else name
+
+
+_NAME_DMY = re.compile(r"(?<!\d)(\d{1,2})[._-](\d{1,2})[._-](\d{2}|\d{4})(?!\d)")
+_NAME_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def date_from_name(name: str) -> str | None:
+    """'CPP_Minutes_10.12.24.pdf', 'kent_2024-10-29_cpp.txt', 'Printed minutes 13th-Mar-2025 10.00 …' as ISO dates."""
+    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", name)
+    m = _NAME_ISO.search(stem)
+    if m:
+        return metamod.iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    words = metamod.parse_date(re.sub(r"[_-]+", " ", stem))
+    if words:
+        return words
+    m = _NAME_DMY.search(stem)
+    if m:
+        year = int(m.group(3))
+        return metamod.iso(year + 2000 if year < 100 else year, int(m.group(2)), int(m.group(1)))
+    return None
