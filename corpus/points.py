@@ -8,7 +8,7 @@ from .blocks import TERMINAL, Block
 from .model import Action, DebatePoint
 
 ACTION_LABEL = re.compile(
-    r"^(?P<label>RESOLVED|Resolved|It was [Aa]greed(?: that)?|AGREED(?: THAT)?|Agreed that|Actions? Required"
+    r"^(?:And\s+|AND\s+|and\s+)?(?:(?:it\s+was|IT\s+WAS)\s+)?(?P<label>RESOLVED|Resolved|It was [Aa]greed(?: that)?|AGREED(?: THAT)?|Agreed that|Actions? Required"
     r"|RECOMMENDED|Recommendations?|RECOMMENDATIONS?|That(?=:?$))\b\s*[:–—-]?\s*(?P<rest>.*)$")
 ACTION_KINDS = (("resol", "resolution"), ("agree", "agreed"), ("required", "required"),
                 ("recommend", "recommendation"), ("that", "resolution"))
@@ -23,6 +23,13 @@ BOILERPLATE = re.compile(
     r"intentionally left blank|can be contacted on|\b[\w.-]+@[\w-]+\.[\w.]+|in attendance for this item"
     r"|^\[.*\]$|\b(For|Against|Abstain)\s*\(\d+\)|^Appendix [A-Z0-9]\b|^No background papers"
     r"|^\S+(?: \S+){0,6} (?:Substantive )?Motion (?:carried|lost)\.?$|^This item was taken (?:after|before)", re.I)
+_NAME = r"(?:the\s+)?(?:Councillors?|Cllrs?\.?|Mr|Mrs|Ms|Miss|Dr|Chair(?:man)?|Mayor|Leader|Deputy|Vice)\b[\w .'’-]*?"
+# "Proposed by Councillor A; Seconded by Councillor B; And Resolved: That …", "It was moved by … and seconded by …"
+PROPOSED = re.compile(rf"\b(?:proposed|moved)\s+by\s+(?P<p>{_NAME})\s*(?=[,;.]|\band\b|\bseconded\b|$)", re.I)
+SECONDED = re.compile(rf"\bseconded\s+by\s+(?P<s>{_NAME})\s*(?=[,;.]|\band\b|\bit\b|$)", re.I)
+MOTION = re.compile(r"^(?:It\s+was\s+)?(?:proposed|moved|seconded)\s+by\b", re.I)
+FELL = re.compile(r"\b(?:LOST|lost|fell|FELL|defeated|DEFEATED|withdrawn|WITHDRAWN|not carried)\b")
+RESOLVED_IN = re.compile(r"\b(?:and\s+)?(?:it\s+was\s+)?(?:RESOLVED|Resolved|resolved|AGREED|agreed)\b\s*[:,–—-]?\s*(?=that\b|That\b|:|$)")
 HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Cllr|Councillor)\b\.?")
 
 
@@ -31,9 +38,25 @@ def extract(blocks: list[Block]) -> tuple[list[DebatePoint], list[Action]]:
     points: list[DebatePoint] = []
     actions: list[Action] = []
     i = 0
+    mover: tuple[str | None, str | None] | None = None  # proposer and seconder awaiting their resolution
     while i < len(blocks):
         b = blocks[i]
+        if MOTION.match(b.text):
+            found = _mover(b.text)
+            mover = (found[0] or (mover or (None, None))[0], found[1] or (mover or (None, None))[1])
+            if RESOLVED_IN.search(b.text):
+                actions.append(Action(b.text, "resolution", proposer=mover[0], seconder=mover[1]))
+                mover = None
+                i += 1
+                continue
+            if FELL.search(b.text):
+                mover = None
+            if len(b.text.split()) <= 12:
+                i += 1
+                continue
         m = ACTION_LABEL.match(b.text)
+        if m and mover:
+            start = len(actions)
         if m:
             kind = next(k for key, k in ACTION_KINDS if key in m.group("label").lower())
             rest = m.group("rest")
@@ -42,6 +65,10 @@ def extract(blocks: list[Block]) -> tuple[list[DebatePoint], list[Action]]:
                 i += 1
             else:
                 i = _action_block(blocks, i + 1, kind, b.text if rest else "", actions)
+            if mover:
+                for a in actions[start:]:
+                    a.proposer, a.seconder = mover
+                mover = None
             continue
         if is_heading(b):
             i += 1
@@ -64,6 +91,12 @@ def extract(blocks: list[Block]) -> tuple[list[DebatePoint], list[Action]]:
     for seq, a in enumerate(actions):
         a.seq = seq
     return points, actions
+
+
+def _mover(text: str) -> tuple[str | None, str | None]:
+    """Proposer and seconder named in a motion block, as written ('Councillor A Smith')."""
+    p, s = PROPOSED.search(text), SECONDED.search(text)
+    return (p.group("p").strip() if p else None), (s.group("s").strip() if s else None)
 
 
 def _action_block(blocks: list[Block], i: int, kind: str, context: str, actions: list[Action]) -> int:

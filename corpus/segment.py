@@ -20,11 +20,20 @@ LONE_NUMBER = re.compile(r"^\d{1,3}$")
 GLYPH = "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf06e\uf0a8\uf0d7\uf0e0\uf0f0\uf02d\uf034\uf0e8\uf071\uf075"
 GLYPH_BULLET = re.compile(rf"^\s*(?:[{GLYPH}]|o(?=\s+[A-Za-z0-9(‘“]))\s*")
 GLYPH_INLINE = re.compile(rf"\s+[{GLYPH}]\s*")
+# Procedural items by title. Minutes are procedural when they are this committee's own to confirm, not another
+# body's minutes received as business; a "Declaration of a Climate Emergency" is business, declarations of interest are not.
 PROCEDURAL = re.compile(
-    r"\bapolog|\bdeclarations?\b|\bdisclosures?\b|\binterests?\b.*\bagenda\b|\bminutes\b|\bmembership\b"
-    r"|\bsubstitut|date of (?:the )?next meeting|\bexempt\b|exclusion of (?:the )?(?:press|public)"
-    r"|election of (?:the )?(?:vice[- ])?chair|appointment of (?:the )?(?:vice[- ])?chair|\burgent business\b"
-    r"|\bwork programme\b|chair(?:man)?'?’?s announcements", re.I)
+    r"\bapolog|\b(?:declarations?|disclosures?)\s+of\s+(?:[\w,]+\s+){0,4}interests?|\bdisclosable\b|\binterests?\b.*\bagenda\b"
+    r"|^(?:the\s+)?(?:confirmation|approval|adoption|signing)\s+of\s+(?:the\s+)?(?:previous\s+)?minutes|^(?:the\s+)?minutes\W*$"
+    r"|^(?:the\s+)?minutes\s+of\s+(?:the\s+)?(?:last|previous|preceding|meeting\s+held|\w+\s+meeting\s+held)\b"
+    r"|^(?:the\s+)?(?:previous\s+)?minutes\b.*\b(?:approv|confirm|correct record)|\bmatters\s+arising\b"
+    r"|^(?:changes\s+to\s+)?(?:committee\s+|panel\s+)?membership\b|\bsubstitut|date\s+of\s+(?:the\s+)?next\s+meeting"
+    r"|dates?\s+of\s+future\s+meetings|\bexempt\b|exclusion\s+of\s+(?:the\s+)?(?:press|public)"
+    r"|(?:election|appointment)\s+of\s+(?:the\s+)?(?:vice[- ])?chair|\burgent\s+business\b|\bany\s+other\s+business\b"
+    r"|^(?:(?:committee|scrutiny|forward|annual|panel)\s+)*work\s+programme\b|^forward\s+plan\b|\bannouncements\b"
+    r"|\bpublic\s+(?:questions|participation|speaking|forum)\b|\bquestions\s+(?:from|by)\s+(?:the\s+|members\s+of\s+the\s+)?public\b",
+    re.I)
+
 
 
 def segment(raw: RawDocument) -> Document:
