@@ -108,7 +108,7 @@ def _continues(prev: Block, line: str, gap: bool, width: int) -> bool:
 
 
 def _is_label(text: str) -> bool:
-    return bool(re.match(r"^(RESOLVED|Resolved|It was [Aa]greed|Actions? Required|Reasons? for (?:the )?[Dd]ecision)\b", text))
+    return bool(re.match(r"^(RESOLVED|Resolved|AGREED|Agreed that|It was [Aa]greed|Actions? Required|Reasons? for (?:the )?[Dd]ecision)\b", text))
 
 
 def _join(prev: str, line: str) -> str:

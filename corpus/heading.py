@@ -69,7 +69,7 @@ def _preamble(text: str) -> list[str]:
         seen += 1
         # a short all-caps line ("CABINET", "KENT COUNTY COUNCIL") is a paragraph of its own
         joined = " ".join(current)
-        if current and (line.isupper() and len(line.split()) <= 8 or joined.isupper() or WITH_DATE.match(joined)
+        if current and (joined.isupper() and len(joined.split()) <= 8 or WITH_DATE.match(joined)
                         or re.match(r"(?:the\s+)?minutes\b", line, re.I)):
             paras.append(" ".join(current))
             current = []
@@ -96,7 +96,7 @@ def _read_heading(para: str, before: str) -> dict[str, str]:
             out["date"] = metamod.parse_date(d.group("date")) or ""
         name = (m.group("committee") or "").strip()
         if not name and before and len(before.split()) <= 8 and not COUNCIL_LINE.match(before.upper()):
-            name = before.title() if before.isupper() else before
+            name = title_case(before)
         if name:
             out["committee"] = committee_name(name)
         return {k: v for k, v in out.items() if v}
@@ -115,7 +115,18 @@ def committee_name(raw: str) -> str:
         return ""
     if NAMED_COUNCIL.search(name):
         return "Council"
-    return name.title() if name.isupper() else name
+    return title_case(name)
+
+
+SMALL_WORDS = {"a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with", "from"}
+
+
+def title_case(text: str) -> str:
+    """An ALL CAPS title as a title ('DATE OF NEXT MEETING' -> 'Date of Next Meeting'); other text as written."""
+    if not text.isupper():
+        return text
+    words = text.title().split(" ")
+    return " ".join(w.lower() if k and w.lower() in SMALL_WORDS else w for k, w in enumerate(words))
 
 
 _NAME_DMY = re.compile(r"(?<!\d)(\d{1,2})[._-](\d{1,2})[._-](\d{2}|\d{4})(?!\d)")

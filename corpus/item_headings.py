@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .heading import COUNCIL_LINE, PREAMBLE_END, WITH_DATE
+from .heading import COUNCIL_LINE, PREAMBLE_END, WITH_DATE, title_case
 
 FORMS = (  # (family, pattern): a family's headings share one numbering
     ("minute", re.compile(r"^(?:Minute|Min\.?)\s*(?:No\.?\s*)?(?P<num>\d{1,4}(?:/\d{1,4})?[A-Za-z]?)\b\.?\s*[:.–—-]?\s*(?P<title>.*)$", re.I)),
@@ -21,6 +21,7 @@ SENTENCE = re.compile(
     r"|would|should|could|will|that|which)\b")
 LABEL = re.compile(r"^(?:RESOLVED|AGREED|RECOMMENDED|PRESENT|ALSO PRESENT|IN ATTENDANCE|APOLOGIES:|(?:UN)?RESTRICTED ITEMS"
                    r"|EXEMPT ITEMS|PART (?:I|II|1|2|A|B)\b|MINUTES\b|NOTE:|CHAIR(?:MAN)?:|DATE:|TIME:|VENUE:)")
+ACTION = re.compile(r"^(?:RESOLVED|AGREED|RECOMMENDED|Resolved|Agreed)\b")
 MIN_CHAIN = {"minute": 2, "item": 2, "num": 3, "caps": 3}
 MAX_GAP = 5
 
@@ -76,7 +77,7 @@ def _numbered(lines: list[str], i: int, width: int) -> Heading | None:
         if score is None:
             return None
         before = i == 0 or not lines[i - 1].strip()
-        return Heading(i, body, family, m.group("num"), title, score + (0.5 if before else 0))
+        return Heading(i, body, family, m.group("num"), title_case(title), score + (0.5 if before else 0))
     return None
 
 
@@ -104,7 +105,7 @@ def _wrapped_title(lines: list[str], title: str, body: int, width: int) -> tuple
 def _title_score(title: str) -> float | None:
     """How much a line reads as a title (short, capitalised, no verbs); None for a sentence or a label."""
     words = title.split()
-    if not words or not (title[0].isupper() or title[0].isdigit() or title[0] in "'\"‘“(") or len(words) > 30 or LABEL.match(title):
+    if not words or not (title[0].isupper() or title[0].isdigit() or title[0] in "'\"‘“(") or len(words) > 30 or ACTION.match(title):
         return None
     if title.endswith((".", ":", ";")) and len(words) > 6 or title.endswith(",") or SENTENCE.search(title):
         return None
@@ -155,7 +156,7 @@ def _caps(lines: list[str], width: int) -> list[Heading]:
             title, body = line, i + 1
             while body < len(lines) and lines[body].strip().isupper() and len(title.split()) < 20:
                 title, body = f"{title} {lines[body].strip()}", body + 1
-            out.append(Heading(i, body, "caps", None, title.title() if title.isupper() else title))
+            out.append(Heading(i, body, "caps", None, title_case(title)))
             i = body
             continue
         i += 1
