@@ -84,3 +84,17 @@ def test_procedural_items_marked(docs):
     procedural = {it.number for it in doc.items if it.procedural}
     assert {"1", "2", "3"} <= procedural
     assert not {"7", "8", "9"} & procedural
+
+
+def test_without_item_markers_the_minute_numbers_still_split_the_meeting(docs):
+    """The six minute-numbered PDFs ('292. Apologies for Absence') split the same with their '(Item N)' lines removed."""
+    from councilkg.corpus.blocks import wrap_width
+    from councilkg.corpus.segment import clean_lines, split_headings, split_items
+
+    for name, doc in docs.items():
+        if name.startswith("CPP_"):  # unnumbered mixed-case titles: only the markers delimit them
+            continue
+        lines = clean_lines(doc.raw.text, keep_numbers=True)
+        stripped = [ln for ln in lines if not re.fullmatch(r"\(Item\s+\d+\)", ln.strip())]
+        assert [t for _, t, _ in split_headings(stripped, wrap_width(stripped))] == [
+            t for _, t, _ in split_items(lines)], name
