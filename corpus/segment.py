@@ -42,7 +42,7 @@ def segment(raw: RawDocument) -> Document:
         return _from_sections(raw)
     meta = raw.meta
     lines = clean_lines(raw.text, keep_numbers=True)
-    width = wrap_width(lines)
+    width = wrap_width([line for line in lines if not LONE_NUMBER.match(line.strip())])
     parts = split_items(lines)
     if not parts and not (meta.get("item") or meta.get("title")):
         parts = split_headings(lines, width)
@@ -85,13 +85,18 @@ def clean_lines(text: str, keep_numbers: bool = False) -> list[str]:
 
 
 def _running_headers(lines: list[str]) -> set[str]:
-    """Lines repeated through a file (at least four times, never a sentence or a label): running headers and footers."""
-    counts: dict[str, int] = {}
-    for line in lines:
+    """Lines repeated through a file beside a page break (a page number or a rule within two lines), four times or more
+    and nearly always so: running headers and footers. Text quoted again by amendments is never beside one."""
+    counts: dict[str, list[int]] = {}
+    for i, line in enumerate(lines):
         key = _header_key(line)
         if key:
-            counts[key] = counts.get(key, 0) + 1
-    return {k for k, c in counts.items() if c >= 4}
+            edge = any(FURNITURE.match(lines[j].strip()) for j in range(max(0, i - 2), min(len(lines), i + 3))
+                       if j != i and lines[j].strip())
+            counts.setdefault(key, [0, 0])
+            counts[key][0] += 1
+            counts[key][1] += edge
+    return {k for k, (n, edge) in counts.items() if edge >= 4 and edge >= 0.75 * n}
 
 
 def _header_key(line: str) -> str:

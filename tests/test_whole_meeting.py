@@ -62,6 +62,7 @@ The Council received the minutes of the Planning Committee held on 6th March 202
 The Council received the minutes of the Licensing Committee held on 8th March 2023.
 
 Kingsmere Borough Council Minutes 27 March 2023
+5 of 9
 
 90. Notice of Motion: Climate Emergency
 
@@ -73,6 +74,7 @@ a climate emergency and asks officers to prepare an action plan within six month
 The next meeting will be held on Monday, 24th April 2023.
 
 Kingsmere Borough Council Minutes 27 March 2023
+6
 """
 
 CABINET = """Minutes of a meeting of the Cabinet held at the Civic Centre, Ashbury on Tuesday 12 March 2024 at 6.00 pm
@@ -193,7 +195,7 @@ def test_borough_council_furniture_bullets_sub_items_and_formal_resolutions(tmp_
     doc = doc_of(tmp_path, "minutes.txt", BOROUGH)
     everything = "\n".join(it.text for it in doc.items)
     assert "Kingsmere Borough Council Minutes" not in everything and "- 3 -" not in everything
-    assert "Page 4 of 9" not in everything and "____" not in everything and "-----" not in everything
+    assert "Page 4 of 9" not in everything and "5 of 9" not in everything and "____" not in everything and "-----" not in everything
     assert "\uf0b7" not in everything
     budget = doc.items[3]
     bullets = [p for p in budget.points if p.kind == "bullet"]
@@ -268,3 +270,10 @@ def test_user_metadata_wins_and_a_given_title_keeps_the_file_one_item(tmp_path):
     assert doc.raw.methods == {"date": "metadata", "committee": "metadata"}
     one = doc_of(tmp_path, "one.txt", BARE, title="Homelessness Review")
     assert heads(one) == [(None, "Homelessness Review")]
+
+
+def test_text_quoted_again_by_amendments_is_not_a_running_header(tmp_path):
+    quoted = "Endorse the joint work with the district councils on devolution"
+    text = "\n\n".join(f"Amendment {n} proposed that the Council:\n(1)\n\n{quoted}\nand report back by March." for n in range(5))
+    doc = doc_of(tmp_path, "amend.txt", text)
+    assert "\n".join(it.text for it in doc.items).count(quoted) == 5
