@@ -185,7 +185,7 @@ def _pattern() -> tuple[re.Pattern, dict[str, tuple[dict[str, bool], bool]], dic
     forms: dict[str, tuple[dict[str, bool], bool]] = {}
     for gss, c in gazetteer().items():
         given = {_norm(v) for v in c["given"]}
-        for v in c["variants"]:
+        for v in c["variants"] if c["base_type"] == "district" else [*c["variants"], c["stem"]]:
             full = bool(re.search(r"\b(Council|Borough|Corporation|Comhairle)\b", v, re.IGNORECASE))
             if _WEAK_FORMS.match(v) or (not full and c["base_type"] == "district"):
                 continue
