@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 from councilkg.corpus.model import Document
 from councilkg.graph import councils as gz
+from councilkg.graph.council_heading import heading_council
 from councilkg.graph.facts import CouncilDecision, Facts, Mention
 from councilkg.graph.inspections import inspections, interventions
 from councilkg.graph.practices import practices
@@ -27,48 +28,51 @@ _OWNER = [
 
 
 def decide_council(doc: Document) -> CouncilDecision:
-    """User metadata first, then the document's own heading, e-mail addresses or source address; else unknown."""
+    """User metadata first, then the document's own heading, e-mail addresses or source address; else unknown.
+
+    Each is read as of the meeting's date, so a 2019 minute of an abolished district is that district's."""
     meta = doc.meta
+    on = meta.get("date") or None
     code, name = (meta.get("gss_code") or "").strip(), (meta.get("council") or "").strip()
     if code or name:
-        hit = gz.resolve(code) if code else None
-        hit = hit or (gz.resolve(name) if name else None)
+        hit = gz.resolve(code, on) if code else None
+        hit = hit or (gz.resolve(name, on) if name else None)
         if hit:
             return CouncilDecision(hit["gss"], hit["name"], "metadata", f"council: {name or code}")
         return CouncilDecision(code or None, name or code, "metadata", f"council: {name or code}")
     text = doc.raw.text
     head = [ln.strip() for ln in text.splitlines() if ln.strip()][:_HEADING_LINES]
     for line in head:
-        full = {h.gss for h in gz.find_names(line) if h.full}
-        if len(full) == 1:
-            gss = full.pop()
-            return CouncilDecision(gss, gz.gazetteer()[gss]["name"], "text:heading", line)
-    found = _one_council((m.group(1), m.group(0)) for m in _EMAIL.finditer(text))
+        found = heading_council(line, on)
+        if found:  # a council no gazetteer lists keeps the name the minutes give it, with no GSS code
+            return CouncilDecision(found[0], found[1], "text:heading", line)
+    found = _one_council(((m.group(1), m.group(0)) for m in _EMAIL.finditer(text)), on)
     if found:
         return CouncilDecision(found[0]["gss"], found[0]["name"], "text:email", found[1])
     url = meta.get("source_url") or meta.get("source") or ""
-    found = _one_council([(urlparse(url).hostname or "", url)]) if url.startswith("http") else None
+    found = _one_council([(urlparse(url).hostname or "", url)], on) if url.startswith("http") else None
     if found:
         return CouncilDecision(found[0]["gss"], found[0]["name"], "metadata:source_url", url)
     return CouncilDecision(None, None, "unknown")
 
 
-def _one_council(pairs) -> tuple[dict, str] | None:
+def _one_council(pairs, on: str | None = None) -> tuple[dict, str] | None:
     """The council behind a set of *.gov.uk hosts when they all agree; None when none or several."""
     got: dict[str, tuple[dict, str]] = {}
     for host, evidence in pairs:
-        c = gz.by_domain(host)
+        c = gz.by_domain(host, on)
         if c:
             got.setdefault(c["gss"], (c, evidence))
     return next(iter(got.values())) if len(got) == 1 else None
 
 
-def mentions(units_: list[list[Sentence]], self_gss: str | None) -> list[Mention]:
-    """Other councils named in the text, once each; a bare place name inside a longer proper name does not count."""
+def mentions(units_: list[list[Sentence]], self_gss: str | None, on: str | None = None) -> list[Mention]:
+    """Other councils named in the text (as of the meeting's date), once each; a bare place name inside a longer
+    proper name does not count."""
     out: dict[str, Mention] = {}
     for unit in units_:
         for s in unit:
-            for h in gz.find_names(s.text):
+            for h in gz.find_names(s.text, on):
                 if h.gss == self_gss or h.gss in out:
                     continue
                 if not h.full and (_TITLE_BEFORE.search(s.text[: h.start]) or _TITLE_AFTER.match(s.text[h.end:])):
@@ -99,7 +103,7 @@ def extract(doc: Document) -> Facts:
         if other:
             pr.council_gss = other  # adopted by another council than the document's
         facts.practices.append(pr)
-    facts.mentions = mentions(us, council.gss)
+    facts.mentions = mentions(us, council.gss, doc.meta.get("date") or None)
     for item in doc.items:
         for a in item.actions:
             o = a.owner or owner(a.text)
