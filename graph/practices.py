@@ -31,7 +31,8 @@ RULES: list[tuple[re.Pattern, str | None]] = [
     (re.compile(r"(?:through the|KCC['’]s|Council['’]s|our) (?P<np>(?:[A-Z][\w'’-]*\s+){1,4}(?:\([A-Z]+\)\s+)?(?:scheme|programme|initiative|project))\b", 0), None),
     (re.compile(r"\b(?P<np>(?:[A-Z][\w'’-]*\s+){1,4}Protocol)\b", 0), "arrangement"),
 ]
-_NOT_A_PRACTICE = re.compile(r"\b(?:national|government|devolution|priority|pay|transfer|voter|local government|improvement plan|action plan|review)\b", _I)
+_NOT_A_PRACTICE = re.compile(r"\b(?:national|government|devolution|priority|pay|transfer|voter|local government|improvement plan|action plan|review)\b"
+                             r"|^(?:report|update|paper|presentation|briefing|item|minutes)s?\b", _I)  # papers about a thing are not the thing
 _KIND = [("incentive", re.compile(r"golden hello|incentive|bonus|payment|supplement|allowance", _I)),
          ("initiative", re.compile(r"campaign|initiative|pilot|route|pathway|project|guide|app\b", _I))]
 THEMES = {

@@ -69,6 +69,7 @@ def test_improvement_board_without_dfe_or_commissioner_is_not_an_intervention(fa
     "1. Members hoped the Council would introduce a community wardens scheme next year.",  # hoped for
     "1. It was proposed that the Council should launch a recruitment campaign for planners.",  # proposal
     "1. Mr Hood proposed, and Ms Hawkins seconded, the motion that this Council introduces a vape recycling scheme.",
+    "1. The Cabinet Member introduced the report on the Shared Investment Fund (SIF) bid.",  # a paper about a fund
 ])
 def test_not_a_practice(facts, text):
     assert not labels(facts(text)), text
