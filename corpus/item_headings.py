@@ -74,8 +74,9 @@ def _numbered(lines: list[str], i: int, width: int) -> Heading | None:
             title, body = lines[j].strip(), j + 1
         title, body = _wrapped_title(lines, title, body, width)
         score = _title_score(title)
-        if score is None:
-            return None
+        after = _next_text(lines, body)
+        if score is None or after is not None and lines[after].strip()[:1].islower():
+            return None  # what follows carries on the same sentence: "7. The / proposal / …" is a paragraph, not an item
         before = i == 0 or not lines[i - 1].strip()
         return Heading(i, body, family, m.group("num"), title_case(title), score + (0.5 if before else 0))
     return None

@@ -167,7 +167,10 @@ def test_moderngov_meeting_page_splits_into_its_agenda_rows(tmp_path):
     <h2 class="mgSubTitleTxt">Cabinet - Tuesday, 13th October, 2020 7.00 pm</h2>
     <table class="mgItemTable">
     <tr><td class="mgItemNumberCell"><p class="mgAiTitleTxt">320.</p></td><td>
-      <p class="mgAiTitleTxt">Apologies for Absence</p><div class="mgWordPara"><p>Apologies were received from Cllr Ejiofor.</p></div></td></tr>
+      <p class="mgAiTitleTxt">Apologies for Absence</p><div class="mgWordPara"><p>To receive any apologies for absence.</p></div>
+      <p class="mgSubItemTitleTxt">Minutes:</p><div class="mgWordPara"><p>Apologies were received from Cllr Ejiofor.</p></div></td></tr>
+    <tr><td class="mgItemNumberCell"><p class="mgAiTitleTxt">320a.</p></td><td>
+      <p class="mgAiTitleTxt">Petitions</p><div class="mgWordPara"><p>To receive any petitions from residents of the borough.</p></div></td></tr>
     <tr><td class="mgItemNumberCell"><p class="mgAiTitleTxt">321.</p></td><td>
       <p class="mgAiTitleTxt">Children's Services Update PDF 2 MB</p>
       <p class="mgSubItemTitleTxt">Minutes:</p>
@@ -176,7 +179,10 @@ def test_moderngov_meeting_page_splits_into_its_agenda_rows(tmp_path):
     </table></div></body></html>""", encoding="utf-8")
     doc = segment(read(next(iter(discover([str(page)])))))
     assert doc.meta == {"committee": "Cabinet", "date": "2020-10-13"}
+    # real pages set the agenda text before each item's "Minutes:": only the minutes are debate, a row without is agenda
     assert [(i.number, i.title, i.procedural) for i in doc.items] == [
         ("320", "Apologies for Absence", True), ("321", "Children's Services Update", False)]
+    assert doc.items[0].description == "To receive any apologies for absence."
+    assert [p.text for p in doc.items[0].points] == ["Apologies were received from Cllr Ejiofor."]
     assert [p.kind for p in doc.items[1].points] == ["summary"]
     assert [a.text for a in doc.items[1].actions] == ["That the report be noted."]
