@@ -181,11 +181,14 @@ _WORD = re.compile(r"(?<![\w-])\w+")
 @lru_cache(maxsize=1)
 def _pattern() -> tuple[re.Pattern, dict[str, tuple[dict[str, bool], bool]], dict[str, list[str]]]:
     """One alternation of every form, longest first, so 'North East Lincolnshire' wins over 'Lincolnshire'; each form's
-    councils; and the forms' first words. A district's bare place name ('Ashford', 'Hart') is no form in running text."""
+    councils; and the forms' first words. A district's bare place name ('Ashford', 'Hart') is no form in running text,
+    nor is a stem that is its region's name ('London')."""
     forms: dict[str, tuple[dict[str, bool], bool]] = {}
     for gss, c in gazetteer().items():
         given = {_norm(v) for v in c["given"]}
-        for v in c["variants"] if c["base_type"] == "district" else [*c["variants"], c["stem"]]:
+        # a stem that names the whole region ("London" of the City of London) is not the council
+        bare = c["base_type"] != "district" and c["stem"] != c["region"]
+        for v in [*c["variants"], c["stem"]] if bare else c["variants"]:
             full = bool(re.search(r"\b(Council|Borough|Corporation|Comhairle)\b", v, re.IGNORECASE))
             if _WEAK_FORMS.match(v) or (not full and c["base_type"] == "district"):
                 continue

@@ -244,3 +244,8 @@ def test_an_unlisted_council_through_ingest_search_stats_rdf_and_web(meetings, t
     cid = re.search(r'href="/id/council/([^"]+)"[^>]*>\s*Much Wenlock Town Council', page).group(1)
     assert client.get(f"/id/council/{cid}").status_code == 200
     assert "Much Wenlock Town Council" in client.get(f"/id/council/{cid}").get_data(as_text=True)
+
+
+def test_london_alone_is_the_region_not_the_city_of_london():
+    assert not find_names("the launch took place at Lancaster House in London, with the Foreign Secretary")
+    assert [h.gss for h in find_names("The City of London Corporation had agreed the scheme.")] == ["E09000001"]
