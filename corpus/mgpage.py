@@ -5,8 +5,7 @@ from __future__ import annotations
 import html as htmlmod
 import re
 
-from . import meta as metamod
-from .moderngov import CHROME_INLINE, MEETING_HEADING, _walk, html_to_text
+from . import moderngov as mg  # by module: either may be imported first (moderngov's import of readers imports this)
 from .model import NotMinutes, Section
 from .readers import Payload, register, tidy
 
@@ -52,7 +51,7 @@ def read_meeting_page(payload: Payload) -> tuple[str, dict[str, str], list[Secti
     if _kind(title) in NOT_MINUTES:
         raise NotMinutes(payload.path, NOT_MINUTES[_kind(title)])
     tree = LexborHTMLParser(payload.text)
-    subtitle = next((n.text(strip=True) for n in tree.css(".mgSubTitleTxt, h2") if MEETING_HEADING.search(n.text(strip=True))), "")
+    subtitle = next((n.text(strip=True) for n in tree.css(".mgSubTitleTxt, h2") if mg.MEETING_HEADING.search(n.text(strip=True))), "")
     rows = [r for r in tree.css("tr") if r.css_first("td.mgItemNumberCell")]
     labelled = any(MINUTES_LABEL.match(n.text()) or DECISION_LABEL.match(n.text()) for n in tree.css(".mgSubItemTitleTxt"))
     heads = " ".join([title] + [n.text(strip=True) for n in tree.css("h1")]).lower()
@@ -63,12 +62,8 @@ def read_meeting_page(payload: Payload) -> tuple[str, dict[str, str], list[Secti
         cancelled = re.search(r"\bcancel", subtitle + title, re.I) or re.search(r"\bCANCELLED\b", payload.text)
         why = "cancelled meeting" if cancelled else "agenda only, no minutes published"
         raise NotMinutes(payload.path, why)
-    page: dict[str, str] = {}
-    m = MEETING_HEADING.search(subtitle)
-    if m:
-        page.update(committee=m.group("committee").strip(), committee_method="page:title",
-                    date=metamod.parse_date(m.group("date")) or "", date_method="page:title")
-    text, _ = html_to_text(payload.text)  # the whole page, for the council's evidence (contacts, addresses) and --like
+    page = mg.meeting_heading(subtitle, title)
+    text, _ = mg.html_to_text(payload.text)  # the whole page, for the council's evidence (contacts, addresses) and --like
     return tidy(text), {k: v for k, v in page.items() if v}, sections
 
 
@@ -78,7 +73,10 @@ def _section(row, unlabelled_minutes: bool = False) -> Section:
     cells = [c for c in row.iter() if c.tag == "td"]
     body = cells[-1]
     title_node = body.css_first(".mgAiTitleTxt")
-    title = clean_title(title_node.text(strip=True)) if title_node else ""
+    words: list[str] = []
+    if title_node is not None:
+        mg._walk(title_node, words)  # without its file size and hidden text
+    title = clean_title("".join(words))
     parts: dict[str, list[str]] = {"agenda": [], "minutes": [], "decision": [], "other": []}
     current = "agenda"
     for child in body.iter():
@@ -92,11 +90,15 @@ def _section(row, unlabelled_minutes: bool = False) -> Section:
         if child.tag == "ul" and "mgActionList" in (child.attributes.get("class") or ""):
             continue  # "View the background to item 32."
         out: list[str] = []
-        _walk(child, out)
+        mg._walk(child, out)
         parts[current].append(_wrap(child, out))
     if unlabelled_minutes:
         return Section(title=title, number=number, text=_join(parts["agenda"]))
-    minutes = _join(parts["minutes"]) or _join(parts["decision"])
+    minutes, decision = _join(parts["minutes"]), _join(parts["decision"])
+    # a decision stands beside minutes that lack it: inline minutes are often cut short ("… view the full minutes
+    # text"), their resolution only in the decision; one the minutes hold word for word is not said twice
+    if decision and _norm(decision) not in _norm(minutes):
+        minutes = f"{minutes}\n\n{decision}".strip()
     return Section(title=title, number=number, text=minutes, description=_join(parts["agenda"]))
 
 
@@ -107,13 +109,26 @@ def _wrap(node, out: list[str]) -> str:
 
 
 def _join(chunks: list[str]) -> str:
-    lines = [re.sub(r"[ \t]+", " ", ln).strip() for ln in "".join(chunks).split("\n")]
+    """Chunks as lines without link furniture; a paragraph Word broke in two ('stopping access' / 'to those on two wheels') made whole."""
+    lines: list[str] = []
+    for line in (re.sub(r"[ \t]+", " ", ln).strip() for ln in "".join(chunks).split("\n")):
+        for pattern in mg.CHROME_INLINE:  # '… view the full minutes text for item 35.'
+            line = pattern.sub("", line)
+        last = next((i for i in range(len(lines) - 1, -1, -1) if lines[i]), None)
+        if line[:1].islower() and last is not None and re.search(r"[a-z,]$", lines[last]):
+            lines[last:] = [f"{lines[last]} {line}"]
+        else:
+            lines.append(line)
     return tidy("\n".join(lines)).strip()
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\W+", " ", s).strip().lower()
 
 
 def clean_title(title: str) -> str:
     """'Work ProgrammePDF 65 KB' → 'Work Programme': document links are not part of an item's title."""
-    for pattern in CHROME_INLINE:
+    for pattern in mg.CHROME_INLINE:
         title = pattern.sub("", title)
     title = re.sub(r"\s*(?:(?:pdf|doc|docx|word|xls) icon\s*)?(?:PDF|DOC|DOCX|XLS)\s*[\d.]+\s*[KMG]B\s*$", "", title, flags=re.I)
     return re.sub(r"\s+", " ", title).strip()

@@ -9,7 +9,8 @@ from .model import InputError
 from .readers import TEXT_EXTENSIONS, Payload, register, tidy
 
 # First lines by which a text copy of a ModernGov page announces itself.
-PAGE_KINDS = ("Issue - meetings", "Agenda item", "Agenda and minutes", "Agenda and draft minutes", "Decision details")
+PAGE_KINDS = ("Issue - meetings", "Agenda item", "Agenda and minutes", "Agenda and draft minutes", "Decision details",
+              "Agenda, decisions and minutes", "Agenda and decisions")
 MEETING = re.compile(r"^Meeting:\s*(\d{1,2}/\d{1,2}/\d{4})\s*-\s*(.+?)\s*\(Item\s+(\w+)\)\s*$")
 MEETING_HEADING = re.compile(
     r"^(?P<committee>[^\n]{3,120}?)\s+-\s+(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+(?P<date>\d{1,2}(?:st|nd|rd|th)?\s+\w+,?\s+\d{4})")
@@ -21,7 +22,7 @@ CHROME_LINES = re.compile(
 # Furniture inside a line: document links and 'view the full minutes' tails.
 CHROME_INLINE = [
     re.compile(r"\s*(?:pdf|doc|docx|word|xls) icon\s*(?:PDF|DOC|DOCX|XLS)?\s*[\d.]+\s*[KMG]B\b", re.I),
-    re.compile(r"\s*\bPDF\s*[\d.]+\s*[KMG]B\s*$"),
+    re.compile(r"\s*(?<![A-Z])PDF\s*[\d.]+\s*[KMG]B\s*$"),  # 'Work ProgrammePDF 65 KB' too
     re.compile(r"\s*(?:\.\.\.|…)?\s*view the full (?:minutes|decision) text for item [\w.]+\.?\s*$", re.I),
 ]
 
@@ -38,23 +39,23 @@ def sniff_text(payload: Payload) -> bool:
 
 @register("moderngov", TEXT_EXTENSIONS, sniff=sniff_text)
 def read_text_copy(payload: Payload) -> tuple[str, dict[str, str]]:
-    """A ModernGov page saved as text."""
-    return clean_page(tidy(payload.body))
+    """A ModernGov page saved as text; a meeting page's subtitle among its first lines gives committee and date."""
+    text, page_meta = clean_page(tidy(payload.body))
+    if "committee" not in page_meta:
+        head = [line.strip() for line in text.split("\n") if line.strip()][:3]
+        page_meta.update(next((meta for line in head if (meta := meeting_heading(line))), {}))
+    return text, page_meta
 
 
 @register("moderngov", (".html", ".htm"))
 def read_html(payload: Payload) -> tuple[str, dict[str, str]]:
     """A ModernGov HTML page (any HTML page, really): its content text, then the same clean-up as a text copy."""
-    html = payload.text
-    text, heading = html_to_text(html)
+    text, heading = html_to_text(payload.text)
     text, page_meta = clean_page(tidy(text))
     if not re.search(r"\w{3}", text):
         raise InputError(payload.path, "HTML page has no text")
-    if heading and "committee" not in page_meta:
-        m = MEETING_HEADING.search(heading)
-        if m:
-            page_meta["committee"] = m.group("committee").strip()
-            page_meta.setdefault("date", metamod.parse_date(m.group("date")) or "")
+    if "committee" not in page_meta:
+        page_meta.update(meeting_heading(heading))
     return text, {k: v for k, v in page_meta.items() if v}
 
 
@@ -101,6 +102,27 @@ def _norm(s: str) -> str:
     return re.sub(r"\W+", " ", s).strip().lower()
 
 
+# '<title>Agenda for Cabinet on Tuesday 12 March 2024, 7:00 pm - Modern Council</title>'
+TITLE_MEETING = re.compile(
+    r"^(?:Agenda|Minutes|Decisions?|Meeting)\b[^\n]*?\bfor\s+(?P<committee>[^\n]{3,120}?)\s+on\s+"
+    r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+(?P<date>\d{1,2}(?:st|nd|rd|th)?\s+\w+,?\s+\d{4})")
+
+
+def meeting_heading(subtitle: str, title: str = "") -> dict[str, str]:
+    """Committee and date from a meeting page's subtitle ('Cabinet - Tuesday 12 March 2024 7:00 pm'), else its <title>."""
+    for text, pattern in ((subtitle, MEETING_HEADING), (title, TITLE_MEETING)):
+        m = pattern.search(text or "")
+        date = metamod.parse_date(m.group("date")) if m else None
+        if m and date:
+            return {"committee": m.group("committee").strip(), "date": date,
+                    "committee_method": "page:title", "date_method": "page:title"}
+    return {}
+
+
+def _classes(node) -> set[str]:
+    return set((node.attributes.get("class") or "").split()) if node.tag not in ("-text", "-comment") else set()
+
+
 BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "ul", "ol", "section",
               "article", "dd", "dt", "blockquote", "hr", "pre", "caption", "form"}
 SKIP_TAGS = {"script", "style", "noscript", "nav", "header", "footer", "head", "select", "button", "svg", "iframe",
@@ -115,7 +137,7 @@ def html_to_text(html: str) -> tuple[str, str]:
     root = tree.css_first("#modgov") or tree.css_first("#mgContent") or tree.css_first("main") or tree.body
     if root is None:
         return "", ""
-    title = tree.css_first(".mgSubTitleTxt, .mgMainTitleTxt, h2")
+    title = tree.css_first(".mgSubTitleTxt") or tree.css_first(".mgMainTitleTxt") or tree.css_first("h2")
     out: list[str] = []
     _walk(root, out)
     return "".join(out), title.text(strip=True) if title else ""
@@ -123,34 +145,37 @@ def html_to_text(html: str) -> tuple[str, str]:
 
 def _walk(node, out: list[str]) -> None:
     for child in node.iter(include_text=True):
-        tag = child.tag
-        if tag == "-text":
-            out.append(re.sub(r"\s+", " ", child.text_content or ""))
-            continue
-        if tag in SKIP_TAGS or tag == "-comment":
-            continue
-        if tag == "tr" and child.css_first("td.mgItemNumberCell"):
-            _agenda_row(child, out)
-            continue
-        if tag == "img":
-            continue
-        block = tag in BLOCK_TAGS
-        if block:
-            out.append("\n")
-        if tag == "li":
-            parent = child.parent
-            if parent is not None and parent.tag == "ol":
-                index = 1
-                for sib in parent.iter():
-                    if sib.mem_id == child.mem_id:
-                        break
-                    index += sib.tag == "li"
-                out.append(f"{index}. ")
-            else:
-                out.append("· ")
-        _walk(child, out)
-        if block:
-            out.append("\n")
+        _emit(child, out)
+
+
+def _emit(child, out: list[str]) -> None:
+    """One node as text: blocks on their own lines, hidden text, file sizes and images dropped."""
+    tag = child.tag
+    if tag == "-text":
+        out.append(re.sub(r"\s+", " ", child.text_content or ""))
+        return
+    if tag in SKIP_TAGS or tag in ("-comment", "img") or _classes(child) & {"mgFileSize", "mgHide"}:
+        return
+    if tag == "tr" and child.css_first("td.mgItemNumberCell"):
+        _agenda_row(child, out)
+        return
+    block = tag in BLOCK_TAGS
+    if block:
+        out.append("\n")
+    if tag == "li":
+        parent = child.parent
+        if parent is not None and parent.tag == "ol":
+            index = 1
+            for sib in parent.iter():
+                if sib.mem_id == child.mem_id:
+                    break
+                index += sib.tag == "li"
+            out.append(f"{index}. ")
+        else:
+            out.append("· ")
+    _walk(child, out)
+    if block:
+        out.append("\n")
 
 
 def _agenda_row(row, out: list[str]) -> None:
@@ -159,11 +184,14 @@ def _agenda_row(row, out: list[str]) -> None:
     cells = [c for c in row.iter() if c.tag == "td"]
     body = cells[-1] if cells else row
     title_node = body.css_first(".mgAiTitleTxt")
-    title = title_node.text(strip=True) if title_node else ""
+    words: list[str] = []
+    if title_node is not None:
+        _walk(title_node, words)  # without its file size and hidden text
+    title = re.sub(r"\s+", " ", "".join(words)).strip()
     for pattern in CHROME_INLINE:
         title = pattern.sub("", title)
     out.append(f"\n\n{title}\n(Item {number})\n")
-    if title_node is not None:
-        title_node.decompose()
-    _walk(body, out)
+    for child in body.iter(include_text=True):
+        if title_node is None or child.mem_id != title_node.mem_id:
+            _emit(child, out)
     out.append("\n")
