@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from councilkg.web import bench, bench_corpus, bench_sparql
+from councilkg.web.bench import corpus as bench_corpus
+from councilkg.web.bench import run as bench
+from councilkg.web.bench import sparql as bench_sparql
 
 pytestmark = pytest.mark.slow
 

@@ -27,7 +27,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
         ("councilkg.graph.sparql", "QueryError"),
         ("councilkg.graph.push", "PushError"),
         ("councilkg.graph.rdf", "ExportError"),
-        ("councilkg.web.bench_load", "BenchError"),
+        ("councilkg.web.bench.load", "BenchError"),
     ):
         m = sys.modules.get(mod)
         if m is not None and hasattr(m, name):
@@ -281,7 +281,7 @@ def topics(data_dir, k, min_size, emerging, as_json):
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="Where the scaled corpora are built and cached.")
 def bench(quick, as_json, workdir):
     """Measure ingest, search, memory, SPARQL and cold-start against the targets (see README, Performance)."""
-    from councilkg.web.bench import bench as run, format_table
+    from councilkg.web.bench.run import bench as run, format_table
 
     result = run(quick=quick, workdir=workdir)
     click.echo(json.dumps(result, indent=1) if as_json else format_table(result))

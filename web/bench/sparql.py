@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-QUERIES = Path(__file__).resolve().parents[1] / "graph" / "QUERIES.md"
+QUERIES = Path(__file__).resolve().parents[2] / "graph" / "QUERIES.md"
 _BLOCK = re.compile(r"^## (.+?)$.*?^```sparql\n(.*?)^```", re.M | re.S)
 _PREFIXES = re.compile(r"^```sparql\n((?:PREFIX[^\n]*\n)+)```", re.M)
 
@@ -67,7 +67,7 @@ def _memory_main(data_dir: str) -> None:
 
 def on_rdflib_memory(data_dir: Path, timeout: float) -> dict:
     """rdflib's pure-Python memory store in a child process; queries not reached before the timeout are reported as such."""
-    proc = subprocess.Popen([sys.executable, "-m", "councilkg.web.bench_sparql", str(data_dir)], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "councilkg.web.bench.sparql", str(data_dir)], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     try:
         out, _ = proc.communicate(timeout=timeout)

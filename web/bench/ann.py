@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from councilkg.web.bench_scale import MIX, NOISE
+from councilkg.web.bench.scale import MIX, NOISE
 
 K = 10
 CHUNK = 100_000

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -13,12 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from councilkg.web import bench_load, bench_scale, bench_sparql
-from councilkg.web.bench_corpus import write_corpus
+from councilkg.web.bench import load as bench_load
+from councilkg.web.bench import scale as bench_scale
+from councilkg.web.bench import sparql as bench_sparql
+from councilkg.web.bench.corpus import SEED
+from councilkg.web.bench.ingest import measure_ingest
+from councilkg.web.bench.search import measure_search, queries
 
-SEED = 7
 SEARCH_POINTS = 100_000
-QUERIES_FILE = Path(__file__).resolve().parents[1] / "tests" / "eval" / "queries.json"
 # (docs ingested, search rounds over the queries, load-test seconds, 1M index study)
 PLANS = {"quick": (3, 1, 0, False), "full": (24, 3, 60, True)}
 # key -> (target, "min" or "max"): what issue 6 asks of each figure
@@ -32,121 +33,6 @@ TARGETS = {
 
 def default_workdir() -> Path:
     return Path(os.environ.get("COUNCILKG_BENCH_DIR") or Path(tempfile.gettempdir()) / "councilkg-bench")
-
-
-def queries() -> list[str]:
-    """The labelled evaluation queries (real officers' questions), else a few written here."""
-    if QUERIES_FILE.exists():
-        return [q["query"] for q in json.loads(QUERIES_FILE.read_text()) if q.get("query")]
-    return ["social worker recruitment and retention", "ofsted inadequate judgement improvement plan", "care leavers housing"]
-
-
-def _ms(seconds: list[float], p: float) -> float:
-    return round(float(np.percentile(np.array(seconds) * 1000, p)), 2)
-
-
-def measure_ingest(workdir: Path, n_docs: int, log) -> dict:
-    """Whole-pipeline ingest against bare encode of the passages it embeds (bare timed before and after, averaged).
-
-    The data directory is first primed with one other document, so the one-off encoding of the theme descriptions
-    (a fixed cost per data directory, reported as prime_s) does not count against the batch being measured."""
-    from councilkg.embed.encoder import BATCH_SIZE, get_encoder
-    from councilkg.embed.passages import split
-    from councilkg.embed.pipeline import ingest
-    from councilkg.graph import store
-
-    src = workdir / f"ingest-src-s{SEED}-n{n_docs}"
-    if not src.exists():
-        write_corpus(src, n_docs, seed=SEED)
-    prime = workdir / f"ingest-prime-s{SEED}"
-    if not prime.exists():
-        write_corpus(prime, 1, seed=SEED + 500, items_per_doc=(1, 1))
-    data = workdir / "ingest-data"
-    shutil.rmtree(data, ignore_errors=True)
-    enc = get_encoder()
-    enc.encode(["warm up the encoder"] * BATCH_SIZE)
-    prime_s = _timed(lambda: ingest([str(prime)], data))
-    texts = _passages(src, enc, split)
-    cpu: list[float] = []  # CPU seconds of: bare, ingest, bare
-    bare = lambda: _timed(lambda: enc.model.encode(texts, batch_size=BATCH_SIZE, normalize_embeddings=True,  # noqa: E731
-                                                     convert_to_numpy=True, show_progress_bar=False), cpu)
-    log(f"ingest: {n_docs} documents, {len(texts)} distinct passages")
-    before = bare()
-    first = _timed(lambda: ingest([str(src)], data), cpu)
-    after = bare()
-    again = _timed(lambda: ingest([str(src), str(prime)], data))
-    con = store.connect(data, readonly=True)
-    points = con.execute("SELECT count(*) FROM points p JOIN documents d ON d.id = p.doc_id WHERE d.path_key LIKE ?",
-                         (f"{src.resolve()}%",)).fetchone()[0]
-    con.close()
-    encode_s = (before + after) / 2
-    return {"ingest_docs": n_docs, "ingest_points": points, "ingest_passages": len(texts), "prime_s": round(prime_s, 2),
-            "ingest_s": round(first, 2), "bare_encode_s": round(encode_s, 2), "bare_encode_spread_s": [round(before, 2), round(after, 2)],
-            "ingest_points_per_s": round(points / first, 1), "bare_points_per_s": round(points / encode_s, 1),
-            "ingest_ratio": round(encode_s / first, 3), "ingest_ratio_cpu": round((cpu[0] + cpu[2]) / 2 / cpu[1], 3), "reingest_s": round(again, 3), "reingest_ratio": round(again / first, 4)}
-
-
-def _passages(src: Path, enc, split) -> list[str]:
-    """The distinct passage texts ingest will embed for these files (what the pipeline encodes, once each)."""
-    from councilkg.corpus.discover import discover
-    from councilkg.corpus.readers import read
-    from councilkg.corpus.segment import segment
-
-    out: dict[str, None] = {}
-    for f in discover([str(src)]):
-        for item in segment(read(f)).items:
-            for p in item.points:
-                out.update(dict.fromkeys(split(p.text, item.title, lambda: enc)))
-    return list(out)
-
-
-def _timed(fn, cpu: list | None = None) -> float:
-    """Wall seconds of fn(); with cpu, also append this process's CPU seconds (all threads), which other load barely moves."""
-    c0, t0 = time.process_time(), time.perf_counter()
-    fn()
-    if cpu is not None:
-        cpu.append(time.process_time() - c0)
-    return time.perf_counter() - t0
-
-
-def measure_search(data: Path, qs: list[str], rounds: int) -> dict:
-    """Warm Searcher.search (query encoding included) against bare encode + bare FAISS + bare BM25 for the same query."""
-    import faiss
-
-    from councilkg.embed import rank
-    from councilkg.embed.encoder import get_encoder
-    from councilkg.embed.index import HNSW_EF_SEARCH, tokenize
-    from councilkg.embed.search import Searcher
-
-    s = Searcher(data)
-    s.warm()
-    for q in qs:
-        s.search(q)
-    with s.snapshot() as snap:
-        idx = snap.idx
-    enc = get_encoder(idx.info["model"]).model
-    hnsw = idx.info["vector_index"] == "hnsw"
-    params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, rank.CANDIDATES)) if hnsw else None
-    full, bare, parts = [], [], {"encode": [], "faiss": [], "bm25": []}
-    for _ in range(rounds):
-        for q in qs:
-            full.append(_timed(lambda: s.search(q)))
-            t0 = time.perf_counter()
-            v = enc.encode([q], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
-            t1 = time.perf_counter()
-            idx.vectors.search(v.astype(np.float32), rank.CANDIDATES, params=params)
-            t2 = time.perf_counter()
-            tokens = [t for t in tokenize([q])[0] if t in idx.bm25.vocab_dict]
-            if tokens:  # as Indexes.lexical_search: no known word, no scoring
-                idx.bm25.get_scores(tokens)
-            t3 = time.perf_counter()
-            bare.append(t3 - t0)
-            for k, d in zip(parts, (t1 - t0, t2 - t1, t3 - t2)):
-                parts[k].append(d)
-    p50 = _ms(full, 50)
-    return {"points": int(len(idx.point_ids)), "vector_index": idx.info["vector_index"], "search_queries": len(full),
-            "search_p50_ms": p50, "search_p95_ms": _ms(full, 95), "bare_p50_ms": _ms(bare, 50),
-            "bare_parts_p50_ms": {k: _ms(v, 50) for k, v in parts.items()}, "search_ratio": round(p50 / _ms(bare, 50), 2)}
 
 
 def bench(quick: bool = False, workdir: str | Path | None = None, log=None, points: int = SEARCH_POINTS,
@@ -213,7 +99,7 @@ class _Stages:
 def _study_1m(qs: list[str], workdir: Path, base_docs: int, log) -> dict:
     from councilkg.embed.encoder import get_encoder
     from councilkg.graph import store
-    from councilkg.web import bench_ann
+    from councilkg.web.bench import ann as bench_ann
 
     base = bench_scale.ensure_base(workdir, SEED, base_docs)
     con = store.connect(base, readonly=True)

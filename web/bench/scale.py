@@ -15,7 +15,7 @@ import numpy as np
 from councilkg.corpus.model import stable_id
 from councilkg.embed import index as indexes
 from councilkg.graph import store
-from councilkg.web.bench_corpus import COMMITTEES, councils, sentences, write_corpus
+from councilkg.web.bench.corpus import COMMITTEES, councils, sentences, write_corpus
 
 BASE_DOCS = 40  # real minutes ingested with the real encoder; their vectors seed every derived one
 MIX = (0.62, 0.26, 0.12)  # weights of the own, a second and a third real point vector in a derived one
