@@ -63,6 +63,8 @@ def register(name: str, extensions: tuple[str, ...], sniff: Callable[[Payload], 
 
 def choose(payload: Payload) -> Reader:
     """Readers that claim the extension; one whose sniffer recognises the content beats a plain default."""
+    from . import mgpage, moderngov, pdf  # noqa: F401 - importing registers their readers (they import this module)
+
     ext = payload.path.suffix.lower()
     claims = [r for r in READERS if ext in r.extensions]
     for reader in sorted(claims, key=lambda r: r.sniff is None):
@@ -142,6 +144,3 @@ def read_text(payload: Payload) -> tuple[str, dict[str, str]]:
     """Plain text or Markdown: the body after the header; committee and date from its minutes heading."""
     text = tidy(payload.body)
     return text, meeting_meta(text, payload.path.name)
-
-
-from . import mgpage, moderngov, pdf  # noqa: E402,F401  (they register their readers)
