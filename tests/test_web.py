@@ -18,7 +18,8 @@ from rdflib.namespace import RDF
 
 from councilkg.graph import store
 from councilkg.graph.vocab import CKG, iri
-from councilkg.web.app import MAX_K, MAX_SEARCH_CHARS, MAX_SPARQL_CHARS, create_app
+from councilkg.web.app import create_app
+from councilkg.web.errors import MAX_K, MAX_SEARCH_CHARS, MAX_SPARQL_CHARS
 
 TABLES = {"council": "councils", "meeting": "meetings", "document": "documents", "item": "items", "point": "points",
           "action": "actions", "inspection": "inspections", "judgement": "judgements", "practice": "practices"}

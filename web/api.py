@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from flask import Blueprint, jsonify, request
 
 from councilkg.graph import store
-from councilkg.web.app import MAX_K, MAX_SEARCH_CHARS, BadRequest, db, services
+from councilkg.web.errors import MAX_K, MAX_SEARCH_CHARS, BadRequest
+from councilkg.web.services import db, services
 
 bp = Blueprint("api", __name__)
 

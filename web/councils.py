@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from councilkg.web.app import MAX_LIST, NotFound
+from councilkg.web.errors import MAX_LIST, NotFound
 from councilkg.web.entities import (
     Entity,
     Entry,
@@ -15,12 +15,12 @@ from councilkg.web.entities import (
     item_label,
     judgement_label,
     limited,
-    loader,
     meeting_label,
     scheme,
     theme_link,
 )
 from councilkg.web.present import Link, shorten
+from councilkg.web.registry import loader
 
 IMPROVEMENT = re.compile(r"improv|ofsted|inspect|monitoring visit|recommendation|action plan", re.IGNORECASE)
 

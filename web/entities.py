@@ -6,9 +6,8 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable
 
-from councilkg.web.app import MAX_LIST, NotFound
+from councilkg.web.errors import MAX_LIST, NotFound
 from councilkg.web.present import KIND_LABELS, Link, grade_label, safe_url, shorten
 
 
@@ -47,27 +46,6 @@ class Entity:
     def group(self, title: str, entries: list[Entry]) -> None:
         if entries:
             self.groups.append((title, entries))
-
-
-LOADERS: dict[str, Callable[[sqlite3.Connection, str], Entity]] = {}
-
-
-def loader(kind: str):
-    def register(fn):
-        LOADERS[kind] = fn
-        return fn
-
-    return register
-
-
-def load(con: sqlite3.Connection, kind: str, ident: str) -> Entity:
-    """The entity at /id/<kind>/<ident>, or NotFound."""
-    from councilkg.web import councils, kinds  # noqa: F401 - importing registers their loaders
-
-    fn = LOADERS.get(kind)
-    if fn is None:
-        raise NotFound(f"No such kind of resource: {kind}")
-    return fn(con, ident)
 
 
 def _one(con: sqlite3.Connection, sql: str, ident: str, kind: str) -> sqlite3.Row:

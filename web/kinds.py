@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from councilkg.web.app import NotFound
+from councilkg.web.errors import NotFound
 from councilkg.web.entities import (
     Entity,
     Entry,
@@ -19,12 +19,12 @@ from councilkg.web.entities import (
     item_label,
     judgement_label,
     limited,
-    loader,
     meeting_label,
     theme_link,
     themes_of,
 )
 from councilkg.web.present import GRADES, Link, grade_label, safe_url, shorten
+from councilkg.web.registry import loader
 
 
 @loader("meeting")

@@ -10,9 +10,11 @@ from flask import Blueprint, current_app, request, send_file
 
 from councilkg.graph import rdf
 from councilkg.graph.vocab import ID, PREFIXES, iri
-from councilkg.web.app import BadRequest, NotFound, db
-from councilkg.web.entities import Entity, Entry, load
+from councilkg.web.entities import Entity, Entry
+from councilkg.web.errors import BadRequest, NotFound
 from councilkg.web.present import Link
+from councilkg.web.registry import load
+from councilkg.web.services import db
 from councilkg.web.views import entity_page
 
 bp = Blueprint("linked", __name__)

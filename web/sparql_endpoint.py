@@ -9,8 +9,9 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, render_template, request
 
-from councilkg.web.app import MAX_SPARQL_CHARS, BadRequest, WebError, status_of
+from councilkg.web.errors import MAX_SPARQL_CHARS, BadRequest, WebError, status_of
 from councilkg.web.present import IRI_BASE
+from councilkg.web.services import services
 
 bp = Blueprint("sparql", __name__)
 
@@ -92,7 +93,6 @@ def wants_page() -> bool:
 
 def run(q: str):
     from councilkg.graph.sparql import open_store
-    from councilkg.web.app import services
 
     if len(q) > MAX_SPARQL_CHARS:
         raise BadRequest(f"query is too long ({len(q)} characters; the limit is {MAX_SPARQL_CHARS})")

@@ -6,10 +6,11 @@ from flask import Blueprint, render_template, request, url_for
 
 from councilkg.graph import store
 from councilkg.web.api import flag, parse_search, run_compare, run_search
-from councilkg.web.app import MAX_K, MAX_SEARCH_CHARS, MAX_SPARQL_CHARS, db, services
 from councilkg.web.entities import Entity, council_link, facts_from, item_label, meeting_label, theme_link
+from councilkg.web.errors import MAX_K, MAX_SEARCH_CHARS, MAX_SPARQL_CHARS
 from councilkg.web.graphview import layout
 from councilkg.web.present import Link, shorten, with_args
+from councilkg.web.services import db, services
 
 bp = Blueprint("views", __name__)
 

@@ -1,0 +1,113 @@
+"""What requests share: this request's snapshot-consistent database read (db) and the long-lived Searcher, SPARQL pool and topics."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
+
+from flask import current_app, g
+
+from councilkg.graph import store
+
+
+def db() -> sqlite3.Connection:
+    """This request's read-only connection, inside one read transaction so every query sees the same generation."""
+    if "db" not in g:
+        con = store.connect(current_app.config["DATA_DIR"], readonly=True)
+        con.execute("BEGIN")
+        g.db = con
+    return g.db
+
+
+def close_db(_exc=None):
+    """End the request's read (teardown)."""
+    con = g.pop("db", None)
+    if con is not None:
+        con.close()
+
+
+SPARQL_WORKERS = 1  # processes, each holding the graph in memory (~400 MB at 100k points); more queries wait
+
+
+class Services:
+    """Long-lived objects shared by all requests: the Searcher, built once on first use."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        self._searcher = None
+        self._sparql = None
+        self._lock = threading.Lock()
+        self._topics: tuple[str, list] | None = None  # (generation, topics): clustering is seconds, not per request
+        self._topics_job: tuple[str, Future] | None = None
+        self._topics_lock = threading.Lock()
+
+    @property
+    def sparql(self):
+        """Worker processes for SPARQL, started on first use (a stuck query is killed there, not here)."""
+        if self._sparql is None:
+            with self._lock:
+                if self._sparql is None:
+                    from councilkg.web.sparql_pool import SparqlPool
+
+                    self._sparql = SparqlPool(SPARQL_WORKERS, warm_dir=self.data_dir)
+        return self._sparql
+
+    @property
+    def searcher(self):
+        if self._searcher is None:
+            with self._lock:
+                if self._searcher is None:
+                    from councilkg.embed.search import Searcher
+
+                    self._searcher = Searcher(self.data_dir)
+        return self._searcher
+
+    def topics(self, con: sqlite3.Connection, wait: float | None = None) -> list | None:
+        """The topic clusters of the generation `con` reads, worked out once per generation in the background
+        (20,000 points take ~25 s); None when they are not ready within `wait` seconds (None: wait for them)."""
+        gen = store.get_state(con, "generation", "0") or "0"
+        with self._topics_lock:
+            if self._topics is not None and self._topics[0] == gen:
+                return self._topics[1]
+            if self._topics_job is None or self._topics_job[0] != gen:
+                job: Future = Future()
+                self._topics_job = (gen, job)
+                threading.Thread(target=self._work_out_topics, args=(job,), name="councilkg-topics", daemon=True).start()
+            job = self._topics_job[1]
+        try:
+            return job.result(timeout=wait)
+        except FutureTimeout:
+            return None
+
+    def _work_out_topics(self, job: Future) -> None:
+        """In a process of its own: clustering 20,000 points peaks at ~1 GB, which the server should not keep."""
+        import multiprocessing
+
+        from councilkg.embed.emerging import generation_topics
+        from councilkg.graph.topics import Topic
+
+        try:
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+                gen, found = pool.submit(generation_topics, str(self.data_dir)).result()
+            topics = [Topic(**t) for t in found]
+            with self._topics_lock:
+                self._topics = (gen, topics)
+            job.set_result(topics)
+        except Exception as e:  # noqa: BLE001 -- not swallowed: every request waiting on the job hears of it
+            job.set_exception(e)
+
+    def warm(self) -> None:
+        """Load the encoder and the SPARQL store before the first request, so no visitor waits for them."""
+        self.searcher.warm()
+        from councilkg.graph.sparql import open_store
+
+        open_store(self.data_dir)
+        self.sparql  # noqa: B018 - start the workers now
+
+
+def services() -> Services:
+    """The current app's shared Services."""
+    return current_app.extensions["councilkg"]
