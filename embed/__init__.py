@@ -1,1 +1,7 @@
-"""placeholder"""
+"""Stored points in, ranked answers out. The embed stage takes files (through pipeline.ingest, which runs the corpus
+and graph stages, embeds what changed and commits one new generation of database and indexes, or nothing) and gives
+hybrid search over debate points as the contract's JSON. encoder wraps the sentence encoder (loaded lazily); passages
+cuts points to its window; index builds the FAISS and BM25 indexes and table the facet arrays of a generation;
+search holds one Searcher per process over the newest generation, rank fuses vector and lexical candidates, filters
+and results turn them into filtered hits with highlights and facets; compare, example and emerging answer compare
+mode, query by example and emerging topics; render prints results for a terminal, evaluate scores the ranking."""
