@@ -20,7 +20,7 @@ from councilkg.web.entities import (
     theme_link,
 )
 from councilkg.web.present import Link, shorten
-from councilkg.web.registry import loader
+from councilkg.web.loaders import loader
 
 IMPROVEMENT = re.compile(r"improv|ofsted|inspect|monitoring visit|recommendation|action plan", re.IGNORECASE)
 

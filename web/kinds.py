@@ -24,7 +24,7 @@ from councilkg.web.entities import (
     themes_of,
 )
 from councilkg.web.present import GRADES, Link, grade_label, safe_url, shorten
-from councilkg.web.registry import loader
+from councilkg.web.loaders import loader
 
 
 @loader("meeting")

@@ -13,7 +13,7 @@ from councilkg.graph.vocab import ID, PREFIXES, iri
 from councilkg.web.entities import Entity, Entry
 from councilkg.web.errors import BadRequest, NotFound
 from councilkg.web.present import Link
-from councilkg.web.registry import load
+from councilkg.web.loaders import load
 from councilkg.web.services import db
 from councilkg.web.views import entity_page
 
