@@ -144,4 +144,4 @@ def read_text(payload: Payload) -> tuple[str, dict[str, str]]:
     return text, meeting_meta(text, payload.path.name)
 
 
-from . import mgpage, moderngov, pdf  # noqa: E402,F401  (they register their readers)
+from . import mgmeeting, mgpage, moderngov, pdf  # noqa: E402,F401  (they register their readers)
