@@ -23,6 +23,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     for mod, name in (
         ("councilkg.embed.encoder", "EncoderError"),
         ("councilkg.embed.pipeline", "IngestBusy"),
+        ("councilkg.embed.harvest", "HarvestBusy"),
         ("councilkg.embed.search", "SearchError"),
         ("councilkg.graph.sparql", "QueryError"),
         ("councilkg.graph.push", "PushError"),
@@ -117,6 +118,55 @@ def ingest(paths, data_dir, max_bytes, as_json):
         click.echo(json.dumps(report.__dict__, indent=1))
     else:
         click.echo(report.summary())
+    if report.failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("sites", nargs=-1, required=True)
+@data_option
+@click.option("--council", help="Whose site a URL not in the register is (a council name).")
+@click.option("--since", help="Meetings on or after YYYY-MM-DD (default: a year ago).")
+@click.option("--until", help="Meetings on or before YYYY-MM-DD (default: today).")
+@click.option("--committee", help="Only committees whose title contains this.")
+@click.option("--delay", type=click.FloatRange(0), default=1.0, show_default=True, help="Seconds between requests to a host.")
+@click.option("--timeout", type=click.FloatRange(0.1), default=60.0, show_default=True, help="Seconds to wait for an answer.")
+@click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True, help="Retries of timeouts, dropped connections, 429 and 5xx.")
+@click.option("--backoff", type=click.FloatRange(0), default=5.0, show_default=True, help="First retry's wait in seconds (then doubled).")
+@click.option("--max-wait", type=click.FloatRange(0), default=120.0, show_default=True, help="Cap on any one wait, Retry-After included.")
+@click.option("--recheck-days", type=click.IntRange(0), default=90, show_default=True, help="Fetch meetings this recent again (minutes get amended).")
+@click.option("--offline", is_flag=True, help="No network: re-read the raw answers cached in the data directory.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def harvest(sites, data_dir, council, since, until, committee, delay, timeout, retries, backoff, max_wait, recheck_days,
+            offline, as_json):
+    """Gather minutes from ModernGov sites (register code, council name or base URL) into the graph, incrementally."""
+    from councilkg.corpus.harvest import Options
+    from councilkg.corpus.meta import check_date
+    from councilkg.corpus.mgclient import Client
+    from councilkg.corpus.registry import find
+    from councilkg.embed.harvest import harvest as run
+
+    for value in (since, until):
+        if value:
+            check_date(value, "--since/--until")
+    chosen = [find(s, council) for s in sites]
+    client = Client(delay=delay, timeout=timeout, retries=retries, backoff=backoff, max_wait=max_wait)
+    bars = _Bars()
+
+    def on_error(name, meeting, reason):
+        bars.close()
+        click.echo(f"error: {name}: " + (f"meeting {meeting}: " if meeting != "-" else "") + reason, err=True)
+
+    def on_skip(path, reason):
+        bars.close()
+        click.echo(f"skipped: {path}: not minutes ({reason})", err=True)
+
+    opts = Options(since=since, until=until, committee=committee, offline=offline, recheck_days=recheck_days)
+    try:
+        report = run(chosen, data_dir, opts, client, progress=bars, on_error=on_error, on_skip=on_skip)
+    finally:
+        bars.close()
+    click.echo(json.dumps(report.__dict__, indent=1) if as_json else report.summary())
     if report.failed:
         sys.exit(1)
 
