@@ -175,22 +175,31 @@ def harvest(sites, data_dir, council, since, until, committee, delay, timeout, r
 @data_option
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def stats(data_dir, as_json):
-    """What the data directory holds, and the files that failed."""
+    """What the data directory holds, the files that failed, and each harvested site's coverage."""
+    from councilkg.corpus.ledger import all_ledgers
     from councilkg.graph import store
 
     con = store.connect(data_dir, readonly=True)
     c = store.counts(con)
+    c["sources"] = [led.summary() for led in all_ledgers(data_dir)]
     if as_json:
         click.echo(json.dumps(c, indent=1))
         return
     for k, v in c.items():
-        if k not in ("failed", "date_range"):
+        if k not in ("failed", "date_range", "sources"):
             click.echo(f"{k:>20}: {v}")
     lo, hi = c["date_range"]
     click.echo(f"{'date range':>20}: {lo or '?'} .. {hi or '?'}")
     click.echo(f"{'failed files':>20}: {len(c['failed'])}")
     for f in c["failed"]:
         click.echo(f"{'':>22}{f['file']}: {f['reason']}")
+    click.echo(f"{'harvested sites':>20}: {len(c['sources'])}")
+    for s in c["sources"]:
+        click.echo(f"{'':>22}{s['site']} {s['council'] or s['base_url']}: last harvest {s['last_harvest'] or 'never'}; "
+                   f"{s['meetings_held']} meetings, {s['items_held']} items held; "
+                   f"{len(s['minutes_awaited'])} awaiting minutes; {len(s['failures'])} failures")
+        for f in s["failures"]:
+            click.echo(f"{'':>24}meeting {f['meeting']}: {f['reason']}")
 
 
 @main.command()
