@@ -177,3 +177,45 @@ def test_gloucester_harvests_as_gloucester_city_council(tmp_path):
                                                           "--data", str(tmp_path)).stdout)["hits"]}
     assert "Leader and Cabinet Members' Question Time (15 minutes)" in titles
     assert "Cancelled" not in res.stdout and "1 cancelled" in res.stdout
+
+
+def test_sources_page_and_api_show_coverage_and_failures(first):
+    from councilkg.web.app import create_app
+
+    _, srv, data, _ = first
+    client = create_app(data).test_client()
+    page = client.get("/sources").get_data(as_text=True)
+    assert 'aria-current="page">Sources</a>' in page
+    assert "Adur District Council" in page and "E07000223" in page
+    assert f'href="{srv.url}/ieListDocuments.aspx?MId=104"' in page  # a failure of the last run, linked to the site
+    assert 'href="/id/council/E07000223"' in page
+    (site,) = client.get("/api/sources").get_json()["sources"]
+    assert site["meetings_held"] == len(meetings(data)) and {f["meeting"] for f in site["failures"]} == {"104", "105"}
+    assert client.get("/id/council/E07000223").status_code == 200
+
+
+def test_saved_getmeeting_ingests_as_one_meeting(tmp_path):
+    need(GLOUCESTER)
+    res = cli("ingest", str(GLOUCESTER), "--data", str(tmp_path))
+    assert res.exit_code == 0, res.output
+    skipped = sorted(ln for ln in res.stderr.splitlines() if ln.startswith("skipped:"))
+    assert len(skipped) == 3 and "GetMeetings.xml: not minutes (a GetMeetings list of meetings)" in skipped[2]
+    con = sqlite3.connect(tmp_path / "councilkg.sqlite")
+    (meeting,) = con.execute("SELECT council_id, date, committee, date_method FROM meetings").fetchall()
+    assert meeting == ("E07000081", "2025-11-21", "Cabinet", "service")
+    items = con.execute("SELECT number, title, description, text FROM items ORDER BY seq").fetchall()
+    assert [i[0] for i in items] == ["51", "52", "53", "54", "55"]
+    assert items[3][1] == "Leader and Cabinet Members' Question Time (15 minutes)"
+    assert items[3][2].startswith("Any Member of the Council may ask") and "Any Member" not in items[3][3]
+    assert con.execute("SELECT name FROM councils WHERE id='E07000081'").fetchone() == ("Gloucester City Council",)
+
+
+def test_unminuted_and_cancelled_meetings_are_not_minutes(tmp_path):
+    day = dt.date(2026, 1, 5)
+    (tmp_path / "a.xml").write_bytes(meeting_xml("1", day, "Cabinet", [("1", "Apologies", "")]))
+    (tmp_path / "b.xml").write_bytes(meeting_xml("2", day, "Cabinet", [("1", "Budget", "Agreed.")], status="Cancelled"))
+    (tmp_path / "c.xml").write_bytes(b"<?xml version='1.0'?><rss><channel/></rss>")
+    res = cli("ingest", str(tmp_path), "--data", str(tmp_path / "data"))
+    assert "a.xml: not minutes (meeting 1: no minutes published yet)" in res.stderr
+    assert "b.xml: not minutes (meeting 2 cancelled)" in res.stderr
+    assert "c.xml: XML that is not a ModernGov GetMeeting answer (root <rss>)" in res.stderr and res.exit_code == 1

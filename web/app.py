@@ -221,7 +221,7 @@ def _security_headers(resp):
 
 def create_app(data_dir: str | Path) -> Flask:
     """The web UI, linked data, JSON API and SPARQL endpoint over one data directory."""
-    from councilkg.web import api, linked, sparql_endpoint, views
+    from councilkg.web import api, linked, sources, sparql_endpoint, views
     from councilkg.web.present import register_filters
 
     data_dir = Path(data_dir).resolve()
@@ -241,7 +241,7 @@ def create_app(data_dir: str | Path) -> Flask:
     app.register_error_handler(Exception, handle_error)
     app.jinja_env.autoescape = True  # every template, whatever its extension: minutes text is untrusted
     register_filters(app)
-    for bp in (views.bp, api.bp, sparql_endpoint.bp, linked.bp):
+    for bp in (views.bp, api.bp, sparql_endpoint.bp, linked.bp, sources.bp):
         app.register_blueprint(bp)
     return app
 
