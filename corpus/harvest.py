@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 from collections import Counter
 from dataclasses import dataclass, field
@@ -75,7 +76,7 @@ def gather(site: Site, data_dir: str | Path, client: Client | None, opts: Option
     """Walk GetCommittees → GetMeetings (dd/mm/yyyy, and filtered here) → GetMeeting for what the ledger lacks."""
     folder = lg.site_dir(data_dir, site.code)
     led = lg.load(data_dir, site.code)
-    led.name, led.base_url, led.gss_code = site.name, site.base_url, site.gss_code
+    led.name, led.base_url, led.gss_code, led.service = site.name, site.base_url, site.gss_code, ""
     out = Gathered(site, led)
     src = _Source(site, folder, None if opts.offline else client)
     today = dt.date.fromisoformat(opts.today)
@@ -85,6 +86,12 @@ def gather(site: Site, data_dir: str | Path, client: Client | None, opts: Option
     try:
         _, root = src.call("GetCommittees", "committees", "GetCommittees")
     except FetchError as e:
+        if _service_missing(e) and client is not None and not opts.offline:
+            return _from_pages(out, folder, client, opts, since, until, recheck_from, e.reason, progress)
+        if opts.offline and any(m.via == "printed-minutes" for m in led.meetings.values()):
+            out.files = {k: str(folder / m.file) for k, m in led.meetings.items() if m.file and m.via == "printed-minutes"}
+            out.seen = out.held = len(out.files)
+            return out
         out.failed.append(("-", f"GetCommittees: {e.reason}"))
         led.failures = [{"meeting": "-", "reason": out.failed[0][1], "when": opts.today}]
         return out
@@ -148,6 +155,68 @@ def gather(site: Site, data_dir: str | Path, client: Client | None, opts: Option
         led.meetings[mid] = entry
     progress("fetch", len(todo), len(todo))
     led.failures = failures
+    write_manifest(folder, led)
+    return out
+
+
+def _service_missing(e: FetchError) -> bool:
+    """Blocked (401/403, a WAF page) or absent (404): the public pages may still serve the printed minutes."""
+    return e.status in (401, 403, 404) or "HTML page where XML was expected" in e.reason
+
+
+def _from_pages(out: Gathered, folder: Path, client: Client, opts: Options, since: str, until: str,
+                recheck_from: str, why: str, progress) -> Gathered:
+    """The fallback: committee list → meeting list → each minuted meeting's "Printed minutes" PDF."""
+    from . import printed
+
+    led, base = out.ledger, out.site.base_url
+    failures: list[dict[str, str]] = []
+    try:
+        found = printed.committees(client, base)
+    except FetchError as e:
+        out.failed.append(("-", f"web service: {why}; pages: {e.reason}"))
+        led.failures = [{"meeting": "-", "reason": out.failed[0][1], "when": opts.today}]
+        return out
+    if opts.committee:
+        found = [c for c in found if _fold(opts.committee) in _fold(c[1])]
+    todo = []
+    for cid, title in found:
+        try:
+            todo += [(m, cid, title) for m in printed.meetings(client, base, cid, since) if since <= m.date <= until]
+        except FetchError as e:
+            out.failed.append(("-", f"meeting list of committee {cid} ({title}): {e.reason}"))
+    for n, (m, cid, title) in enumerate(todo):
+        progress("fetch", n, len(todo))
+        out.seen += 1
+        prior = led.meetings.get(m.id)
+        entry = lg.MeetingEntry(title, cid, m.date, "Cancelled" if m.cancelled else "", lg.AWAITED, fetched=opts.today,
+                                via="printed-minutes")
+        if m.cancelled or not m.has_minutes:
+            entry.minutes = lg.CANCELLED if m.cancelled else lg.AWAITED
+            out.skipped["cancelled" if m.cancelled else "minutes not yet published"] += 1
+            led.meetings[m.id] = prior if prior and prior.file else entry
+            continue
+        if prior and prior.file and m.date < recheck_from and m.id not in _failed_before(led):
+            out.held += 1
+            continue
+        try:
+            pdf = printed.printed_minutes(client, m.url, base)
+        except FetchError as e:
+            out.failed.append((m.id, e.reason))
+            failures.append({"meeting": m.id, "reason": e.reason, "when": opts.today, "date": m.date, "committee": title})
+            continue
+        out.fetched += 1
+        if pdf is None:
+            out.skipped["no printed minutes linked"] += 1
+            led.meetings[m.id] = prior if prior and prior.file else entry
+            continue
+        entry.minutes, entry.file = lg.PUBLISHED, f"meetings/{m.id}.pdf"
+        entry.items = {"printed minutes": hashlib.sha256(pdf).hexdigest()[:16]}
+        lg.write_atomic(folder / entry.file, pdf)
+        out.files[m.id] = str(folder / entry.file)
+        led.meetings[m.id] = entry
+    led.service = f"bypassed ({why}): printed minutes from the public pages"
+    led.failures = [*failures, *({"meeting": "-", "reason": r, "when": opts.today} for k, r in out.failed if k == "-")]
     write_manifest(folder, led)
     return out
 

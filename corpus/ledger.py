@@ -39,6 +39,7 @@ class Ledger:
     last_harvest: str = ""
     meetings: dict[str, MeetingEntry] = field(default_factory=dict)
     failures: list[dict[str, str]] = field(default_factory=list)  # {meeting, reason, when}
+    service: str = ""  # why the web service was bypassed for the public pages' printed minutes, if it was
 
     def summary(self) -> dict:
         """The coverage figures `stats` and the Sources page show."""
@@ -50,7 +51,7 @@ class Ledger:
             "minutes_awaited": sorted((k for k, m in self.meetings.items() if m.minutes == AWAITED),
                                       key=lambda k: self.meetings[k].date),
             "cancelled": sum(m.minutes == CANCELLED for m in self.meetings.values()),
-            "failures": list(self.failures),
+            "failures": list(self.failures), "web_service": self.service or "used",
         }
 
 

@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from waitress.server import create_server
 
@@ -70,6 +70,7 @@ class StandIn:
     committees: bytes = b""
     meetings: dict[str, bytes] = field(default_factory=dict)  # committee id -> GetMeetings answer
     meeting: dict[str, list[Answer]] = field(default_factory=dict)  # meeting id -> GetMeeting answers
+    pages: dict[str, Answer] = field(default_factory=dict)  # '/path?query' or '/path' -> a public page
     robots: bytes = b"User-agent: *\nDisallow: /private/\n"
     slow: float = 0.0  # seconds added to every answer (for kill trials)
     log: list[tuple[float, str, str]] = field(default_factory=list)  # (time, path, query)
@@ -78,11 +79,11 @@ class StandIn:
         return [q for _, p, q in self.log if p.endswith("/" + op)]
 
     def __call__(self, environ, start_response):
-        path, query = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
+        path, query = unquote(environ.get("PATH_INFO", "")), environ.get("QUERY_STRING", "")
         self.log.append((time.monotonic(), path, query))
         if self.slow:
             time.sleep(self.slow)
-        ans = self.route(path, parse_qs(query))
+        ans = self.pages.get(f"{path}?{query}") or self.pages.get(path) or self.route(path, parse_qs(query))
         start_response(f"{ans.status} X", [("Content-Type", "text/xml; charset=utf-8"), *ans.headers.items()])
         return [ans.body]
 

@@ -219,3 +219,45 @@ def test_unminuted_and_cancelled_meetings_are_not_minutes(tmp_path):
     assert "a.xml: not minutes (meeting 1: no minutes published yet)" in res.stderr
     assert "b.xml: not minutes (meeting 2 cancelled)" in res.stderr
     assert "c.xml: XML that is not a ModernGov GetMeeting answer (root <rss>)" in res.stderr and res.exit_code == 1
+
+
+KINGSTON = GLOUCESTER.parent / "kingston"
+
+
+def test_blocked_service_falls_back_to_printed_minutes(tmp_path):
+    """Kingston's real pages behind a WAF'd web service: committee structure → meeting list → 'Printed minutes' PDF."""
+    from reliability import make_pdf
+
+    need(KINGSTON)
+    page = lambda name: Answer(body=(KINGSTON / name).read_bytes(), headers={"Content-Type": "text/html"})  # noqa: E731
+    pdf = make_pdf(["Minutes of the Kingston and North Kingston Neighbourhood Committee", "",
+                    "12. Zebra crossing on Park Road", "",
+                    "Members debated the safety of the zebra crossing outside the primary school on Park Road."])
+    second = (b'<html><body><div id="modgov"><a href="documents/g10221/Printed minutes 15-Jan-2026.pdf?T=1">'
+              b"Printed minutes</a></div></body></html>")
+    app = StandIn(pages={
+        "/mgWebService.asmx/GetCommittees": Answer(403, WAF),
+        "/mgCommitteeStructure.aspx": page("mgCommitteeStructure.html"),
+        "/ieListMeetings.aspx?CId=711": page("ieListMeetings_711.html"),
+        "/ieListDocuments.aspx?CId=711&MId=10220": page("ieListDocuments_2025-11-18.html"),
+        "/documents/g10223/Printed minutes Wednesday 18-Nov-2025 19.30 Kingston and North Kingston Neighbourhood "
+        "Committee.pdf": Answer(body=pdf),
+        "/ieListDocuments.aspx?CId=711&MId=10221": Answer(body=second),
+        "/documents/g10221/Printed minutes 15-Jan-2026.pdf": Answer(body=b"<html>Not found</html>"),
+    })
+    srv = Server(app)
+    try:
+        res = cli("harvest", srv.url, "--council", "KTT", "--since", "2025-11-01", "--until", "2026-02-01",
+                  "--committee", "Kingston and North", *FAST, "--data", str(tmp_path))
+    finally:
+        srv.close()
+    assert res.exit_code == 1
+    errors = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+    assert errors == ["error: Royal Borough of Kingston upon Thames: meeting 10221: "
+                      "the 'Printed minutes' link did not give a PDF"], res.stderr
+    held = {mid: row[:4] for mid, row in meetings(tmp_path).items()}
+    assert held == {"10220": ("2025-11-18", "Kingston and North Kingston Neighbourhood Committee", "E09000021",
+                              "Royal Borough of Kingston upon Thames")}
+    assert not any("MId=10161" in p + q for _, p, q in app.log)  # cancelled in the list: its page never asked for
+    out = json.loads(cli("stats", "--json", "--data", str(tmp_path)).stdout)["sources"][0]
+    assert out["web_service"].startswith("bypassed (HTTP 403 (blocked))") and out["meetings_held"] == 1
