@@ -261,3 +261,47 @@ def test_blocked_service_falls_back_to_printed_minutes(tmp_path):
     assert not any("MId=10161" in p + q for _, p, q in app.log)  # cancelled in the list: its page never asked for
     out = json.loads(cli("stats", "--json", "--data", str(tmp_path)).stdout)["sources"][0]
     assert out["web_service"].startswith("bypassed (HTTP 403 (blocked))") and out["meetings_held"] == 1
+
+
+def bare_server(replies: list[bytes | None]) -> tuple[str, list[bytes]]:
+    """A raw socket on loopback answering each connection with the next reply (None: drop it unanswered)."""
+    import socket
+    import threading
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(4)
+    hits: list[bytes] = []
+
+    def serve():
+        for reply in replies:
+            conn, _ = sock.accept()
+            hits.append(conn.recv(65536)[:40])
+            if reply is not None:
+                conn.sendall(reply)
+            conn.close()
+        sock.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"127.0.0.1:{sock.getsockname()[1]}", hits
+
+
+def test_client_no_retry_on_404_retries_a_dropped_connection_and_names_tls_failures():
+    from councilkg.corpus.mgclient import Client, FetchError
+
+    app = StandIn()
+    srv = Server(app)
+    client = Client(delay=0, backoff=0.05, max_wait=1, timeout=5)
+    try:
+        with pytest.raises(FetchError, match="HTTP 404"):
+            client.get(f"{srv.url}/nothing-here.aspx")
+        assert [p for _, p, _ in app.log] == ["/robots.txt", "/nothing-here.aspx"]  # asked once
+    finally:
+        srv.close()
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+    host, hits = bare_server([ok, None, ok])  # robots.txt, then a dropped connection, then the answer
+    assert client.get(f"http://{host}/x") == b"ok" and len(hits) == 3 and client.waits == [0.05]
+    host, hits = bare_server([b"HTTP/1.1 400 Bad Request\r\n\r\n"] * 2)  # plain HTTP where TLS was expected
+    with pytest.raises(FetchError, match="TLS failure") as e:
+        client.get(f"https://{host}/mgWebService.asmx/GetCommittees")
+    assert "gave up" not in e.value.reason  # not retried
