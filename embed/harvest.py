@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import fcntl
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +12,7 @@ from councilkg.corpus import ledger as lg
 from councilkg.corpus.harvest import Options, gather
 from councilkg.corpus.mgclient import Client
 from councilkg.corpus.registry import Site
-from councilkg.embed.pipeline import Progress, ingest
+from councilkg.embed.pipeline import Progress, exclusive, ingest
 
 
 class HarvestBusy(Exception):
@@ -42,19 +40,6 @@ class HarvestReport:
                 f"{self.requests} requests; generation {self.generation} ({self.seconds:.1f} s)")
 
 
-@contextmanager
-def _lock(data_dir: Path):
-    """One harvest at a time per data directory, so two never write one site's ledger."""
-    folder = Path(data_dir) / lg.HARVEST_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".harvest.lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as e:
-            raise HarvestBusy(f"{data_dir}: another harvest is running") from e
-        yield
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -77,7 +62,7 @@ def harvest(
     client = client or Client()
     report = HarvestReport(sites=[s.code for s in sites])
     skipped: Counter = Counter()
-    with _lock(data_dir):
+    with exclusive(data_dir / lg.HARVEST_DIR, ".harvest.lock", HarvestBusy, "harvest"):
         runs = []
         for site in sites:
             run = gather(site, data_dir, client, opts, progress)

@@ -51,6 +51,15 @@ def make_testshire() -> StandIn:
     return app
 
 
+def harvest_from(app: StandIn, data, *args: str):
+    """One `councilkg harvest` of the stand-in, served only for the run."""
+    srv = Server(app)
+    try:
+        return cli("harvest", srv.url, *args, *FAST, "--data", str(data)), srv.url
+    finally:
+        srv.close()
+
+
 def meetings(data) -> dict[str, tuple]:
     con = sqlite3.connect(data / "councilkg.sqlite")
     try:
@@ -146,11 +155,7 @@ def test_ledger_in_stats_and_offline_rerun(first):
 def test_robots_and_unknown_site(tmp_path):
     app = make_testshire()
     app.robots = b"User-agent: *\nDisallow: /mgWebService.asmx\n"
-    srv = Server(app)
-    try:
-        res = cli("harvest", srv.url, "--council", "Adur", *FAST, "--data", str(tmp_path))
-    finally:
-        srv.close()
+    res, _ = harvest_from(app, tmp_path, "--council", "Adur")
     assert res.exit_code == 1 and "robots.txt forbids it" in res.stderr
     assert [p for _, p, _ in app.log] == ["/robots.txt"]
     res = cli("harvest", "Nowhereshire", "--data", str(tmp_path))
@@ -159,20 +164,15 @@ def test_robots_and_unknown_site(tmp_path):
 
 def test_gloucester_harvests_as_gloucester_city_council(tmp_path):
     need(GLOUCESTER)
-    app = gloucester()
-    srv = Server(app)
-    try:
-        res = cli("harvest", srv.url, "--council", "GLO", "--since", "2024-01-01", "--until", "2025-12-31",
-                  "--committee", "cabinet", *FAST, "--data", str(tmp_path))
-    finally:
-        srv.close()
+    res, url = harvest_from(gloucester(), tmp_path, "--council", "GLO", "--since", "2024-01-01", "--until", "2025-12-31",
+                            "--committee", "cabinet")
     assert res.exit_code == 0, res.output
     held = meetings(tmp_path)
     assert list(held) == ["7837"]
     date, committee, gss, council, _, items = held["7837"]
     assert (date, committee, gss, council, items) == ("2025-11-21", "Cabinet", "E07000081", "Gloucester City Council", 5)
     hits = json.loads(cli("search", "unitary authority option", "--json", "--data", str(tmp_path)).stdout)["hits"]
-    assert hits and all(h["source_url"] == f"{srv.url}/ieListDocuments.aspx?CId=129&MId=7837" for h in hits)
+    assert hits and all(h["source_url"] == f"{url}/ieListDocuments.aspx?CId=129&MId=7837" for h in hits)
     titles = {h["item"]["title"] for h in json.loads(cli("search", "questions for the Leader or Cabinet Members", "--json",
                                                           "--data", str(tmp_path)).stdout)["hits"]}
     assert "Leader and Cabinet Members' Question Time (15 minutes)" in titles
@@ -245,12 +245,8 @@ def test_blocked_service_falls_back_to_printed_minutes(tmp_path):
         "/ieListDocuments.aspx?CId=711&MId=10221": Answer(body=second),
         "/documents/g10221/Printed minutes 15-Jan-2026.pdf": Answer(body=b"<html>Not found</html>"),
     })
-    srv = Server(app)
-    try:
-        res = cli("harvest", srv.url, "--council", "KTT", "--since", "2025-11-01", "--until", "2026-02-01",
-                  "--committee", "Kingston and North", *FAST, "--data", str(tmp_path))
-    finally:
-        srv.close()
+    res, _ = harvest_from(app, tmp_path, "--council", "KTT", "--since", "2025-11-01", "--until", "2026-02-01",
+                          "--committee", "Kingston and North")
     assert res.exit_code == 1
     errors = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
     assert errors == ["error: Royal Borough of Kingston upon Thames: meeting 10221: "
