@@ -99,7 +99,7 @@ def gather(site: Site, data_dir: str | Path, client: Client | None, opts: Option
                   for c in root.iter("committee") if c.findtext("committeedeleted", "").strip().lower() != "true"]
     if opts.committee:
         committees = [c for c in committees if _fold(opts.committee) in _fold(c[1])]
-    todo: list[tuple[str, str, str, str, str]] = []  # (meeting id, date, status, committee id, committee)
+    todo: dict[str, tuple[str, str, str, str, str]] = {}  # meeting id -> (id, date, status, committee id, committee)
     for n, (cid, title) in enumerate(committees):
         progress("list", n, len(committees))
         try:
@@ -110,11 +110,11 @@ def gather(site: Site, data_dir: str | Path, client: Client | None, opts: Option
             continue
         for m in mroot.iter("meeting"):
             mid, day = m.findtext("meetingid", "").strip(), iso(m.findtext("meetingdate"))
-            if mid and day and since <= day <= until:  # the service may ignore the range: filter here as well
-                todo.append((mid, day, m.findtext("meetingstatus", "").strip(), cid, title))
+            if mid and day and since <= day <= until and mid not in todo:  # the service may ignore the range
+                todo[mid] = (mid, day, m.findtext("meetingstatus", "").strip(), cid, title)
     progress("list", len(committees), len(committees))
     failures: list[dict[str, str]] = [{"meeting": "-", "reason": r, "when": opts.today} for _, r in out.failed]
-    for n, (mid, day, status, cid, title) in enumerate(sorted(set(todo), key=lambda t: (t[1], t[0]))):
+    for n, (mid, day, status, cid, title) in enumerate(sorted(todo.values(), key=lambda t: (t[1], t[0]))):
         progress("fetch", n, len(todo))
         out.seen += 1
         prior = led.meetings.get(mid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -55,8 +56,6 @@ def harvest(
     on_skip: Callable[[str, str], None] = lambda path, reason: None,
 ) -> HarvestReport:
     """Fetch each site (the ledger decides what), ingest every meeting file fetched in one batch, then save ledgers."""
-    import time
-
     t0 = time.perf_counter()
     data_dir = Path(data_dir)
     client = client or Client()
