@@ -146,9 +146,9 @@ def harvest(sites, data_dir, council, since, until, committee, delay, timeout, r
     from councilkg.corpus.registry import find
     from councilkg.embed.harvest import harvest as run
 
-    for value in (since, until):
-        if value:
-            check_date(value, "--since/--until")
+    for name, value in (("--since", since), ("--until", until)):
+        if value and (len(value) != 10 or check_date(value, name) != value):
+            raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD", param_hint=name)
     chosen = [find(s, council) for s in sites]
     client = Client(delay=delay, timeout=timeout, retries=retries, backoff=backoff, max_wait=max_wait)
     bars = _Bars()
