@@ -11,7 +11,7 @@ from typing import Iterator
 from .meta import clean_meta
 from .model import InputError, SourceFile
 
-EXTENSIONS = (".txt", ".md", ".html", ".htm", ".pdf")
+EXTENSIONS = (".txt", ".md", ".html", ".htm", ".pdf", ".xml")
 MANIFEST = "manifest.csv"
 
 

@@ -63,7 +63,7 @@ def register(name: str, extensions: tuple[str, ...], sniff: Callable[[Payload], 
 
 def choose(payload: Payload) -> Reader:
     """Readers that claim the extension; one whose sniffer recognises the content beats a plain default."""
-    from . import mgpage, moderngov, pdf  # noqa: F401 - importing registers their readers (they import this module)
+    from . import mgmeeting, mgpage, moderngov, pdf  # noqa: F401 - importing registers their readers (they import this module)
 
     ext = payload.path.suffix.lower()
     claims = [r for r in READERS if ext in r.extensions]

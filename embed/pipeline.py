@@ -58,14 +58,14 @@ class IngestBusy(Exception):
 
 
 @contextmanager
-def _lock(data_dir: Path):
-    """One writer at a time per data directory; readers never wait."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / ".ingest.lock", "w") as fh:
+def exclusive(folder: Path, name: str = ".ingest.lock", busy: type[Exception] = IngestBusy, what: str = "ingest"):
+    """One writer at a time per data directory (or per `name` in it); readers never wait."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / name, "w") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as e:
-            raise IngestBusy(f"{data_dir}: another ingest is running") from e
+            raise busy(f"{folder}: another {what} is running") from e
         yield
 
 
@@ -99,7 +99,7 @@ def ingest(
     t0 = time.perf_counter()
     data_dir = Path(data_dir)
     report = IngestReport()
-    with _lock(data_dir):
+    with exclusive(data_dir):
         con = store.connect(data_dir)
         try:
             _run(con, data_dir, paths, encoder or configured_name(), max_bytes, progress, on_error, on_skip, report)

@@ -15,6 +15,8 @@ from councilkg.graph.sentences import Sentence, units
 
 _EMAIL = re.compile(r"\b[\w.+-]+@((?:[\w-]+\.)+gov\.uk)\b", re.IGNORECASE)
 _HEADING_LINES = 8
+# Readers whose text has no heading of its own (the web service's answer is items' minutes, which name other councils).
+_NO_HEADING = {"moderngov-service"}
 _TITLE_BEFORE = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Sir|Dame|Lord|Lady)\.?|[A-Z][\w'’-]*)\s+$")
 _TITLE_AFTER = re.compile(r"^\s+(?!And\b|Or\b)[A-Z][a-z]")
 _OWN_BODIES = re.compile(r"^(?:the )?(?:report|committee|cabinet|panel|board|council|county council|members?|it|this|that|officers)\b", re.IGNORECASE)
@@ -41,7 +43,7 @@ def decide_council(doc: Document) -> CouncilDecision:
             return CouncilDecision(hit["gss"], hit["name"], "metadata", f"council: {name or code}")
         return CouncilDecision(code or None, name or code, "metadata", f"council: {name or code}")
     text = doc.raw.text
-    head = [ln.strip() for ln in text.splitlines() if ln.strip()][:_HEADING_LINES]
+    head = [] if doc.raw.fmt in _NO_HEADING else [ln.strip() for ln in text.splitlines() if ln.strip()][:_HEADING_LINES]
     for line in head:
         found = heading_council(line, on)
         if found:  # a council no gazetteer lists keeps the name the minutes give it, with no GSS code

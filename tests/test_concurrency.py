@@ -20,7 +20,7 @@ COUNT_POINTS = ("PREFIX ckg: <https://w3id.org/councilkg/ns#> "
 
 
 def _counts(st: dict) -> dict:
-    return {k: v for k, v in st.items() if k != "failed"}
+    return {k: v for k, v in st.items() if k not in ("failed", "sources")}  # /api/stats has no harvest ledger (/api/sources)
 
 
 def _hits(body: bytes) -> tuple[int, list[str]]:

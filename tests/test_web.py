@@ -77,7 +77,7 @@ def test_every_kind_of_node_has_a_page_at_its_iri_path(client, ids):
 
 
 def test_every_internal_link_of_the_sample_resolves(client):
-    pages = list(crawl(client, ["/", "/councils", "/themes", "/topics", "/topics?emerging=1", "/search?q=social+worker+recruitment",
+    pages = list(crawl(client, ["/", "/councils", "/themes", "/topics", "/sources", "/topics?emerging=1", "/search?q=social+worker+recruitment",
                                 "/compare?q=social+worker+recruitment"]))
     bad = [(p, r.status_code) for p, r in pages if r.status_code != 200]
     assert not bad, bad[:10]
