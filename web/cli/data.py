@@ -1,0 +1,150 @@
+"""Commands over the data directory itself: minutes in (ingest, harvest), what it holds (stats), the graph out (export)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from councilkg.web.cli.common import Bars, data_option
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str, readable=False))
+@data_option
+@click.option("--max-bytes", type=int, default=50_000_000, show_default=True, help="Refuse files larger than this.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def ingest(paths, data_dir, max_bytes, as_json):
+    """Read minutes (.txt .md .html .pdf, folders recursively) into the graph and the search index."""
+    from councilkg.embed.pipeline import ingest as run
+
+    bars = Bars()
+
+    def on_error(path, reason):
+        bars.close()
+        click.echo(f"error: {path}: {reason}", err=True)
+
+    def on_skip(path, reason):
+        bars.close()
+        click.echo(f"skipped: {path}: not minutes ({reason})", err=True)
+
+    try:
+        report = run(list(paths), data_dir, max_bytes=max_bytes, progress=bars, on_error=on_error, on_skip=on_skip)
+    finally:
+        bars.close()
+    if as_json:
+        click.echo(json.dumps(report.__dict__, indent=1))
+    else:
+        click.echo(report.summary())
+    if report.failed:
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("sites", nargs=-1, required=True)
+@data_option
+@click.option("--council", help="Whose site a URL not in the register is (a council name).")
+@click.option("--since", help="Meetings on or after YYYY-MM-DD (default: a year ago).")
+@click.option("--until", help="Meetings on or before YYYY-MM-DD (default: today).")
+@click.option("--committee", help="Only committees whose title contains this.")
+@click.option("--delay", type=click.FloatRange(0), default=1.0, show_default=True, help="Seconds between requests to a host.")
+@click.option("--timeout", type=click.FloatRange(0.1), default=60.0, show_default=True, help="Seconds to wait for an answer.")
+@click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True, help="Retries of timeouts, dropped connections, 429 and 5xx.")
+@click.option("--backoff", type=click.FloatRange(0), default=5.0, show_default=True, help="First retry's wait in seconds (then doubled).")
+@click.option("--max-wait", type=click.FloatRange(0), default=120.0, show_default=True, help="Cap on any one wait, Retry-After included.")
+@click.option("--recheck-days", type=click.IntRange(0), default=90, show_default=True, help="Fetch meetings this recent again (minutes get amended).")
+@click.option("--offline", is_flag=True, help="No network: re-read the raw answers cached in the data directory.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def harvest(sites, data_dir, council, since, until, committee, delay, timeout, retries, backoff, max_wait, recheck_days,
+            offline, as_json):
+    """Gather minutes from ModernGov sites (register code, council name or base URL) into the graph, incrementally."""
+    from councilkg.corpus.harvest import Options
+    from councilkg.corpus.meta import check_date
+    from councilkg.corpus.mgclient import Client
+    from councilkg.corpus.registry import find
+    from councilkg.embed.harvest import harvest as run
+
+    for name, value in (("--since", since), ("--until", until)):
+        if value and (len(value) != 10 or check_date(value, name) != value):
+            raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD", param_hint=name)
+    chosen = [find(s, council) for s in sites]
+    client = Client(delay=delay, timeout=timeout, retries=retries, backoff=backoff, max_wait=max_wait)
+    bars = Bars()
+
+    def on_error(name, meeting, reason):
+        bars.close()
+        click.echo(f"error: {name}: " + (f"meeting {meeting}: " if meeting != "-" else "") + reason, err=True)
+
+    def on_skip(path, reason):
+        bars.close()
+        click.echo(f"skipped: {path}: not minutes ({reason})", err=True)
+
+    opts = Options(since=since, until=until, committee=committee, offline=offline, recheck_days=recheck_days)
+    try:
+        report = run(chosen, data_dir, opts, client, progress=bars, on_error=on_error, on_skip=on_skip)
+    finally:
+        bars.close()
+    click.echo(json.dumps(report.__dict__, indent=1) if as_json else report.summary())
+    if report.failed:
+        sys.exit(1)
+
+
+@click.command()
+@data_option
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def stats(data_dir, as_json):
+    """What the data directory holds, the files that failed, and each harvested site's coverage."""
+    from councilkg.corpus.ledger import all_ledgers
+    from councilkg.graph import store
+
+    con = store.connect(data_dir, readonly=True)
+    c = store.counts(con)
+    c["sources"] = [led.summary() for led in all_ledgers(data_dir)]
+    if as_json:
+        click.echo(json.dumps(c, indent=1))
+        return
+    for k, v in c.items():
+        if k not in ("failed", "date_range", "sources"):
+            click.echo(f"{k:>20}: {v}")
+    lo, hi = c["date_range"]
+    click.echo(f"{'date range':>20}: {lo or '?'} .. {hi or '?'}")
+    click.echo(f"{'failed files':>20}: {len(c['failed'])}")
+    for f in c["failed"]:
+        click.echo(f"{'':>22}{f['file']}: {f['reason']}")
+    click.echo(f"{'harvested sites':>20}: {len(c['sources'])}")
+    for s in c["sources"]:
+        click.echo(f"{'':>22}{s['site']} {s['council'] or s['base_url']}: last harvest {s['last_harvest'] or 'never'}; "
+                   f"{s['meetings_held']} meetings, {s['items_held']} items held; "
+                   f"{len(s['minutes_awaited'])} awaiting minutes; {len(s['failures'])} failures")
+        for f in s["failures"]:
+            click.echo(f"{'':>24}meeting {f['meeting']}: {f['reason']}")
+
+
+@click.command()
+@data_option
+@click.option("--format", "fmt", type=click.Choice(["turtle", "nt", "jsonld"]), default="turtle", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here (atomically) instead of stdout.")
+@click.option("--to", "to_url", help="Load into a SPARQL 1.1 Graph Store Protocol endpoint instead, e.g. http://host:7878/store.")
+@click.option("--graph", "graph_iri", help="With --to: the named graph to replace (default graph otherwise).")
+def export(data_dir, fmt, output, to_url, graph_iri):
+    """The whole knowledge graph as RDF, to stdout, a file, or a SPARQL store."""
+    from councilkg.graph import push, store
+
+    store.connect(data_dir, readonly=True).close()
+    if to_url:
+        n = push.push(data_dir, to_url, graph_iri=graph_iri)
+        click.echo(f"{n} triples loaded into {to_url}", err=True)
+        return
+    if output is None:
+        push.export(data_dir, fmt, sys.stdout.buffer)
+        return
+    tmp = output.with_name(f".{output.name}.tmp")
+    with open(tmp, "wb") as fh:
+        n = push.export(data_dir, fmt, fh)
+    store.replace_file(tmp, output)
+    click.echo(f"{n} triples written to {output}", err=True)
+
+
+COMMANDS = (ingest, harvest, stats, export)
