@@ -4,4 +4,7 @@ was decided, and its agenda items cut into debate points and actions. discover f
 readers chooses a reader by extension and content (plain text, moderngov and mgpage for ModernGov pages, pdf through
 the text layer); meta merges header, manifest and page metadata, and heading reads a meeting's committee and date;
 segment, with item_headings, blocks and points, splits a document into items, points and actions; model holds the
-shapes they share and the typed errors (InputError, NotMinutes)."""
+shapes they share and the typed errors (InputError, NotMinutes). Harvesting gathers minutes from ModernGov sites:
+registry (the shipped register of sites), mgclient (the polite HTTP client), harvest (GetCommittees → GetMeetings →
+GetMeeting, cached), printed (the printed-minutes fallback), ledger (what each site holds) and mgmeeting (the reader of
+a GetMeeting answer)."""

@@ -4,4 +4,5 @@ hybrid search over debate points as the contract's JSON. encoder wraps the sente
 cuts points to its window; index builds the FAISS and BM25 indexes and table the facet arrays of a generation;
 search holds one Searcher per process over the newest generation, rank fuses vector and lexical candidates, filters
 and results turn them into filtered hits with highlights and facets; compare, example and emerging answer compare
-mode, query by example and emerging topics; render prints results for a terminal, evaluate scores the ranking."""
+mode, query by example and emerging topics; render prints results for a terminal, evaluate scores the ranking;
+harvest chains the corpus stage's fetching of a ModernGov site to pipeline.ingest and then saves the site's ledger."""
