@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from . import meta as metamod
 from .model import InputError, NotMinutes, Section
 from .readers import Payload, register, tidy
 
@@ -76,9 +77,9 @@ def _unescape(s: str) -> str:
 
 
 def iso(dmy_text: str | None) -> str | None:
-    """The service's dd/mm/yyyy as ISO; None when absent or malformed."""
+    """The service's dd/mm/yyyy as ISO; None when absent, malformed or not on the calendar."""
     m = re.fullmatch(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*", dmy_text or "")
-    return f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}" if m else None
+    return metamod.iso(int(m.group(3)), int(m.group(2)), int(m.group(1))) if m else None
 
 
 def dmy(iso_date: str) -> str:

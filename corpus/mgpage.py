@@ -97,7 +97,7 @@ def _section(row, unlabelled_minutes: bool = False) -> Section:
     minutes, decision = _join(parts["minutes"]), _join(parts["decision"])
     # a decision stands beside minutes that lack it: inline minutes are often cut short ("… view the full minutes
     # text"), their resolution only in the decision; one the minutes hold word for word is not said twice
-    if decision and _norm(decision) not in _norm(minutes):
+    if decision and mg._norm(decision) not in mg._norm(minutes):
         minutes = f"{minutes}\n\n{decision}".strip()
     return Section(title=title, number=number, text=minutes, description=_join(parts["agenda"]))
 
@@ -120,10 +120,6 @@ def _join(chunks: list[str]) -> str:
         else:
             lines.append(line)
     return tidy("\n".join(lines)).strip()
-
-
-def _norm(s: str) -> str:
-    return re.sub(r"\W+", " ", s).strip().lower()
 
 
 def clean_title(title: str) -> str:
