@@ -44,8 +44,33 @@ def register(prefix: str):
     return deco
 
 
+DEVICES = ("cpu", "cuda", "mps", "auto")
+
+
+def configured_device() -> str:
+    """The device chosen by $COUNCILKG_DEVICE (`--device`), else the CPU: a GPU encodes an ingest many times faster."""
+    device = (os.environ.get("COUNCILKG_DEVICE") or "cpu").strip().lower()
+    if device not in DEVICES and not device.startswith("cuda:"):
+        raise EncoderError(f"unknown device {device!r} (one of: {', '.join(DEVICES)}, cuda:N)")
+    return device
+
+
+def _torch_device(device: str) -> str:
+    """The torch device for a configured one: 'auto' takes a GPU when torch sees one; a GPU asked for must be there."""
+    import torch
+
+    cuda, mps = torch.cuda.is_available(), torch.backends.mps.is_available()
+    if device == "auto":
+        return "cuda" if cuda else "mps" if mps else "cpu"
+    if device.startswith("cuda") and not cuda:
+        raise EncoderError(f"device {device!r}: torch sees no CUDA GPU here (torch {torch.__version__}); use --device cpu")
+    if device == "mps" and not mps:
+        raise EncoderError("device 'mps': no Apple GPU here; use --device cpu")
+    return device
+
+
 class SentenceTransformerEncoder:
-    """Any sentence-transformers model on local disk, on the CPU, offline."""
+    """Any sentence-transformers model on local disk, offline, on the configured device (the CPU unless told)."""
 
     def __init__(self, name: str, path: str):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -58,8 +83,9 @@ class SentenceTransformerEncoder:
         hf_logging.set_verbosity_error()  # long texts are split by us; the length warning is noise
         hf_logging.disable_progress_bar()
 
+        device = _torch_device(configured_device())
         try:
-            self.model = SentenceTransformer(path, device="cpu")
+            self.model = SentenceTransformer(path, device=device)
         except Exception as e:  # noqa: BLE001 - any loader failure is one clean message
             raise EncoderError(f"cannot load encoder {name!r} from {path}: {e}") from e
         self.name = name
@@ -105,11 +131,12 @@ _LOADING = threading.Lock()  # the searcher preloads in a thread while a request
 def get_encoder(name: str | None = None) -> Encoder:
     """Load (once per process, whichever thread asks first) the encoder registered for `name`."""
     with _LOADING:
-        return _load(name or configured_name())
+        return _load(name or configured_name(), configured_device())
 
 
 @lru_cache(maxsize=4)
-def _load(name: str) -> Encoder:
+def _load(name: str, device: str) -> Encoder:
+    """One encoder per name and device (the device is read again inside the factory, from the same setting)."""
     for prefix, factory in _REGISTRY.items():
         if name == prefix or (prefix.endswith(":") and name.startswith(prefix)):
             return factory(name)

@@ -327,3 +327,19 @@ def test_real_pdf_truncated(world, tmp_path):
     assert res.exit_code == 1 and res.stderr.splitlines() == [res.stderr.strip()]
     assert res.stderr.startswith(f"error: {cut}: truncated or corrupt PDF")
     _unchanged(world["before"], rows(data))
+
+
+def test_a_gpu_that_is_not_there_is_one_line_and_nothing_changes(world, tmp_path):
+    """--device cuda on a machine whose torch sees no GPU: one line naming the device, exit 1, the data as before."""
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    data = copy_data(world["base"], tmp_path / "data")
+    before = snapshot(data)
+    res = cli("ingest", str(world["good"]), "--data", str(data), "--device", "cuda")
+    assert res.exit_code == 1 and "Traceback" not in res.output, res.output
+    assert res.stderr.strip().splitlines() == [res.stderr.strip()] and "'cuda'" in res.stderr and "no CUDA GPU" in res.stderr
+    assert snapshot(data) == before
+    res = cli("ingest", str(world["good"]), "--data", str(data), "--device", "gpu")
+    assert res.exit_code == 2 and "'gpu' is not one of" in res.output

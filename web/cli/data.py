@@ -8,12 +8,13 @@ from pathlib import Path
 
 import click
 
-from councilkg.web.cli.common import Bars, data_option
+from councilkg.web.cli.common import Bars, data_option, device_option
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str, readable=False))
 @data_option
+@device_option
 @click.option("--max-bytes", type=int, default=50_000_000, show_default=True, help="Refuse files larger than this.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def ingest(paths, data_dir, max_bytes, as_json):
@@ -45,6 +46,7 @@ def ingest(paths, data_dir, max_bytes, as_json):
 @click.command()
 @click.argument("sites", nargs=-1, required=True)
 @data_option
+@device_option
 @click.option("--council", help="Whose site a URL not in the register is (a council name).")
 @click.option("--since", help="Meetings on or after YYYY-MM-DD (default: a year ago).")
 @click.option("--until", help="Meetings on or before YYYY-MM-DD (default: today).")
