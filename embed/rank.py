@@ -109,6 +109,14 @@ def weighted(c: Candidates, alpha: float | None = None, boost: float | None = No
 DEFAULT_FUSION = "weighted"
 
 
+def signals(c: Candidates, pts) -> list[dict]:
+    """Per ranked point, the two retrievers' own scores, so a reader can see why it ranked where it did."""
+    vec = dict(zip(c.vec_pts.tolist(), c.vec_scores.tolist())) | c.exact_vec
+    lex = dict(zip(c.lex_pts.tolist(), c.lex_scores.tolist()))
+    return [{"signals": {"vector": round(vec[p], 4) if p in vec else None, "lexical": round(lex[p], 4) if p in lex else None}}
+            for p in pts.tolist()]
+
+
 # --- query terms --------------------------------------------------------------------------------------------
 
 
