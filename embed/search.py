@@ -15,7 +15,8 @@ import numpy as np
 from councilkg.embed import rank
 from councilkg.embed.encoder import BatchEncoder
 from councilkg.embed.example import Example, examine
-from councilkg.embed.filters import Filters, SearchError, allowed_mask
+from councilkg.embed.backends import recorded
+from councilkg.embed.filters import Filters, SearchError
 from councilkg.embed.index import Indexes, gen_dir
 from councilkg.embed.results import POINT_IRI, make_hits
 from councilkg.embed.table import PointTable
@@ -31,7 +32,7 @@ class Snapshot:
 
     con: sqlite3.Connection
     gen: int
-    idx: Indexes | None
+    idx: Indexes | None  # or a milvus_index.MilvusIndexes: the same interface
     model: str | None
     cache: Generation | None = None
 
@@ -59,18 +60,22 @@ class Searcher:
         self.fusion = fusion
         self._lock = threading.Lock()
         self._loaded: Generation | None = None
+        self._spec: str | None = None  # the index backend the loaded generation came from
         self._local = threading.local()  # per thread: one read-only connection, reused request after request
         self._encode_pool = BatchEncoder()
 
     # --- generations ------------------------------------------------------------------------------------
 
     def _generation(self, con: sqlite3.Connection, gen: int, model: str | None) -> Generation | None:
-        """Generation `gen`, loaded once (inside the caller's read transaction); a request keeps the object it got."""
+        """Generation `gen` on the backend the data directory records, loaded once (inside the caller's read
+        transaction); a request keeps the object it got."""
         if gen <= 0:
             return None
+        backend = recorded(con)
         with self._lock:
-            if self._loaded is None or self._loaded.idx.gen != gen:
-                self._loaded = Generation.load(self.data_dir, con, Indexes.load(self.data_dir, gen), model)
+            if self._loaded is None or (self._loaded.idx.gen, self._spec) != (gen, backend.spec):
+                self._loaded = Generation.load(self.data_dir, con, backend.load(self.data_dir, gen, con), model)
+                self._spec = backend.spec
             return self._loaded
 
     def _connection(self) -> tuple[sqlite3.Connection, bool]:
@@ -167,7 +172,7 @@ class Searcher:
                               "terms": [w for w, _ in example.terms]}
         if snap.idx is None:
             return out | ({"facets": {}} if with_facets else {})
-        mask = allowed_mask(snap.con, snap.idx, filters, exclude_docs=example.docs if example else ())
+        mask = snap.idx.restrict(snap.con, filters, exclude_docs=example.docs if example else ())
         ranked, cands, stems = self._rank(snap, query, example, mask, k, mode)
         ids = [p.decode() for p in snap.idx.point_ids[ranked[0][:k]]] if len(ranked[0]) else []
         extra = dict(zip(ids, rank.signals(cands, ranked[0][:k])))
@@ -235,9 +240,7 @@ def _exact_cosines(idx: Indexes, vec: np.ndarray, pts: np.ndarray) -> dict[int, 
     # them back instead changed 56 of 152 top-10 lists at 100k points; ranking is kept as it was tuned.
     if not len(pts):
         return {}
-    allowed = np.zeros(len(idx.point_ids), dtype=bool)
-    allowed[pts] = True
-    got, scores = idx.vector_search(vec, len(pts), allowed)
+    got, scores = idx.vector_search(vec, len(pts), idx.only(pts))
     return dict(zip(got.tolist(), scores.tolist()))
 
 
