@@ -67,13 +67,13 @@ def facet_entries(counts: dict[tuple, int]) -> list[dict]:
     return sorted(entries, key=lambda e: (-e["count"], str(e["label"])))
 
 
-def _committee_names(names: list[str | None]) -> dict[str, str]:
+def _committee_names(names: list[str | None] | Counter) -> dict[str, str]:
     """Each committee name as given -> one shown form per name folded for case and spacing, so a facet is not split in two.
 
     Councils write the same committee as "Children and Young People Scrutiny Committee" and "Children and young
     people scrutiny committee"; the form with the most capitals short of all capitals (then the most points) is
     shown, and the committee filter matches either."""
-    counts = Counter(n for n in names if n)
+    counts = names if isinstance(names, Counter) else Counter(n for n in names if n)  # a Counter: names with their points
     rank = lambda n: (not n.isupper(), sum(c.isupper() for c in n), counts[n])  # noqa: E731
     best: dict[str, str] = {}
     for name in sorted(counts):
