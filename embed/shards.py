@@ -66,6 +66,17 @@ class ShardSearcher:
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="councilkg-shard")
         self._corpus: CorpusStats | None = None
 
+    @classmethod
+    def for_index(cls, spec: str, fusion: str = rank.DEFAULT_FUSION) -> ShardSearcher:
+        """The searcher for an index spec; only a shared one (milvus:URI) can be searched without a data directory."""
+        from councilkg.embed.backends import BackendError, Milvus, parse_index
+
+        backend = parse_index(spec)
+        if not isinstance(backend, Milvus):
+            raise BackendError(f"--index {spec!r}: without a data directory the index must be milvus:URI "
+                               "(a FAISS index lives in its data directory: give --data)")
+        return cls(backend.uri, fusion)
+
     # --- shards -----------------------------------------------------------------------------------------
 
     @property
