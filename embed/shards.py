@@ -108,6 +108,9 @@ class ShardSearcher:
                 self._opened[points] = MilvusIndexes(info.get("generation", 0), info, np.zeros(0, "S16"), self.uri,
                                                      points, mv.passages_of(points), c)
             out.append(Shard(a.removeprefix(mv.PREFIX), self._opened[points]))
+        current = {s.points for s in out}
+        for gone in [p for p in self._opened if p not in current]:  # a request still on it holds its own reference
+            self._opened.pop(gone, None)
         return out
 
     @property
@@ -160,6 +163,15 @@ class ShardSearcher:
             exclude_council = (exclude_council,)
         filters = Filters(council, tuple(exclude_council), theme, committee, since, until, grade)
         shards = self.shards()
+        try:
+            return self._answer(shards, query, filters, k, mode, with_facets)
+        except mv.MilvusError:  # a generation dropped while we read it (two ingests in a row): once more, from the aliases
+            again = self.shards()
+            if [s.points for s in again] == [s.points for s in shards]:
+                raise
+            return self._answer(again, query, filters, k, mode, with_facets)
+
+    def _answer(self, shards: list[Shard], query: str, filters: Filters, k: int, mode: str, with_facets: bool) -> dict:
         out: dict = {"query": query, "hits": []}
         if not shards:
             return out | ({"facets": {}} if with_facets else {})

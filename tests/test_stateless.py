@@ -184,3 +184,45 @@ def test_an_unreachable_milvus_is_one_line_naming_it(shards):
     assert r.status_code == 503 and r.get_json()["error"]["message"].startswith(f"{dead}: cannot connect")
     assert cli("serve", "--index", shards["index"], "--data", str(shards["union"])).exit_code == 2
     assert cli("serve", "--index", shards["index"]).exit_code == 2  # without --sparql
+
+
+def test_shards_of_different_encoders_are_one_line(shards):
+    from councilkg.embed.filters import SearchError
+    from councilkg.embed.milvus_index import MilvusIndexes
+    from councilkg.embed.shards import Shard, ShardSearcher
+
+    def shard(instance: str, model: str) -> Shard:
+        return Shard(instance, MilvusIndexes(1, {"model": model}, None, shards["uri"], f"ckg_{instance}_g000001_points",
+                                             f"ckg_{instance}_g000001_passages"))
+
+    with pytest.raises(SearchError, match=r"different encoders \(a1: all-MiniLM-L6-v2, b2: sentence-transformers:/m\)"):
+        ShardSearcher(shards["uri"])._model([shard("a1", "all-MiniLM-L6-v2"), shard("b2", "sentence-transformers:/m")])
+
+
+def test_a_new_writer_and_a_new_generation_are_seen_without_a_restart(shards, searchers, tmp_path):
+    """A third data directory joins, ingests again (its alias moves to generation 2), then leaves: a running stateless
+    searcher follows each step on its next request, and the other shards answer as before."""
+    from councilkg.embed import milvus_build
+    from councilkg.graph import store
+    from reliability import seed_variant
+
+    stateless = searchers[0]
+    before = stateless.search(QUERIES[0], k=5)
+    src, data = tmp_path / "third", tmp_path / "data-third"
+    src.mkdir()
+    seed_variant("000", src / "third_000.txt", "zephyrine")
+    assert cli("ingest", str(src), "--data", str(data), "--index", shards["index"]).exit_code == 0
+    con = store.connect(data, readonly=True)
+    instance = store.get_state(con, "instance")
+    con.close()
+    try:
+        got = stateless.search("zephyrine", k=5, mode="lexical")
+        assert got["shards"][instance] == 1 and len(got["shards"]) == 3
+        assert got["hits"] and all("zephyrine" in f"{h['item']['title']} {h['text']}" for h in got["hits"])
+        seed_variant("002", src / "third_002.txt", "quillwort")
+        assert cli("ingest", str(src), "--data", str(data)).exit_code == 0  # the index recorded in the data directory
+        got = stateless.search("quillwort", k=5, mode="lexical")
+        assert got["shards"][instance] == 2 and got["hits"]
+    finally:
+        milvus_build.retire(shards["uri"], instance)
+    assert _same_answer(stateless.search(QUERIES[0], k=5)) == _same_answer(before)
