@@ -136,12 +136,14 @@ class ShardSearcher:
         return self._theme_vecs[model]
 
     def warm(self) -> None:
-        """Connect, and load the encoder and the theme vectors now, so the first officer does not wait for them."""
+        """Connect, load the encoder and the theme vectors, and read each shard's statistics now, so the first officer
+        does not wait for them."""
         shards = self.shards()
         if shards:
             model = self._model(shards)
             self._encode_pool.submit(model, ["warm up"]).result()
             self.theme_vectors(model)
+            list(self._pool.map(lambda s: self._stats.df(s.points), shards))  # each shard's BM25 statistics, read once
 
     # --- search -----------------------------------------------------------------------------------------
 
