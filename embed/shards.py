@@ -63,7 +63,8 @@ class ShardSearcher:
         self._councils: dict[tuple[str, str], set[str]] = {}  # (collection, council filter) -> its council ids
         self._theme_vecs: dict[str, np.ndarray] = {}
         self._encode_pool = BatchEncoder()
-        self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="councilkg-shard")
+        self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="councilkg-shard")  # one Milvus call each
+        self._sides = ThreadPoolExecutor(WORKERS, thread_name_prefix="councilkg-side")  # steps that use the pool
         self._corpus: CorpusStats | None = None
 
     @classmethod
@@ -197,9 +198,12 @@ class ShardSearcher:
         lex_query = rank.expand(query)
         stems = set(rank.query_stems(lex_query))
         n = max(rank.CANDIDATES, 3 * k)
+        dense_side = self._sides.submit(lambda: _best(self._each(shards, lambda s: _found(*s.idx.vector_search(
+            qvec.result(), n, expr))), n))  # the dense side runs while BM25 does
         lex = self._lexical_all(shards, lex_query, n, expr)
-        vec = qvec.result()
-        dense = _best(self._each(shards, lambda s: _found(*s.idx.vector_search(vec, n, expr))), n)
+        dense, vec = dense_side.result(), qvec.result()
+        lex_only = {(f.shard, f.pos) for f in lex} - {(f.shard, f.pos) for f in dense}
+        exact = self._sides.submit(self._exact, shards, vec, sorted(lex_only)) if mode not in ("vector", "lexical") else None
         by_place = self._rows(shards, {(f.shard, f.pos) for f in lex + dense})
         places = sorted(by_place, key=lambda sp: (by_place[sp]["point_id"], sp))  # ties fall as in one data directory
         key = {sp: i for i, sp in enumerate(places)}
@@ -207,9 +211,8 @@ class ShardSearcher:
         as_arrays = lambda fs: (np.array([key[f.shard, f.pos] for f in fs], np.int64),  # noqa: E731
                                 np.array([f.score for f in fs], np.float32))
         cands = rank.Candidates(*as_arrays(dense), *as_arrays(lex))
-        if mode not in ("vector", "lexical"):
-            only_lex = [places[i] for i in np.setdiff1d(cands.lex_pts, cands.vec_pts).tolist()]
-            cands.exact_vec = {key[f.shard, f.pos]: f.score for f in self._exact(shards, vec, only_lex)}
+        if exact is not None:
+            cands.exact_vec = {key[f.shard, f.pos]: f.score for f in exact.result()}
             if rank.THEME_BOOST:
                 cands.query_themes = query_themes(query, vec, self.theme_vectors(model))
                 if cands.query_themes:
