@@ -21,6 +21,7 @@ from councilkg.embed.shard_rows import ROW_FIELDS, council_ids, facets, hits
 
 MAX_LIMIT = 16_384  # Milvus's largest topk / query window
 WORKERS = 8  # shards searched at once
+COUNCIL_CACHE = 4_096  # council filters resolved and kept
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,8 @@ class ShardSearcher:
         if (s.points, expr) not in self._councils:
             got = self._call(f"cannot read {s.points}", self.client.query, s.points, filter=expr,
                              output_fields=["council_id"], limit=1000)
+            if len(self._councils) >= COUNCIL_CACHE:  # council filters are the visitors' words: never an unbounded cache
+                self._councils.clear()
             self._councils[s.points, expr] = {r["council_id"] for r in got if r["council_id"]}
         return self._councils[s.points, expr]
 
