@@ -106,6 +106,7 @@ def test_sigkill_during_a_milvus_ingest(world, sample_data, milvus):
         else:
             where = "committed, alias " + ("moved" if view["alias"] == gen else "behind")
             assert answers(data) == world["after"], label
+            assert milvus_view(client, instance)["alias"] == gen, "the data directory's Searcher brings the alias up"
         res = cli("ingest", str(world["batch"]), "--data", str(data))
         assert res.exit_code == 0, res.output
         again = milvus_view(client, instance)
