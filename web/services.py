@@ -67,6 +67,7 @@ class Services:
 
     @property
     def searcher(self):
+        """The data directory's Searcher, or without one the ShardSearcher over every shard of the shared index."""
         if self._searcher is None:
             with self._lock:
                 if self._searcher is None:
