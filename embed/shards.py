@@ -101,8 +101,8 @@ class ShardSearcher:
         c = self.client
         names = sorted(a for a in self._call("cannot list aliases", c.list_aliases).get("aliases", []) if a.startswith(mv.PREFIX))
         out = []
-        for a in names:
-            points = self._call(f"cannot resolve alias {a}", c.describe_alias, a)["collection_name"]
+        targets = self._pool.map(lambda a: self._call(f"cannot resolve alias {a}", c.describe_alias, a)["collection_name"], names)
+        for a, points in zip(names, list(targets)):
             if mv.parse_collection(points) is None:
                 continue  # someone else's alias under our prefix
             if points not in self._opened:
