@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sqlite3
 
@@ -48,8 +49,9 @@ def fail(uri: str, what: str, exc: BaseException | None = None) -> MilvusError:
     return MilvusError(f"milvus:{uri}: {what}" + (f" ({reason})" if reason else ""))
 
 
-def connect(uri: str, timeout: float = 10.0):
+def connect(uri: str, timeout: float = 30.0):
     """A MilvusClient for `uri`, checked to answer; a missing pymilvus or a dead server is one MilvusError."""
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # gRPC's own stderr lines (keepalive GOAWAYs) are not errors of ours
     try:
         from pymilvus import MilvusClient
     except ImportError:

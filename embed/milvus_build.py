@@ -142,23 +142,24 @@ def alias_generation(client, instance: str) -> int:
     return found[1] if found else 0
 
 
-def publish(uri: str, instance: str, gen: int, client=None) -> bool:
-    """After the commit: point the alias at generation `gen` if it lags behind, then prune; True when it moved.
+def publish(uri: str, instance: str, gen: int, client=None, writer: bool = True) -> bool:
+    """After the commit: point the alias at committed generation `gen`, then prune; True when it moved.
 
-    Drops this instance's collections older than gen-1 (a reader may still be on gen-1) and any newer than gen
-    (a build a crash left behind). A generation whose collections are gone is left alone (see `present`)."""
+    The writer (holding the data directory) moves it wherever it is and drops this instance's collections older
+    than gen-1 (a reader may still be on gen-1) and any newer than gen (a build a crash left behind). A reader
+    only brings a lagging alias up and drops nothing: its snapshot may already be older than the database."""
     client = client or mv.connect(uri)
     target = mv.collection(instance, gen)
     try:
         at = alias_generation(client, instance)
         moved = False
-        if at < gen and client.has_collection(target):
+        if (at != gen if writer else at < gen) and client.has_collection(target):
             if at:
                 client.alter_alias(target, mv.alias(instance))
             else:
                 client.create_alias(target, mv.alias(instance))
             moved = True
-        for name in client.list_collections():
+        for name in client.list_collections() if writer else ():
             found = mv.parse_collection(name)
             if found and found[0] == instance and (found[1] < gen - 1 or found[1] > gen):
                 client.drop_collection(name)

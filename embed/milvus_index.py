@@ -57,10 +57,11 @@ class MilvusIndexes:
         try:
             for name in (pname, mv.passages_of(pname)):
                 client.load_collection(name)
+            lags = milvus_build.alias_generation(client, instance) < gen
         except Exception as e:
             raise mv.fail(uri, f"cannot load {pname}", e) from None
-        if milvus_build.alias_generation(client, instance) < gen:
-            milvus_build.publish(uri, instance, gen, client)
+        if lags:
+            milvus_build.publish(uri, instance, gen, client, writer=False)
         return cls(gen, info, point_ids, uri, pname, mv.passages_of(pname), client)
 
     # --- the interface Searcher, example and rank use (shared with index.Indexes) ---------------------------------

@@ -174,3 +174,20 @@ def test_a_stopped_milvus_is_one_line_and_loses_nothing(sample_data, tmp_path):
         assert "\n" not in line and line.startswith(f"Error: milvus:{own.uri}: "), (args, line)
     assert rows(data) == before["rows"]
     shutil.rmtree(tmp_path / "own-milvus", ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_bench_measures_milvus_beside_faiss(milvus, tmp_path):
+    from councilkg.web.bench import backend, scale
+    from councilkg.web.bench.corpus import SEED
+    from councilkg.web.bench.search import queries
+
+    data, _ = scale.ensure_scale(tmp_path, SEED, 1500, 3, log=lambda m: None)
+    r = backend.measure(data, f"milvus:{milvus.uri}", tmp_path, queries()[:5], 1, 2, log=lambda m: None)
+    assert r["points"] >= 1500 and r["backend_recall_at_10"] >= 0.9 and r["faiss_recall_at_10"] >= 0.9, r
+    for side in ("faiss", "backend"):
+        assert r[f"{side}_search_p95_ms"] >= r[f"{side}_search_p50_ms"] > 0 and r[f"{side}_build_s"] > 0
+    assert r["backend_ingest_ratio"] > 0 and r["backend_build_peak_rss_mb"] > 50
+    assert not any(n.startswith("ckg_") and state(tmp_path / "backend-data", "instance") in n
+                   for n in milvus.client().list_collections()), "the measured collections are dropped afterwards"
+    json.dumps(r)

@@ -13,7 +13,7 @@ import numpy as np
 
 from councilkg.web.bench.ingest import measure_ingest, timed
 from councilkg.web.bench.load import BenchError, _cli, _env
-from councilkg.web.bench.search import _ms
+from councilkg.web.bench.search import _ms, warm_searcher
 
 K = 10  # recall@K of the dense side against an exact scan
 
@@ -138,9 +138,6 @@ def exact_points(data: Path, point_ids: np.ndarray, qv: np.ndarray) -> list[set[
 def measure(data: Path, spec: str, workdir: Path, qs: list[str], rounds: int, n_docs: int, log) -> dict:
     """Ingest ratio, index build time and memory, warm search p50/p95 and its ratio to bare parts, recall@10, both sides."""
     from councilkg.embed.backends import parse_index
-    from councilkg.embed.encoder import get_encoder
-    from councilkg.embed.search import Searcher
-
     backend = parse_index(spec)
     backend.check()
     out: dict = {"index": backend.spec}
@@ -152,13 +149,7 @@ def measure(data: Path, spec: str, workdir: Path, qs: list[str], rounds: int, n_
     out.update(built)
     log(f"{backend.spec}: warm search and recall@{K}")
     for side, where in (("faiss", data), ("backend", copy)):
-        s = Searcher(where)
-        s.warm()
-        for q in qs:
-            s.search(q)
-        with s.snapshot() as snap:
-            idx = snap.idx
-        enc = get_encoder(idx.info["model"]).model
+        s, idx, enc = warm_searcher(where, qs)
         full = [timed(lambda: s.search(q)) for _ in range(rounds) for q in qs]
         bare, parts = _bare(idx, qs, enc, rounds)
         qv = enc.encode(qs, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
