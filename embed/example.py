@@ -75,7 +75,7 @@ def examine(con: sqlite3.Connection, idx, like: str | Path) -> Example:
     raw = _raw(like)
     if not raw.text.strip():
         raise SearchError("--like: the example is empty")
-    ex = Example(raw.text, distinctive_terms(raw.text, idx.bm25 if idx else None))
+    ex = Example(raw.text, distinctive_terms(raw.text, idx))
     ex.council = _decide_council(raw)
     if ex.council:
         ex.council_ids.add(ex.council["id"])

@@ -54,8 +54,11 @@ def harvest(
     progress: Progress = lambda *a: None,
     on_error: Callable[[str, str, str], None] = lambda council, meeting, reason: None,
     on_skip: Callable[[str, str], None] = lambda path, reason: None,
+    index: str | None = None,
 ) -> HarvestReport:
-    """Fetch each site (the ledger decides what), ingest every meeting file fetched in one batch, then save ledgers."""
+    """Fetch each site (the ledger decides what), ingest every meeting file fetched in one batch, then save ledgers.
+
+    `index` as for ingest: where the generation's indexes go (default: what the data directory records)."""
     t0 = time.perf_counter()
     data_dir = Path(data_dir)
     client = client or Client()
@@ -87,7 +90,8 @@ def harvest(
             on_skip(path, reason)
 
         files = [path for run in runs for path in run.files.values()]
-        done = ingest(files, data_dir, progress=progress, on_error=ingest_error, on_skip=ingest_skip) if files else None
+        done = ingest(files, data_dir, progress=progress, on_error=ingest_error, on_skip=ingest_skip,
+                      index=index) if files or index else None
         if done:
             report.harvested = done.ingested
             report.unchanged += done.unchanged

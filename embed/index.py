@@ -119,6 +119,15 @@ def prune(data_dir: Path, keep: int) -> None:
                 shutil.rmtree(d, ignore_errors=True)
 
 
+def positions(point_ids: np.ndarray, ids: list[str]) -> np.ndarray:
+    """Positions in sorted `point_ids` of the given ids (ids not among them are dropped)."""
+    want = np.array(ids, dtype="S16")
+    pos = np.searchsorted(point_ids, want)
+    pos = np.clip(pos, 0, max(len(point_ids) - 1, 0))
+    ok = len(point_ids) > 0 and point_ids[pos] == want
+    return pos[ok] if len(point_ids) else pos[:0]
+
+
 @dataclass
 class Indexes:
     """One loaded generation: point ids, FAISS index with its row map, and the BM25 retriever."""
@@ -145,11 +154,29 @@ class Indexes:
 
     def index_of(self, ids: list[str]) -> np.ndarray:
         """Point positions for ids (ids not in this generation are dropped)."""
-        want = np.array(ids, dtype="S16")
-        pos = np.searchsorted(self.point_ids, want)
-        pos = np.clip(pos, 0, max(len(self.point_ids) - 1, 0))
-        ok = len(self.point_ids) > 0 and self.point_ids[pos] == want
-        return pos[ok] if len(self.point_ids) else pos[:0]
+        return positions(self.point_ids, ids)
+
+    # --- the interface Searcher, example and rank use (shared with milvus_index.MilvusIndexes) -------------------
+
+    def restrict(self, con: sqlite3.Connection, f, exclude_docs=()) -> np.ndarray | None:
+        """The filters (a filters.Filters) as a bool mask over points; None when nothing is filtered."""
+        from councilkg.embed.filters import allowed_mask
+
+        return allowed_mask(con, self, f, exclude_docs=exclude_docs)
+
+    def only(self, pts) -> np.ndarray:
+        """A restriction to the points at positions `pts`."""
+        allowed = np.zeros(len(self.point_ids), dtype=bool)
+        allowed[np.asarray(pts, dtype=np.int64)] = True
+        return allowed
+
+    def doc_freq(self, stems: list[str]) -> tuple[int, dict[str, int]]:
+        """(points indexed, points holding each stem), read from the BM25 matrix."""
+        if self.bm25 is None:
+            return 0, {}
+        vocab, indptr = self.bm25.vocab_dict, self.bm25.scores["indptr"]
+        df = {s: int(indptr[vocab[s] + 1] - indptr[vocab[s]]) for s in stems if s in vocab}
+        return int(self.bm25.scores["num_docs"]), {s: n for s, n in df.items() if n}
 
     def vector_search(self, qvec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Best points by cosine (max over a point's passages), optionally only among `allowed` (bool mask over points)."""

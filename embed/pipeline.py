@@ -18,6 +18,7 @@ from councilkg.corpus.model import InputError, NotMinutes, SourceFile, shown_pat
 from councilkg.corpus.readers import read
 from councilkg.corpus.segment import segment
 from councilkg.embed import index as indexes
+from councilkg.embed.backends import STATE_KEY, parse_index, recorded
 from councilkg.embed.encoder import configured_name, get_encoder
 from councilkg.embed.passages import read_vectors, split, theme_keys, vec_key
 from councilkg.graph import store
@@ -94,15 +95,22 @@ def ingest(
     progress: Progress = _quiet,
     on_error: Callable[[str, str], None] = lambda path, reason: None,
     on_skip: Callable[[str, str], None] = lambda path, reason: None,
+    index: str | None = None,
 ) -> IngestReport:
-    """Ingest files and folders; bad files are reported and skipped, and the batch lands whole or not at all."""
+    """Ingest files and folders; bad files are reported and skipped, and the batch lands whole or not at all.
+
+    `index` ("faiss" or "milvus:URI"; default: what the data directory records, else faiss) is where the
+    generation's indexes go; a data directory switched to another index gets a new generation there."""
     t0 = time.perf_counter()
     data_dir = Path(data_dir)
     report = IngestReport()
     with exclusive(data_dir):
         con = store.connect(data_dir)
         try:
-            _run(con, data_dir, paths, encoder or configured_name(), max_bytes, progress, on_error, on_skip, report)
+            backend = parse_index(index) if index else recorded(con)
+            backend.check()  # an unreachable index fails here, before anything is read or written
+            _run(con, data_dir, paths, encoder or configured_name(), max_bytes, progress, on_error, on_skip, report,
+                 backend)
         except BaseException:
             if con.in_transaction:
                 con.execute("ROLLBACK")
@@ -121,7 +129,7 @@ def _fail(con, report: IngestReport, on_error, path_key: str, given: str, reason
 
 
 def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progress, on_error, on_skip,
-         report: IngestReport) -> None:
+         report: IngestReport, backend) -> None:
     found = list(discover(paths, max_bytes=max_bytes))
     report.files = len(found)
     prior_model = store.get_state(con, "model")
@@ -174,19 +182,37 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
         report.ingested += 1
         changed = True
     progress("read", len(found), len(found))
-    if changed:
+    committed = int(store.get_state(con, "generation", "0"))
+    before = recorded(con)
+    # a new index, or its generation lost (a Milvus emptied), is rebuilt from the database as a new generation
+    rebuild = committed > 0 and (before.spec != backend.spec or not backend.present(con, data_dir, committed))
+    if changed or rebuild:
         report.points_embedded = _embed_new(con, model, progress)
-        gen = int(store.get_state(con, "generation", "0")) + 1
+        gen = committed + 1
         progress("index", 0, 1)
-        indexes.build(con, data_dir, gen, model)
+        backend.build(con, data_dir, gen, model)
         store.set_state(con, "generation", str(gen))
         store.set_state(con, "model", model)
+        store.set_state(con, STATE_KEY, backend.spec)
         con.execute("COMMIT")
+        backend.publish(con, data_dir, gen)  # Milvus: the alias moves only now, after the commit
         indexes.prune(data_dir, gen)
+        if before.spec != backend.spec:
+            _retire(before, con)
         progress("index", 1, 1)
     else:
         con.execute("COMMIT")
+        if committed:
+            backend.publish(con, data_dir, committed)  # a crash between commit and alias left it behind: repair
     report.generation = int(store.get_state(con, "generation", "0"))
+
+
+def _retire(backend, con) -> None:
+    """The index this data directory left: its Milvus collections go, so no stateless reader serves them (best effort)."""
+    try:
+        backend.retire(con)
+    except Exception:  # the old engine may be gone for good; the data directory is already committed elsewhere
+        pass
 
 
 def _embed_new(con, model: str, progress: Progress) -> int:

@@ -109,6 +109,14 @@ def weighted(c: Candidates, alpha: float | None = None, boost: float | None = No
 DEFAULT_FUSION = "weighted"
 
 
+def signals(c: Candidates, pts) -> list[dict]:
+    """Per ranked point, the two retrievers' own scores, so a reader can see why it ranked where it did."""
+    vec = dict(zip(c.vec_pts.tolist(), c.vec_scores.tolist())) | c.exact_vec
+    lex = dict(zip(c.lex_pts.tolist(), c.lex_scores.tolist()))
+    return [{"signals": {"vector": round(vec[p], 4) if p in vec else None, "lexical": round(lex[p], 4) if p in lex else None}}
+            for p in pts.tolist()]
+
+
 # --- query terms --------------------------------------------------------------------------------------------
 
 
@@ -132,10 +140,12 @@ def query_stems(text: str) -> list[str]:
     return list(dict.fromkeys(tokenize([text])[0]))
 
 
-def distinctive_terms(text: str, bm25, n: int = 24) -> list[tuple[str, str]]:
-    """A long example text's most telling (surface word, stem) pairs: frequent in it, rare in the corpus (tf x idf)."""
+def distinctive_terms(text: str, idx, n: int = 24) -> list[tuple[str, str]]:
+    """A long example text's most telling (surface word, stem) pairs: frequent in it, rare in the corpus (tf x idf).
+
+    `idx` is a generation's indexes (index.Indexes or milvus_index.MilvusIndexes): only its `doc_freq` is used."""
     words = [w.lower() for w in _WORD.findall(text)]
-    if not words or bm25 is None:
+    if not words or idx is None:
         return []
     uniq = list(dict.fromkeys(words))
     stems = tokenize(uniq)  # one list per word: empty for stop words
@@ -148,15 +158,11 @@ def distinctive_terms(text: str, bm25, n: int = 24) -> list[tuple[str, str]]:
     for w in words:
         if w in stem_of:
             tf[stem_of[w]] = tf.get(stem_of[w], 0) + 1
-    vocab = bm25.vocab_dict
-    indptr = bm25.scores["indptr"]
-    n_docs = float(bm25.scores["num_docs"])
+    n_docs, dfs = idx.doc_freq(list(tf))
     weight = {}
     for s, f in tf.items():
-        if s in vocab:
-            df = float(indptr[vocab[s] + 1] - indptr[vocab[s]])
-            if df:
-                weight[s] = (1.0 + np.log(f)) * np.log((n_docs - df + 0.5) / (df + 0.5) + 1.0)
+        if df := dfs.get(s):
+            weight[s] = (1.0 + np.log(f)) * np.log((n_docs - df + 0.5) / (df + 0.5) + 1.0)
     best = sorted(weight, key=lambda s: (-weight[s], s))[:n]
     return [(surface[s], s) for s in best]
 

@@ -55,28 +55,33 @@ def make_hits(con: sqlite3.Connection, ids: list[str], scores: list[float], stem
     themes = {pid: table.themes(p) for pid, p in zip(ids, positions)} if table is not None else point_themes(con, ids)
     labels = theme_labels()
     hits = []
-    for rank, (pid, score) in enumerate(zip(ids, scores), start=1):
+    for pid, score in zip(ids, scores):
         r = rows.get(pid)
         if r is None:  # cannot happen within one generation; never show a half-known hit
             continue
-        spans = highlight(r["text"], stems)
-        hits.append({
-            "rank": rank,
-            "score": round(float(score), 4),
-            "id": pid,
-            "uri": POINT_IRI + pid,
-            "text": r["text"],
-            "council": council_of(r),
-            "meeting": {"date": r["date"], "committee": r["committee"], "id": r["meeting_id"]},
-            "item": {"title": r["title"], "number": r["number"], "id": r["item_id"]},
-            "themes": [{"id": t, "label": labels.get(t, t), "score": round(s, 3)} for t, s in themes.get(pid, [])],
-            "source": r["source"],
-            "source_url": source_url(r["meta_json"]),
-            "document": r["doc_id"],
-            "highlights": [list(s) for s in spans],
-            "matched": sorted({r["text"][a:b].lower() for a, b in spans}),
-            **((extra or {}).get(pid, {})),
-        })
+        row = dict(r) | {"source_url": source_url(r["meta_json"])}
+        hits.append(hit(row, score, themes.get(pid, []), stems, labels) | (extra or {}).get(pid, {}))
     for n, h in enumerate(hits, start=1):
         h["rank"] = n
     return hits
+
+
+def hit(r, score: float, themes: list[tuple[str, float]], stems: set[str], labels: dict[str, str]) -> dict:
+    """One contract §2 hit from a point's row (the columns of `_ROWS`, with `source_url` instead of `meta_json`)."""
+    spans = highlight(r["text"], stems)
+    return {
+        "rank": 0,  # numbered by the caller, once the list is final
+        "score": round(float(score), 4),
+        "id": r["id"],
+        "uri": POINT_IRI + r["id"],
+        "text": r["text"],
+        "council": council_of(r),
+        "meeting": {"date": r["date"], "committee": r["committee"], "id": r["meeting_id"]},
+        "item": {"title": r["title"], "number": r["number"], "id": r["item_id"]},
+        "themes": [{"id": t, "label": labels.get(t, t), "score": round(s, 3)} for t, s in themes],
+        "source": r["source"],
+        "source_url": r["source_url"],
+        "document": r["doc_id"],
+        "highlights": [list(s) for s in spans],
+        "matched": sorted({r["text"][a:b].lower() for a, b in spans}),
+    }

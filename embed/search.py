@@ -15,7 +15,8 @@ import numpy as np
 from councilkg.embed import rank
 from councilkg.embed.encoder import BatchEncoder
 from councilkg.embed.example import Example, examine
-from councilkg.embed.filters import Filters, SearchError, allowed_mask
+from councilkg.embed.backends import recorded
+from councilkg.embed.filters import Filters, SearchError
 from councilkg.embed.index import Indexes, gen_dir
 from councilkg.embed.results import POINT_IRI, make_hits
 from councilkg.embed.table import PointTable
@@ -31,7 +32,7 @@ class Snapshot:
 
     con: sqlite3.Connection
     gen: int
-    idx: Indexes | None
+    idx: Indexes | None  # or a milvus_index.MilvusIndexes: the same interface
     model: str | None
     cache: Generation | None = None
 
@@ -59,18 +60,22 @@ class Searcher:
         self.fusion = fusion
         self._lock = threading.Lock()
         self._loaded: Generation | None = None
+        self._spec: str | None = None  # the index backend the loaded generation came from
         self._local = threading.local()  # per thread: one read-only connection, reused request after request
         self._encode_pool = BatchEncoder()
 
     # --- generations ------------------------------------------------------------------------------------
 
     def _generation(self, con: sqlite3.Connection, gen: int, model: str | None) -> Generation | None:
-        """Generation `gen`, loaded once (inside the caller's read transaction); a request keeps the object it got."""
+        """Generation `gen` on the backend the data directory records, loaded once (inside the caller's read
+        transaction); a request keeps the object it got."""
         if gen <= 0:
             return None
+        backend = recorded(con)
         with self._lock:
-            if self._loaded is None or self._loaded.idx.gen != gen:
-                self._loaded = Generation.load(self.data_dir, con, Indexes.load(self.data_dir, gen), model)
+            if self._loaded is None or (self._loaded.idx.gen, self._spec) != (gen, backend.spec):
+                self._loaded = Generation.load(self.data_dir, con, backend.load(self.data_dir, gen, con), model)
+                self._spec = backend.spec
             return self._loaded
 
     def _connection(self) -> tuple[sqlite3.Connection, bool]:
@@ -167,10 +172,10 @@ class Searcher:
                               "terms": [w for w, _ in example.terms]}
         if snap.idx is None:
             return out | ({"facets": {}} if with_facets else {})
-        mask = allowed_mask(snap.con, snap.idx, filters, exclude_docs=example.docs if example else ())
+        mask = snap.idx.restrict(snap.con, filters, exclude_docs=example.docs if example else ())
         ranked, cands, stems = self._rank(snap, query, example, mask, k, mode)
         ids = [p.decode() for p in snap.idx.point_ids[ranked[0][:k]]] if len(ranked[0]) else []
-        extra = _signals(snap.idx, cands, ranked[0][:k])
+        extra = dict(zip(ids, rank.signals(cands, ranked[0][:k])))
         out["hits"] = make_hits(snap.con, ids, ranked[1][:k].tolist(), stems, extra, snap.cache.table, ranked[0][:k].tolist())
         if with_facets:
             out["facets"] = snap.cache.table.facets(np.asarray(ranked[0][:max(FACET_POOL, k)], dtype=np.int64))
@@ -204,18 +209,22 @@ class Searcher:
 
     def _themes(self, snap: Snapshot, vec: np.ndarray, text: str, cands: rank.Candidates) -> None:
         """The query's themes (as ingest assigns them to points) and the candidates' themes, for the theme bonus."""
-        from councilkg.graph.themes import assign, load_scheme
-
-        tv = snap.cache.theme_vecs
-        if tv is None:
-            return
-        cands.query_themes = {t: s for t, s, _ in assign([text], vec.reshape(1, -1), tv, load_scheme())[0]}
+        cands.query_themes = query_themes(text, vec, snap.cache.theme_vecs)
         if not cands.query_themes:
             return
         table = snap.cache.table
         for p in cands.pool().tolist():
             if mine := table.themes(p):
                 cands.themes[p] = dict(mine)
+
+
+def query_themes(text: str, vec: np.ndarray, theme_vecs: np.ndarray | None) -> dict[str, float]:
+    """The query's themes as ingest assigns them to points (none without the scheme's vectors: no theme bonus then)."""
+    from councilkg.graph.themes import assign, load_scheme
+
+    if theme_vecs is None:
+        return {}
+    return {t: s for t, s, _ in assign([text], vec.reshape(1, -1), theme_vecs, load_scheme())[0]}
 
 
 def _theme_vectors(con: sqlite3.Connection, model: str | None) -> np.ndarray | None:
@@ -231,21 +240,8 @@ def _exact_cosines(idx: Indexes, vec: np.ndarray, pts: np.ndarray) -> dict[int, 
     # them back instead changed 56 of 152 top-10 lists at 100k points; ranking is kept as it was tuned.
     if not len(pts):
         return {}
-    allowed = np.zeros(len(idx.point_ids), dtype=bool)
-    allowed[pts] = True
-    got, scores = idx.vector_search(vec, len(pts), allowed)
+    got, scores = idx.vector_search(vec, len(pts), idx.only(pts))
     return dict(zip(got.tolist(), scores.tolist()))
-
-
-def _signals(idx: Indexes, cands: rank.Candidates, pts: np.ndarray) -> dict[str, dict]:
-    """Per hit, the two retrievers' own scores, so a reader can see why it ranked where it did."""
-    vec = dict(zip(cands.vec_pts.tolist(), cands.vec_scores.tolist())) | cands.exact_vec
-    lex = dict(zip(cands.lex_pts.tolist(), cands.lex_scores.tolist()))
-    out = {}
-    for p in pts.tolist():
-        sig = {"vector": round(vec[p], 4) if p in vec else None, "lexical": round(lex[p], 4) if p in lex else None}
-        out[idx.point_ids[p].decode()] = {"signals": sig}
-    return out
 
 
 def _example_passages(example: Example, query: str, model: str | None) -> list[str]:

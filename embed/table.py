@@ -52,20 +52,35 @@ def _at(point_ids: np.ndarray, rows: list) -> tuple[list, np.ndarray]:
     return [r for r, keep in zip(rows, ok.tolist()) if keep], pos[ok]
 
 
-def _committee_names(names: list[str | None]) -> dict[str, str]:
+def committee_key(name: str) -> str:
+    """A committee name folded for case and spacing: two spellings of one committee share it."""
+    return " ".join(name.split()).casefold()
+
+
+def grade_label(grade: str) -> str:
+    return grade.replace("-", " ").capitalize()
+
+
+def facet_entries(counts: dict[tuple, int]) -> list[dict]:
+    """One facet's {value, label, count} entries from counts per (value, label), most points first."""
+    entries = [{"value": v, "label": label, "count": int(n)} for (v, label), n in counts.items() if n]
+    return sorted(entries, key=lambda e: (-e["count"], str(e["label"])))
+
+
+def _committee_names(names: list[str | None] | Counter) -> dict[str, str]:
     """Each committee name as given -> one shown form per name folded for case and spacing, so a facet is not split in two.
 
     Councils write the same committee as "Children and Young People Scrutiny Committee" and "Children and young
     people scrutiny committee"; the form with the most capitals short of all capitals (then the most points) is
     shown, and the committee filter matches either."""
-    counts = Counter(n for n in names if n)
+    counts = names if isinstance(names, Counter) else Counter(n for n in names if n)  # a Counter: names with their points
     rank = lambda n: (not n.isupper(), sum(c.isupper() for c in n), counts[n])  # noqa: E731
     best: dict[str, str] = {}
     for name in sorted(counts):
-        key = " ".join(name.split()).casefold()
+        key = committee_key(name)
         if key not in best or rank(name) > rank(best[key]):
             best[key] = name
-    return {n: best[" ".join(n.split()).casefold()] for n in counts}
+    return {n: best[committee_key(n)] for n in counts}
 
 
 @dataclass
@@ -112,7 +127,7 @@ class PointTable:
             "council": [(r[4], r[5] if r[4] else UNKNOWN_COUNCIL) for r in rows],
             "committee": [(committee[r[3]],) * 2 if r[3] else None for r in rows],
             "year": [(r[2][:4], r[2][:4]) if r[2] else None for r in rows],
-            "grade": [(grades[r[1]], grades[r[1]].replace("-", " ").capitalize()) if r[1] in grades else None for r in rows],
+            "grade": [(grades[r[1]], grade_label(grades[r[1]])) if r[1] in grades else None for r in rows],
         }
         codes, values = {}, {}
         for f in _FACETS:
@@ -145,6 +160,5 @@ class PointTable:
             else:
                 code = self.codes[f][pts]
             counts = np.bincount(code[code >= 0], minlength=len(vals)) if len(vals) else np.zeros(0, np.int64)
-            entries = [{"value": vals[c][0], "label": vals[c][1], "count": int(counts[c])} for c in np.flatnonzero(counts).tolist()]
-            out[f] = sorted(entries, key=lambda e: (-e["count"], str(e["label"])))
+            out[f] = facet_entries({vals[c]: counts[c] for c in np.flatnonzero(counts).tolist()})
         return out

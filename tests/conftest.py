@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from engines import milvus  # noqa: F401 - the session's milvus-lite server, for tests that ask for it
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "corpus" / "sample"

@@ -16,6 +16,10 @@ from councilkg.graph import store
 def db() -> sqlite3.Connection:
     """This request's read-only connection, inside one read transaction so every query sees the same generation."""
     if "db" not in g:
+        if current_app.config["DATA_DIR"] is None:
+            from councilkg.web.errors import NeedsDataDir
+
+            raise NeedsDataDir()
         con = store.connect(current_app.config["DATA_DIR"], readonly=True)
         con.execute("BEGIN")
         g.db = con
@@ -35,8 +39,9 @@ SPARQL_WORKERS = 1  # processes, each holding the graph in memory (~400 MB at 10
 class Services:
     """Long-lived objects shared by all requests: the Searcher, built once on first use."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path | None, index: str | None = None):
         self.data_dir = data_dir
+        self.index = index  # without a data directory: the shared index ("milvus:URI") every shard is in
         self._searcher = None
         self._sparql = None
         self._lock = threading.Lock()
@@ -56,14 +61,27 @@ class Services:
         return self._sparql
 
     @property
+    def stateless(self) -> bool:
+        """No data directory: search reads every shard of the shared index, pages the shared SPARQL store."""
+        return self.data_dir is None
+
+    @property
     def searcher(self):
+        """The data directory's Searcher, or without one the ShardSearcher over every shard of the shared index."""
         if self._searcher is None:
             with self._lock:
                 if self._searcher is None:
-                    from councilkg.embed.search import Searcher
-
-                    self._searcher = Searcher(self.data_dir)
+                    self._searcher = self._make_searcher()
         return self._searcher
+
+    def _make_searcher(self):
+        if self.stateless:
+            from councilkg.embed.shards import ShardSearcher
+
+            return ShardSearcher.for_index(self.index)
+        from councilkg.embed.search import Searcher
+
+        return Searcher(self.data_dir)
 
     def topics(self, con: sqlite3.Connection, wait: float | None = None) -> list | None:
         """The topic clusters of the generation `con` reads, worked out once per generation in the background
@@ -102,6 +120,8 @@ class Services:
     def warm(self) -> None:
         """Load the encoder and the SPARQL store before the first request, so no visitor waits for them."""
         self.searcher.warm()
+        if self.stateless:
+            return
         from councilkg.graph.sparql import open_store
 
         open_store(self.data_dir)

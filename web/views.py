@@ -55,25 +55,21 @@ def facet_rows(res: dict, sa) -> list[tuple[str, list[dict]]]:
 
 
 def enrich(hits: list[dict]) -> list[dict]:
-    """Add links to every entity a hit touches: point, item, meeting, council, document, themes and facts read from it."""
-    con = db()
+    """Add links to every entity a hit touches: point, item, meeting, council, document, themes, and (with a data
+    directory) the facts read from it; all but the facts come from the hit itself, so a stateless server links them too."""
+    con = None if services().stateless else db()
     for h in hits:
-        r = con.execute(
-            "SELECT p.id, p.item_id, i.number, i.title, i.doc_id, d.source, m.id AS mid, m.date, m.committee, c.id AS cid, c.name "
-            "FROM points p JOIN items i ON i.id = p.item_id JOIN documents d ON d.id = i.doc_id "
-            "LEFT JOIN meetings m ON m.id = i.meeting_id LEFT JOIN councils c ON c.id = m.council_id WHERE p.id=?",
-            (h.get("id"),),
-        ).fetchone()
-        links: dict = {}
-        if r:
-            links["point"] = Link("point", r["id"], "debate point")
-            links["item"] = Link("item", r["item_id"], item_label(r["number"], r["title"]))
-            links["document"] = Link("document", r["doc_id"], r["source"])
-            if r["mid"]:
-                links["meeting"] = Link("meeting", r["mid"], meeting_label(r["date"], r["committee"]))
-            if r["cid"]:
-                links["council"] = Link("council", r["cid"], r["name"])
-            links["facts"] = [e.link for e in facts_from(con, "ev_point", r["id"])]
+        item, meeting = h["item"], h["meeting"]
+        links: dict = {
+            "point": Link("point", h["id"], "debate point"),
+            "item": Link("item", item["id"], item_label(item["number"], item["title"])),
+            "document": Link("document", h["document"], h["source"]),
+        }
+        if meeting["id"]:
+            links["meeting"] = Link("meeting", meeting["id"], meeting_label(meeting["date"], meeting["committee"]))
+        if h["council"]:
+            links["council"] = Link("council", h["council"]["id"], h["council"]["name"])
+        links["facts"] = [e.link for e in facts_from(con, "ev_point", h["id"])] if con is not None else []
         links["themes"] = [theme_link(t["id"]) for t in h.get("themes") or [] if t.get("id")]
         h["links"] = links
     return hits

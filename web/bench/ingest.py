@@ -9,16 +9,18 @@ from pathlib import Path
 from councilkg.web.bench.corpus import SEED, write_corpus
 
 
-def measure_ingest(workdir: Path, n_docs: int, log) -> dict:
+def measure_ingest(workdir: Path, n_docs: int, log, index: str | None = None) -> dict:
     """Whole-pipeline ingest against bare encode of the passages it embeds (bare timed before and after, averaged).
 
     The data directory is first primed with one other document, so the one-off encoding of the theme descriptions
-    (a fixed cost per data directory, reported as prime_s) does not count against the batch being measured."""
+    (a fixed cost per data directory, reported as prime_s) does not count against the batch being measured.
+    `index` is the backend ingest writes to (default faiss)."""
     from councilkg.embed.encoder import BATCH_SIZE, get_encoder
     from councilkg.embed.passages import split
     from councilkg.embed.pipeline import ingest
     from councilkg.graph import store
 
+    workdir.mkdir(parents=True, exist_ok=True)
     src = workdir / f"ingest-src-s{SEED}-n{n_docs}"
     if not src.exists():
         write_corpus(src, n_docs, seed=SEED)
@@ -29,16 +31,16 @@ def measure_ingest(workdir: Path, n_docs: int, log) -> dict:
     shutil.rmtree(data, ignore_errors=True)
     enc = get_encoder()
     enc.encode(["warm up the encoder"] * BATCH_SIZE)
-    prime_s = timed(lambda: ingest([str(prime)], data))
+    prime_s = timed(lambda: ingest([str(prime)], data, index=index))
     texts = _passages(src, enc, split)
     cpu: list[float] = []  # CPU seconds of: bare, ingest, bare
     bare = lambda: timed(lambda: enc.model.encode(texts, batch_size=BATCH_SIZE, normalize_embeddings=True,  # noqa: E731
                                                      convert_to_numpy=True, show_progress_bar=False), cpu)
     log(f"ingest: {n_docs} documents, {len(texts)} distinct passages")
     before = bare()
-    first = timed(lambda: ingest([str(src)], data), cpu)
+    first = timed(lambda: ingest([str(src)], data, index=index), cpu)
     after = bare()
-    again = timed(lambda: ingest([str(src), str(prime)], data))
+    again = timed(lambda: ingest([str(src), str(prime)], data, index=index))
     con = store.connect(data, readonly=True)
     points = con.execute("SELECT count(*) FROM points p JOIN documents d ON d.id = p.doc_id WHERE d.path_key LIKE ?",
                          (f"{src.resolve()}%",)).fetchone()[0]

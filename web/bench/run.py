@@ -36,15 +36,20 @@ def default_workdir() -> Path:
 
 
 def bench(quick: bool = False, workdir: str | Path | None = None, log=None, points: int = SEARCH_POINTS,
-          base_docs: int = bench_scale.BASE_DOCS) -> dict:
+          base_docs: int = bench_scale.BASE_DOCS, index: str | None = None) -> dict:
     """Run the benchmark (quick: small ingest, cached 100k corpus, no load test or 1M study) and return every figure.
 
-    points and base_docs shrink the search corpus (tests only: the targets are for the defaults)."""
+    points and base_docs shrink the search corpus (tests only: the targets are for the defaults); `index`
+    ("milvus:URI") measures that backend too, side by side with FAISS (out["backend"])."""
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     workdir = Path(workdir) if workdir else default_workdir()
     workdir.mkdir(parents=True, exist_ok=True)
     n_docs, rounds, load_s, study_1m = PLANS["quick" if quick else "full"]
     qs = queries()
+    if index:  # a bad spec or an unreachable Milvus fails now, not after the scaled corpus is built
+        from councilkg.embed.backends import parse_index
+
+        parse_index(index).check()
     t_start = time.perf_counter()
     out: dict = {"quick": quick, "cpus": os.cpu_count(), "load_avg_start": [round(x, 2) for x in os.getloadavg()]}
     stage = _Stages(out, log)
@@ -55,6 +60,12 @@ def bench(quick: bool = False, workdir: str | Path | None = None, log=None, poin
         out.update(measure_ingest(workdir, n_docs, log))
     with stage("search over the scaled corpus"):
         out.update(measure_search(data, qs, rounds))
+    if index:
+        from councilkg.web.bench import backend as bench_backend
+
+        with stage(f"index backend {index}"):
+            out["backend"] = bench_backend.measure(data, index, workdir, qs, max(rounds, 2), n_docs, log)
+            out["backend"]["faiss_ingest_ratio"] = out["ingest_ratio"]
     with stage("cold processes"):
         out.update(bench_load.cold(data, qs[0]))
     with stage("server memory" + ("" if not load_s else ", load test, topics")), bench_load.server(data) as (base, pid):
@@ -138,6 +149,10 @@ def format_table(result: dict) -> str:
         for name, v in a.items():
             if isinstance(v, dict) and "recall_at_10" in v:
                 lines.append(f"  {name:<30} {v['build_s']:>7} {v['p50_ms']:>7}/{v['p95_ms']:<7} {v['recall_at_10']:>6} {v['index_mb']:>8}")
+    if "backend" in result:
+        from councilkg.web.bench.backend import format_rows
+
+        lines += format_rows(result["backend"])
     lines.append("\nstages (s): " + ", ".join(f"{k} {v}" for k, v in result["stage_s"].items()))
     lines.append(f"\nload average {result['load_avg_start']} -> {result['load_avg_end']} on {result['cpus']} CPUs; total {result['total_s']} s")
     return "\n".join(lines)

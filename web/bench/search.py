@@ -24,13 +24,9 @@ def _ms(seconds: list[float], p: float) -> float:
     return round(float(np.percentile(np.array(seconds) * 1000, p)), 2)
 
 
-def measure_search(data: Path, qs: list[str], rounds: int) -> dict:
-    """Warm Searcher.search (query encoding included) against bare encode + bare FAISS + bare BM25 for the same query."""
-    import faiss
-
-    from councilkg.embed import rank
+def warm_searcher(data: Path, qs: list[str]):
+    """A Searcher that has answered every query once, its loaded indexes and the bare sentence-transformers model."""
     from councilkg.embed.encoder import get_encoder
-    from councilkg.embed.index import HNSW_EF_SEARCH, tokenize
     from councilkg.embed.search import Searcher
 
     s = Searcher(data)
@@ -39,7 +35,17 @@ def measure_search(data: Path, qs: list[str], rounds: int) -> dict:
         s.search(q)
     with s.snapshot() as snap:
         idx = snap.idx
-    enc = get_encoder(idx.info["model"]).model
+    return s, idx, get_encoder(idx.info["model"]).model
+
+
+def measure_search(data: Path, qs: list[str], rounds: int) -> dict:
+    """Warm Searcher.search (query encoding included) against bare encode + bare FAISS + bare BM25 for the same query."""
+    import faiss
+
+    from councilkg.embed import rank
+    from councilkg.embed.index import HNSW_EF_SEARCH, tokenize
+
+    s, idx, enc = warm_searcher(data, qs)
     hnsw = idx.info["vector_index"] == "hnsw"
     params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, rank.CANDIDATES)) if hnsw else None
     full, bare, parts = [], [], {"encode": [], "faiss": [], "bm25": []}

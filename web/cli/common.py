@@ -65,3 +65,13 @@ class Bars:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
+
+
+def index_option(f):
+    return click.option(
+        "--index",
+        "index",
+        metavar="SPEC",
+        help="Where the search index goes: faiss (in the data directory) or milvus:URI (http://host:port or a "
+        "Milvus Lite file .db). Recorded in the data directory; default: as recorded, else faiss.",
+    )(f)

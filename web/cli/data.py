@@ -8,16 +8,17 @@ from pathlib import Path
 
 import click
 
-from councilkg.web.cli.common import Bars, data_option, device_option
+from councilkg.web.cli.common import Bars, data_option, device_option, index_option
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str, readable=False))
 @data_option
+@index_option
 @device_option
 @click.option("--max-bytes", type=int, default=50_000_000, show_default=True, help="Refuse files larger than this.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def ingest(paths, data_dir, max_bytes, as_json):
+def ingest(paths, data_dir, index, max_bytes, as_json):
     """Read minutes (.txt .md .html .pdf, folders recursively) into the graph and the search index."""
     from councilkg.embed.pipeline import ingest as run
 
@@ -32,7 +33,8 @@ def ingest(paths, data_dir, max_bytes, as_json):
         click.echo(f"skipped: {path}: not minutes ({reason})", err=True)
 
     try:
-        report = run(list(paths), data_dir, max_bytes=max_bytes, progress=bars, on_error=on_error, on_skip=on_skip)
+        report = run(list(paths), data_dir, max_bytes=max_bytes, progress=bars, on_error=on_error, on_skip=on_skip,
+                     index=index)
     finally:
         bars.close()
     if as_json:
@@ -46,6 +48,7 @@ def ingest(paths, data_dir, max_bytes, as_json):
 @click.command()
 @click.argument("sites", nargs=-1, required=True)
 @data_option
+@index_option
 @device_option
 @click.option("--council", help="Whose site a URL not in the register is (a council name).")
 @click.option("--since", help="Meetings on or after YYYY-MM-DD (default: a year ago).")
@@ -59,7 +62,7 @@ def ingest(paths, data_dir, max_bytes, as_json):
 @click.option("--recheck-days", type=click.IntRange(0), default=90, show_default=True, help="Fetch meetings this recent again (minutes get amended).")
 @click.option("--offline", is_flag=True, help="No network: re-read the raw answers cached in the data directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def harvest(sites, data_dir, council, since, until, committee, delay, timeout, retries, backoff, max_wait, recheck_days,
+def harvest(sites, data_dir, index, council, since, until, committee, delay, timeout, retries, backoff, max_wait, recheck_days,
             offline, as_json):
     """Gather minutes from ModernGov sites (register code, council name or base URL) into the graph, incrementally."""
     from councilkg.corpus.harvest import Options
@@ -85,7 +88,7 @@ def harvest(sites, data_dir, council, since, until, committee, delay, timeout, r
 
     opts = Options(since=since, until=until, committee=committee, offline=offline, recheck_days=recheck_days)
     try:
-        report = run(chosen, data_dir, opts, client, progress=bars, on_error=on_error, on_skip=on_skip)
+        report = run(chosen, data_dir, opts, client, progress=bars, on_error=on_error, on_skip=on_skip, index=index)
     finally:
         bars.close()
     click.echo(json.dumps(report.__dict__, indent=1) if as_json else report.summary())

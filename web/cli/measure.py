@@ -26,11 +26,12 @@ def evaluate(data_dir, queries, as_json):
 @click.option("--quick", is_flag=True, help="Small ingest sample, cached 100k search corpus, no load test or 1M study.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="Where the scaled corpora are built and cached.")
-def bench(quick, as_json, workdir):
+@click.option("--index", metavar="SPEC", help="Also measure this index backend (milvus:URI) side by side with FAISS.")
+def bench(quick, as_json, workdir, index):
     """Measure ingest, search, memory, SPARQL and cold-start against the targets (see README, Performance)."""
     from councilkg.web.bench.run import bench as run, format_table
 
-    result = run(quick=quick, workdir=workdir)
+    result = run(quick=quick, workdir=workdir, index=index)
     click.echo(json.dumps(result, indent=1) if as_json else format_table(result))
 
 

@@ -78,15 +78,26 @@ def sparql(query, data_dir, qfile, fmt, limit):
 
 @click.command()
 @data_option
+@click.option("--index", "index", metavar="milvus:URI",
+              help="Serve without a data directory: search every data directory's shard in this shared Milvus.")
+@click.option("--sparql", "sparql", metavar="URL",
+              help="With --index: the SPARQL store's query endpoint that entity pages and /sparql read.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
-def serve(data_dir, host, port, threads):
+@click.pass_context
+def serve(ctx, data_dir, index, sparql, host, port, threads):
     """The web UI, JSON API and /sparql endpoint on waitress (a production WSGI server)."""
     from councilkg.web.serve import serve as run
 
-    click.echo(f"councilkg: serving {data_dir} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    run(data_dir, host=host, port=port, threads=threads)
+    given = ctx.get_parameter_source("data_dir") is click.core.ParameterSource.COMMANDLINE
+    if index and given:
+        raise click.UsageError("give --data DIR or --index milvus:URI, not both (a data directory records its own index)")
+    if bool(index) != bool(sparql):
+        raise click.UsageError("--index and --sparql go together: a server without a data directory needs both engines")
+    what = f"{index} and {sparql}" if index else str(data_dir)
+    click.echo(f"councilkg: serving {what} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    run(None if index else data_dir, host=host, port=port, threads=threads, index=index, sparql=sparql)
 
 
 @click.command()

@@ -1,0 +1,143 @@
+"""Index backends by spec ("faiss", the default, or "milvus:URI"): one place decides where a data directory's generation is written and read."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+from councilkg.embed import index as ix
+from councilkg.embed.milvus import MilvusError
+from councilkg.embed.table import PointTable
+from councilkg.graph import store
+
+DEFAULT = "faiss"
+STATE_KEY = "index"  # in the data directory's state table
+
+
+class BackendError(MilvusError):
+    """An index spec that cannot be used, told in one line."""
+
+
+@dataclass(frozen=True)
+class Faiss:
+    """FAISS and BM25 files in the data directory's generation directory (embed/index.py, unchanged)."""
+
+    spec: str = DEFAULT
+
+    def check(self) -> None:
+        pass
+
+    def build(self, con: sqlite3.Connection, data_dir: Path, gen: int, model: str) -> None:
+        ix.build(con, data_dir, gen, model)
+
+    def present(self, con: sqlite3.Connection, data_dir: Path, gen: int) -> bool:
+        return (ix.gen_dir(data_dir, gen) / "info.json").exists()
+
+    def publish(self, con: sqlite3.Connection, data_dir: Path, gen: int) -> None:
+        pass
+
+    def retire(self, con: sqlite3.Connection) -> None:
+        pass
+
+    def load(self, data_dir: Path, gen: int, con: sqlite3.Connection):
+        return ix.Indexes.load(data_dir, gen)
+
+
+@dataclass(frozen=True)
+class Milvus:
+    """Points and passages collections per generation in a Milvus; the generation directory keeps point ids and the point table."""
+
+    uri: str
+
+    @property
+    def spec(self) -> str:
+        return f"milvus:{self.uri}"
+
+    def check(self) -> None:
+        from councilkg.embed.milvus import connect
+
+        connect(self.uri)
+
+    def build(self, con: sqlite3.Connection, data_dir: Path, gen: int, model: str) -> None:
+        """Both collections first, then the generation directory (renamed into place); the caller then commits."""
+        from councilkg.embed import milvus_build
+
+        point_ids = np.array([r[0] for r in con.execute("SELECT id FROM points ORDER BY id")], dtype="S16")
+        info = milvus_build.build(con, self.uri, store.instance_id(con), gen, model, point_ids)
+        final = ix.gen_dir(data_dir, gen)
+        tmp = final.with_name(final.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        np.save(tmp / "point_ids.npy", point_ids)
+        PointTable.compute(con, point_ids).save(tmp)
+        (tmp / "info.json").write_text(json.dumps(info | {"index": self.spec}, indent=1))
+        shutil.rmtree(final, ignore_errors=True)
+        tmp.rename(final)
+
+    def present(self, con: sqlite3.Connection, data_dir: Path, gen: int) -> bool:
+        from councilkg.embed import milvus_build
+
+        instance = store.get_state(con, "instance")
+        return bool(instance) and (ix.gen_dir(data_dir, gen) / "info.json").exists() and \
+            milvus_build.present(self.uri, instance, gen)
+
+    def publish(self, con: sqlite3.Connection, data_dir: Path, gen: int) -> None:
+        from councilkg.embed import milvus_build
+
+        milvus_build.publish(self.uri, store.instance_id(con), gen)
+
+    def retire(self, con: sqlite3.Connection) -> None:
+        from councilkg.embed import milvus_build
+
+        if instance := store.get_state(con, "instance"):
+            milvus_build.retire(self.uri, instance)
+
+    def load(self, data_dir: Path, gen: int, con: sqlite3.Connection):
+        from councilkg.embed.milvus_index import MilvusIndexes
+
+        return MilvusIndexes.load(data_dir, gen, self.uri, store.get_state(con, "instance") or "")
+
+
+def _milvus(rest: str, spec: str) -> Milvus:
+    if not rest:
+        raise BackendError(f"--index {spec!r}: give a URI after milvus: (http://host:port or a Milvus Lite file .db)")
+    if "://" in rest:
+        u = urlparse(rest)
+        if u.scheme not in ("http", "https") or not u.hostname:
+            raise BackendError(f"--index {spec!r}: a Milvus URI is http(s)://host:port or a Milvus Lite file path")
+        try:
+            u.port
+        except ValueError:
+            raise BackendError(f"--index {spec!r}: the port is not a number") from None
+        return Milvus(rest.rstrip("/"))
+    path = Path(rest).expanduser().absolute()
+    if path.suffix != ".db":
+        raise BackendError(f"--index {spec!r}: a Milvus Lite file must end in .db")
+    return Milvus(str(path))
+
+
+BACKENDS = {"faiss": lambda rest, spec: Faiss() if not rest else _no_uri(spec), "milvus": _milvus}
+
+
+def _no_uri(spec: str):
+    raise BackendError(f"--index {spec!r}: faiss takes no URI (it lives in the data directory)")
+
+
+def parse_index(spec: str | None):
+    """The backend for a spec: "faiss" (also for None or "") or "milvus:URI" (a Lite path is made absolute)."""
+    spec = (spec or DEFAULT).strip()
+    kind, _, rest = spec.partition(":")
+    if kind.lower() not in BACKENDS:
+        raise BackendError(f"--index {spec!r}: unknown index (one of: faiss, milvus:URI)")
+    return BACKENDS[kind.lower()](rest.strip(), spec)
+
+
+def recorded(con: sqlite3.Connection):
+    """The backend a data directory's state names (faiss when it names none)."""
+    return parse_index(store.get_state(con, STATE_KEY))

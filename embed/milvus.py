@@ -1,0 +1,200 @@
+"""Milvus names, schemas, connections and filter expressions shared by the writer, the data-directory reader and stateless readers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sqlite3
+
+from councilkg.embed import index as ix
+from councilkg.embed.filters import Filters, _check_date, normalise_grade, resolve_council, resolve_theme_id
+from councilkg.graph.store import StoreError
+
+PREFIX = "ckg_"
+POINTS, PASSAGES = "_points", "_passages"
+TEXT_MAX = 65535  # Milvus's VARCHAR limit, in bytes of UTF-8
+SHORT, NAME = 64, 1024
+MAX_THEMES = 64
+FORMAT = 1  # what a generation's collections hold
+
+
+class MilvusError(StoreError):
+    """A Milvus that cannot be used (not installed, unreachable, refusing), told in one line naming its URI."""
+
+
+def collection(instance: str, gen: int, kind: str = POINTS) -> str:
+    return f"{PREFIX}{instance}_g{gen:06d}{kind}"
+
+
+def alias(instance: str) -> str:
+    return f"{PREFIX}{instance}"
+
+
+def passages_of(points: str) -> str:
+    """The passages collection beside a points collection (an alias resolves to the points one)."""
+    return points.removesuffix(POINTS) + PASSAGES
+
+
+def parse_collection(name: str) -> tuple[str, int, str] | None:
+    """(instance, generation, kind) of one of our collection names, or None for any other."""
+    m = re.fullmatch(rf"{PREFIX}([0-9a-f]+)_g(\d{{6}})({POINTS}|{PASSAGES})", name)
+    return (m.group(1), int(m.group(2)), m.group(3)) if m else None
+
+
+def fail(uri: str, what: str, exc: BaseException | None = None) -> MilvusError:
+    """One line: the URI, what could not be done, and Milvus's own reason."""
+    reason = getattr(exc, "message", None) or getattr(exc, "_message", None) or (str(exc) if exc else "")
+    reason = " ".join(str(reason).split())[:200]
+    return MilvusError(f"milvus:{uri}: {what}" + (f" ({reason})" if reason else ""))
+
+
+def connect(uri: str, timeout: float = 30.0):
+    """A MilvusClient for `uri`, checked to answer; a missing pymilvus or a dead server is one MilvusError."""
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # gRPC's own stderr lines (keepalive GOAWAYs) are not errors of ours
+    try:
+        from pymilvus import MilvusClient
+    except ImportError:
+        raise MilvusError(f"milvus:{uri}: pymilvus is not installed: install councilkg[milvus]") from None
+    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)  # its RPC tracebacks would bury our one line
+    try:
+        client = MilvusClient(uri=uri, timeout=timeout)
+        client.list_collections()
+    except Exception as e:  # grpc, pymilvus and milvus-lite raise many kinds; all mean "cannot use it"
+        raise fail(uri, "cannot connect", e) from None
+    return client
+
+
+def generation_info(client, name: str) -> dict:
+    """Model, generation, instance, counts and vector index kind of one points collection (or an alias to one)."""
+    props = client.describe_collection(name).get("properties") or {}
+    info = {k.removeprefix("ckg."): v for k, v in props.items() if k.startswith("ckg.")}
+    for k in ("generation", "points", "passages", "format", "dim"):
+        if k in info:
+            info[k] = int(info[k])
+    return info
+
+
+# --- schemas --------------------------------------------------------------------------------------------------
+
+# (name, kind, max_length or None); kind: "str", "int", "strs", "floats"
+POINT_FIELDS = [
+    ("point_id", "str", SHORT), ("doc_id", "str", SHORT), ("item_id", "str", SHORT), ("item_title", "str", TEXT_MAX),
+    ("item_number", "str", NAME), ("meeting_id", "str", SHORT), ("text", "str", TEXT_MAX),
+    ("council_id", "str", SHORT), ("council_name", "str", NAME), ("council_key", "str", NAME), ("gss", "str", SHORT),
+    ("committee", "str", NAME), ("committee_key", "str", NAME), ("date", "str", SHORT), ("year", "str", SHORT),
+    ("grade", "str", SHORT), ("themes", "strs", SHORT), ("theme_scores", "floats", None),
+    ("source", "str", TEXT_MAX), ("source_url", "str", TEXT_MAX),
+]
+FILTER_FIELDS = ("council_id", "council_key", "committee_key", "date", "themes", "grade", "doc_id")
+
+
+def _add(schema, name: str, kind: str, length: int | None) -> None:
+    from pymilvus import DataType
+
+    if kind == "str":
+        schema.add_field(name, DataType.VARCHAR, max_length=length)
+    elif kind == "strs":
+        schema.add_field(name, DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=MAX_THEMES, max_length=length)
+    else:
+        schema.add_field(name, DataType.ARRAY, element_type=DataType.FLOAT, max_capacity=MAX_THEMES)
+
+
+def points_schema(client):
+    """One row per debate point: what renders a hit, what filters, and `lex` (our stems) with its BM25 function."""
+    from pymilvus import DataType, Function, FunctionType
+
+    s = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    s.add_field("pos", DataType.INT64, is_primary=True)
+    for name, kind, length in POINT_FIELDS:
+        _add(s, name, kind, length)
+    s.add_field("lex", DataType.VARCHAR, max_length=TEXT_MAX, enable_analyzer=True,
+                analyzer_params={"tokenizer": "standard"}, enable_match=True)
+    s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    s.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["lex"],
+                            output_field_names=["sparse"]))
+    idx = client.prepare_index_params()
+    idx.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                  params={"bm25_k1": 1.5, "bm25_b": 0.75})  # bm25s's defaults: the same scores as the FAISS side
+    return s, idx
+
+
+def passages_schema(client, dim: int, passages: int):
+    """One row per passage vector with the filter fields; FLAT or HNSW by size, the policy of the FAISS side."""
+    from pymilvus import DataType
+
+    s = client.create_schema(auto_id=True, enable_dynamic_field=False)
+    s.add_field("id", DataType.INT64, is_primary=True)
+    s.add_field("pos", DataType.INT64)
+    s.add_field("point_id", DataType.VARCHAR, max_length=SHORT)
+    s.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)
+    kinds = dict((n, (k, length)) for n, k, length in POINT_FIELDS)
+    for name in FILTER_FIELDS:
+        _add(s, name, *kinds[name])
+    idx = client.prepare_index_params()
+    if passages > ix.APPROX_THRESHOLD:
+        idx.add_index(field_name="vec", index_type="HNSW", metric_type="IP",
+                      params={"M": ix.HNSW_M, "efConstruction": ix.HNSW_EF_CONSTRUCTION})
+    else:
+        idx.add_index(field_name="vec", index_type="FLAT", metric_type="IP")
+    return s, idx
+
+
+# --- filters as boolean expressions -----------------------------------------------------------------------------
+
+
+def lit(value: str) -> str:
+    """A Milvus string literal: backslash and quote escaped, control characters made spaces (never raw user text)."""
+    value = re.sub(r"[\x00-\x1f\x7f]", " ", str(value))
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def like_escape(value: str) -> str:
+    """`value` as a LIKE pattern matching itself (its %, _ and backslashes escaped); quote it with `lit`."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def in_list(field: str, values, negate: bool = False) -> str:
+    items = ", ".join(lit(v) for v in sorted(set(values)))
+    return f"{field} {'not in' if negate else 'in'} [{items}]"
+
+
+def fold_committee(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def expression(f: Filters, council_ids=None, exclude_ids=None, exclude_docs=()) -> str:
+    """The filters as one Milvus boolean expression (the semantics of filters.where_clause), "" when none apply.
+
+    `council_ids`/`exclude_ids` map a council filter value to stored ids (a data directory resolves them from its
+    own councils table; see `expression_for`)."""
+    conds: list[str] = []
+    if f.council:
+        conds.append(in_list("council_id", council_ids(f.council)))
+    if f.exclude_council:
+        ids = set().union(*(exclude_ids(c) for c in f.exclude_council))
+        conds.append(in_list("council_id", ids, negate=True))
+    if f.theme:
+        conds.append(f"array_contains(themes, {lit(resolve_theme_id(f.theme))})")
+    if f.committee:
+        conds.append(f"committee_key like {lit('%' + like_escape(fold_committee(f.committee)) + '%')}")
+    if f.since:
+        conds.append(f'date != "" and date >= {lit(_check_date(f.since, "--since"))}')
+    if f.until:
+        v = _check_date(f.until, "--until")
+        conds.append(f'date != "" and (date <= {lit(v)} or date like {lit(like_escape(v) + "%")})')
+    if f.grade:
+        conds.append(f"grade == {lit(normalise_grade(f.grade))}")
+    if exclude_docs:
+        conds.append(in_list("doc_id", exclude_docs, negate=True))
+    return " and ".join(f"({c})" for c in conds)
+
+
+def expression_for(con: sqlite3.Connection, f: Filters, exclude_docs=()) -> str:
+    """`expression` with council names resolved against a data directory's database, as the SQL filter does."""
+    resolve = lambda name: resolve_council(con, name)  # noqa: E731
+    return expression(f, resolve, resolve, exclude_docs)
+
+
+def only(positions) -> str:
+    return f"pos in [{', '.join(str(int(p)) for p in positions)}]"

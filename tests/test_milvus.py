@@ -1,0 +1,193 @@
+"""Issue 14, the Milvus index: the same hits, nDCG and filters as FAISS, a SIGKILL that never leaves the alias on a half-built
+collection, and a Milvus that is down or refusing told in one line with the data directory unchanged."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE
+from engines import MilvusServer, free_port
+from reliability import answers, cli, copy_data, rows, seed_variant
+from test_search import SLOUGH
+
+QUERIES = ("social worker recruitment and retention", "Ofsted inspection judged inadequate", "foster carers allowance",
+           "improvement plan progress report", "budget overspend on agency staff", "devolution deal for the county")
+
+
+def to_milvus(src: Path, dest: Path, uri: str) -> Path:
+    """A copy of a FAISS data directory switched to Milvus (its own instance; re-indexed there, nothing embedded again)."""
+    copy_data(src, dest)
+    con = sqlite3.connect(dest / "councilkg.sqlite")
+    con.execute("DELETE FROM state WHERE key = 'instance'")
+    con.commit()
+    con.close()
+    res = cli("ingest", str(SAMPLE), "--data", str(dest), "--index", f"milvus:{uri}")
+    assert res.exit_code == 0 and "0 debate points embedded" in res.output, res.output
+    return dest
+
+
+def hit_ids(data: Path, query: str = "", **kw) -> list[str]:
+    from councilkg.embed.search import Searcher
+
+    return [h["id"] for h in Searcher(data).search(query, k=10, with_facets=False, **kw)["hits"]]
+
+
+def state(data: Path, key: str) -> str | None:
+    con = sqlite3.connect(f"file:{data / 'councilkg.sqlite'}?mode=ro", uri=True)
+    try:
+        row = con.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def milvus_sample(milvus, tmp_path_factory) -> Path:
+    """The sample corpus ingested straight into Milvus through the CLI."""
+    data = tmp_path_factory.mktemp("milvus-sample")
+    res = cli("ingest", str(SAMPLE), "--data", str(data), "--index", f"milvus:{milvus.uri}")
+    assert res.exit_code == 0, res.output
+    return data
+
+
+@pytest.fixture(scope="module")
+def pair(full_data, milvus, tmp_path_factory) -> tuple[Path, Path]:
+    """Sample + Kent + a graded council (Slough) on FAISS, and the same data directory switched to Milvus."""
+    from councilkg.embed.pipeline import ingest
+
+    root = tmp_path_factory.mktemp("pair")
+    faiss = copy_data(full_data, root / "faiss")
+    (root / "slough.txt").write_text(SLOUGH, encoding="utf-8")
+    assert ingest([str(root / "slough.txt")], faiss).ingested == 1
+    return faiss, to_milvus(faiss, root / "milvus", milvus.uri)
+
+
+def test_ingest_into_milvus_searches_as_faiss(milvus_sample, sample_data, milvus):
+    assert state(milvus_sample, "index") == f"milvus:{milvus.uri}"
+    gen_dir = next((milvus_sample / "index").glob("gen-*"))
+    assert {p.name for p in gen_dir.iterdir()} == {"info.json", "point_ids.npy", "table.npz", "table.json"}
+    instance = state(milvus_sample, "instance")
+    c = milvus.client()
+    assert c.describe_alias(f"ckg_{instance}")["collection_name"] == f"ckg_{instance}_g000001_points"
+    for q in QUERIES:
+        assert hit_ids(milvus_sample, q) == hit_ids(sample_data, q), q
+    for mode in ("lexical", "vector"):
+        assert hit_ids(milvus_sample, QUERIES[0], mode=mode) == hit_ids(sample_data, QUERIES[0], mode=mode)
+    like = next(SAMPLE.glob("003_*.txt"))  # --like: document frequencies come from Milvus's text match
+    assert hit_ids(milvus_sample, like=like) == hit_ids(sample_data, like=like)
+    for q in QUERIES[:2]:
+        a, b = (cli("search", q, "--json", "--data", str(d)) for d in (milvus_sample, sample_data))
+        assert a.exit_code == b.exit_code == 0, a.output
+        ha, hb = json.loads(a.stdout)["hits"], json.loads(b.stdout)["hits"]
+        assert [h["id"] for h in ha] == [h["id"] for h in hb]
+        assert [h["score"] for h in ha] == pytest.approx([h["score"] for h in hb], abs=1e-4)
+
+
+def test_evaluate_on_milvus_is_within_a_hundredth_of_faiss(pair):
+    faiss, milvus_dir = pair
+    got = {}
+    for name, data in (("faiss", faiss), ("milvus", milvus_dir)):
+        res = cli("evaluate", "--json", "--data", str(data))
+        assert res.exit_code == 0, res.output
+        got[name] = json.loads(res.stdout)["ndcg"]
+    print("\nnDCG@5 faiss:", got["faiss"], "\nnDCG@5 milvus:", got["milvus"])
+    for mode, v in got["faiss"].items():
+        assert abs(got["milvus"][mode] - v) <= 0.01, (mode, got)
+
+
+FILTERS = [
+    {"council": "Kent County Council"}, {"council": "E06000019"}, {"exclude_council": ("Kent",)},
+    {"theme": "budget"}, {"theme": "care-leavers"}, {"committee": "scrutiny"}, {"committee": "Cabinet"},
+    {"since": "2024-12"}, {"until": "2024-12"}, {"since": "2025-01-01", "until": "2025-02"},
+    {"grade": "inadequate"}, {"grade": "good"}, {"council": "Kent", "theme": "budget", "since": "2024"},
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: ",".join(f"{k}={v}" for k, v in f.items()))
+def test_every_filter_gives_the_same_hits(pair, filters):
+    faiss, milvus_dir = pair
+    for q in ("children's social care", "retention payment"):
+        want = hit_ids(faiss, q, **filters)
+        assert hit_ids(milvus_dir, q, **filters) == want, (q, filters)
+    if filters == {"grade": "inadequate"}:
+        assert want, "the graded council gives the grade filter something to find"
+
+
+def _garbage_server() -> tuple[int, socket.socket]:
+    """A port that accepts connections and answers nonsense (not gRPC)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen()
+
+    def serve():
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\ngarbage")
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return srv.getsockname()[1], srv
+
+
+def _unchanged(data: Path, before: dict, batch: Path, uri: str) -> None:
+    res = cli("ingest", str(batch), "--data", str(data), "--index", f"milvus:{uri}")
+    assert res.exit_code != 0
+    line = res.output.strip()
+    assert "\n" not in line and line.startswith(f"Error: milvus:{uri}: "), line
+    assert {"rows": rows(data), "answers": answers(data)} == before
+
+
+def test_unreachable_or_refusing_milvus_is_one_line_and_loses_nothing(milvus_sample, sample_data, tmp_path):
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    seed_variant("000", batch / "variant.txt", "unreachable")
+    port, srv = _garbage_server()
+    try:
+        for data in (copy_data(sample_data, tmp_path / "faiss"), milvus_sample):
+            before = {"rows": rows(data), "answers": answers(data)}
+            _unchanged(data, before, batch, f"http://127.0.0.1:{free_port()}")  # nothing listens
+            _unchanged(data, before, batch, f"http://127.0.0.1:{port}")  # something that is not Milvus
+    finally:
+        srv.close()
+
+
+def test_a_stopped_milvus_is_one_line_and_loses_nothing(sample_data, tmp_path):
+    own = MilvusServer(tmp_path / "own-milvus")
+    try:
+        data = to_milvus(sample_data, tmp_path / "data", own.uri)
+        before = {"rows": rows(data), "answers": answers(data)}
+    finally:
+        own.stop()
+    for args in (("search", QUERIES[0]), ("ingest", str(SAMPLE)), ("evaluate",)):
+        res = cli(*args, "--data", str(data))
+        assert res.exit_code != 0, args
+        line = res.output.strip()
+        assert "\n" not in line and line.startswith(f"Error: milvus:{own.uri}: "), (args, line)
+    assert rows(data) == before["rows"]
+    shutil.rmtree(tmp_path / "own-milvus", ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_bench_measures_milvus_beside_faiss(milvus, tmp_path):
+    from councilkg.web.bench import backend, scale
+    from councilkg.web.bench.corpus import SEED
+    from councilkg.web.bench.search import queries
+
+    data, _ = scale.ensure_scale(tmp_path, SEED, 1500, 3, log=lambda m: None)
+    r = backend.measure(data, f"milvus:{milvus.uri}", tmp_path, queries()[:5], 1, 2, log=lambda m: None)
+    assert r["points"] >= 1500 and r["backend_recall_at_10"] >= 0.9 and r["faiss_recall_at_10"] >= 0.9, r
+    for side in ("faiss", "backend"):
+        assert r[f"{side}_search_p95_ms"] >= r[f"{side}_search_p50_ms"] > 0 and r[f"{side}_build_s"] > 0
+    assert r["backend_ingest_ratio"] > 0 and r["backend_build_peak_rss_mb"] > 50
+    assert not any(n.startswith("ckg_") and state(tmp_path / "backend-data", "instance") in n
+                   for n in milvus.client().list_collections()), "the measured collections are dropped afterwards"
+    json.dumps(r)
