@@ -40,12 +40,15 @@ def _security_headers(resp):
     return resp
 
 
-def create_app(data_dir: str | Path) -> Flask:
-    """The web UI, linked data, JSON API and SPARQL endpoint over one data directory."""
-    data_dir = Path(data_dir).resolve()
+def create_app(data_dir: str | Path | None = None, *, index: str | None = None, sparql: str | None = None) -> Flask:
+    """The web UI, linked data, JSON API and SPARQL endpoint over one data directory, or, with data_dir None (stateless),
+    over a shared search index and a SPARQL store's query endpoint (e.g. http://host:7878/query)."""
+    data_dir = Path(data_dir).resolve() if data_dir is not None else None
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(
         DATA_DIR=data_dir,
+        INDEX=index,
+        SPARQL_URL=sparql,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES,
         JSON_SORT_KEYS=False,

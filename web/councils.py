@@ -54,9 +54,13 @@ def timeline(con, council_id: str) -> list[Event]:
                         "improvement" if IMPROVEMENT.search(i["title"] or "") else "") for i in items]
         events.append(Event(m["date"], "meeting", Link("meeting", m["id"], meeting_label(m["date"], m["committee"])),
                             f"{len(items)} agenda item{'s' if len(items) != 1 else ''}", marked[:8]))
+    return in_order(events)
+
+
+def in_order(events: list[Event]) -> list[Event]:
+    """Oldest first, undated last; on one day an inspection before an intervention before a meeting."""
     order = {"inspection": 0, "intervention": 1, "meeting": 2}
-    events.sort(key=lambda ev: (ev.date is None, ev.date or "", order[ev.kind]))
-    return events
+    return sorted(events, key=lambda ev: (ev.date is None, ev.date or "", order[ev.kind]))
 
 
 @loader("council")

@@ -15,6 +15,7 @@ MAX_SPARQL_CHARS = 20_000
 MAX_K = 100
 MAX_BODY_BYTES = 256 * 1024
 MAX_LIST = 300  # neighbours listed on one entity page
+NEEDS_DATA_DIR = "This page needs a data directory; this server reads only the shared search index and SPARQL store."
 
 class WebError(Exception):
     """An expected failure of a request, shown to the client as one line."""
@@ -33,6 +34,15 @@ class NotFound(WebError):
 
 class BadRequest(WebError):
     status = 400
+
+
+class NeedsDataDir(WebError):
+    """A page only a server with a data directory can show (a stateless one reads only the shared engines)."""
+
+    status = 501
+
+    def __init__(self, message: str = NEEDS_DATA_DIR):
+        super().__init__(message)
 
 
 # Typed errors of other stages and the HTTP status they mean; looked up by class name so web never hard-imports them.
@@ -78,9 +88,8 @@ def handle_error(exc: BaseException):
         message = str(message).splitlines()[0]
     else:
         message = (str(exc).splitlines() or [type(exc).__name__])[0]
-    title = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 413: "Too large", 503: "Unavailable"}.get(
-        status, "Error"
-    )
+    title = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 413: "Too large", 501: "Not available here",
+             502: "Bad gateway", 503: "Unavailable"}.get(status, "Error")
     if wants_json():
         resp = jsonify({"error": {"status": status, "title": title, "message": message}})
     else:

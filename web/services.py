@@ -16,6 +16,10 @@ from councilkg.graph import store
 def db() -> sqlite3.Connection:
     """This request's read-only connection, inside one read transaction so every query sees the same generation."""
     if "db" not in g:
+        if current_app.config["DATA_DIR"] is None:
+            from councilkg.web.errors import NeedsDataDir
+
+            raise NeedsDataDir()
         con = store.connect(current_app.config["DATA_DIR"], readonly=True)
         con.execute("BEGIN")
         g.db = con
