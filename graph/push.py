@@ -127,3 +127,14 @@ def sync(data_dir: str | Path, url: str | None = None, *, forget: bool = False) 
         return done
     finally:
         con.close()
+
+
+def state(con: sqlite3.Connection) -> dict | None:
+    """The recorded push (for `stats`): URL, named graph, generation held there and whether a push is pending; None if none."""
+    url = store.get_state(con, "push")
+    if not url:
+        return None
+    done = json.loads(store.get_state(con, "pushed") or "{}")
+    held = done.get("generation") if done.get("url") == url else None
+    graph = GRAPH_BASE + (store.get_state(con, "instance") or "?")
+    return {"url": url, "graph": graph, "generation": held, "pending": held != int(store.get_state(con, "generation", "0"))}

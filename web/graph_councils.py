@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from councilkg.graph.vocab import iri, sparql_prologue
 from councilkg.web.around import Around, fetch, split_iri
-from councilkg.web.councils import IMPROVEMENT, Event, in_order
-from councilkg.web.entities import Entity, Entry, limited, scheme, theme_link
+from councilkg.web.councils import IMPROVEMENT, Event, in_order, theme_entity
+from councilkg.web.entities import Entity, Entry, limited, theme_link
 from councilkg.web.errors import NotFound
+from councilkg.web.graph_kinds import judgements
 from councilkg.web.loaders import loader
 from councilkg.web.present import Link
 
@@ -22,7 +23,7 @@ def _timeline(store, a: Around) -> list[Event]:
     s = a.subject
     events = []
     for n in a.back(s, "ckg:inspectedCouncil", "inspection"):
-        js = sorted(a.all(n, "ckg:judgement"), key=lambda j: (a.one(j, "ckg:judgementArea") is not None, a.one(j, "ckg:judgementArea") or ""))
+        js = judgements(a, n)
         detail = "expected" if a.one(n, "ckg:inspectionStatus") == "expected" else ""
         events.append(Event(a.one(n, "ckg:inspectionDate"), "inspection", a.link(n), detail,
                             [Entry(a.link(j), a.ident(a.one(j, "ckg:grade")) or "") for j in js]))
@@ -78,18 +79,7 @@ def theme(store, ident):
              "^ckg:theme/ckg:agendaItem/ckg:meeting/ckg:council")
     a = fetch(store, "theme", ident, paths)
     s = a.subject
-    info = scheme().get(ident) or {}
-    e = Entity("theme", ident, theme_link(ident).label)
-    e.facts = [("Label", e.label)]
-    if info.get("alt_labels"):
-        e.facts.append(("Also called", ", ".join(info["alt_labels"])))
-    if info.get("definition"):
-        e.facts.append(("Definition", info["definition"]))
-    if info.get("broader"):
-        e.facts.append(("Broader", theme_link(info["broader"])))
-    narrower = [theme_link(t) for t, x in scheme().items() if x.get("broader") == ident]
-    if narrower:
-        e.facts.append(("Narrower", narrower))
+    e = theme_entity(ident)
     practices = sorted(a.back(s, "ckg:theme", "practice"), key=lambda p: (a.label(a.one(p, "ckg:adoptedBy") or ""), a.label(p)))
     e.group("Practices on this theme", [Entry(a.link(p), " — ".join(x for x in (a.label(a.one(p, "ckg:adoptedBy")) if a.one(p, "ckg:adoptedBy")
                                                                                  else None, a.one(p, "ckg:outcome")) if x))

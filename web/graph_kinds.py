@@ -47,6 +47,12 @@ def quote(a: Around, node: str, note: str = "") -> list[Quote]:
     return [Quote(text, a.link(a.one(node, "prov:wasDerivedFrom")), note)] if text else []
 
 
+def judgements(a: Around, inspection: str) -> list[str]:
+    """An inspection's judgements, the overall one first, then by area."""
+    area = lambda j: a.one(j, "ckg:judgementArea")  # noqa: E731
+    return sorted(a.all(inspection, "ckg:judgement"), key=lambda j: (area(j) is not None, area(j) or ""))
+
+
 def council_fact(a: Around, node: str, pred: str, e: Entity, label: str = "Council") -> None:
     e.facts.insert(0, (label, a.link(a.one(node, pred)) or "not stated"))
 
@@ -143,8 +149,7 @@ def inspection(store, ident):
     e.facts = [("Inspectorate", a.one(s, "ckg:inspectorate")), ("Type", Link("inspection-type", kind, concept_label("inspection-type", kind))),
                ("Date", a.one(s, "ckg:inspectionDate") or "not stated"), ("Status", a.one(s, "ckg:inspectionStatus"))]
     council_fact(a, s, "ckg:inspectedCouncil", e)
-    js = sorted(a.all(s, "ckg:judgement"), key=lambda j: (a.one(j, "ckg:judgementArea") is not None, a.one(j, "ckg:judgementArea") or ""))
-    e.facts.append(("Judgements", a.links(js) or "none stated"))
+    e.facts.append(("Judgements", a.links(judgements(a, s)) or "none stated"))
     e.evidence = quote(a, s)
     return e
 

@@ -11,6 +11,7 @@ import urllib.request
 
 from flask import current_app
 
+from councilkg.graph.vocab import sparql_prologue
 from councilkg.web.errors import WebError
 
 GRAPH_BASE = "https://w3id.org/councilkg/graph/"  # = graph.push.GRAPH_BASE (not imported: push pulls in the export)
@@ -119,6 +120,7 @@ def forward(store: GraphStore, q: str, *, limit: int, timeout: float):
 
     sparql.check_query(q)
     start = time.monotonic()
+    q = sparql_prologue() + q  # our prefixes are predeclared, as for the local store; the query's own win
     try:
         resp = store.open(q, f"{RESULTS_JSON}, application/n-triples;q=0.9", timeout=timeout, user=True)
     except QueryRejected as err:

@@ -61,6 +61,10 @@ class Services:
 
     @property
     def searcher(self):
+        if self.data_dir is None:  # stateless: the shared index's searcher belongs here (serve --index)
+            from councilkg.web.errors import NeedsDataDir
+
+            raise NeedsDataDir("Search without a data directory needs the shared index (serve --index milvus:URI).")
         if self._searcher is None:
             with self._lock:
                 if self._searcher is None:

@@ -134,22 +134,27 @@ def harvest(sites, data_dir, council, since, until, committee, delay, timeout, r
 def stats(data_dir, as_json):
     """What the data directory holds, the files that failed, and each harvested site's coverage."""
     from councilkg.corpus.ledger import all_ledgers
-    from councilkg.graph import store
+    from councilkg.graph import push, store
 
     con = store.connect(data_dir, readonly=True)
     c = store.counts(con)
     c["sources"] = [led.summary() for led in all_ledgers(data_dir)]
+    c["push"] = push.state(con)
     if as_json:
         click.echo(json.dumps(c, indent=1))
         return
     for k, v in c.items():
-        if k not in ("failed", "date_range", "sources"):
+        if k not in ("failed", "date_range", "sources", "push"):
             click.echo(f"{k:>20}: {v}")
     lo, hi = c["date_range"]
     click.echo(f"{'date range':>20}: {lo or '?'} .. {hi or '?'}")
     click.echo(f"{'failed files':>20}: {len(c['failed'])}")
     for f in c["failed"]:
         click.echo(f"{'':>22}{f['file']}: {f['reason']}")
+    if c["push"]:
+        p = c["push"]
+        click.echo(f"{'pushed to':>20}: {p['url']} <{p['graph']}> generation {p['generation'] or 'none'}"
+                   f"{' (push pending: the next ingest or harvest retries it)' if p['pending'] else ''}")
     click.echo(f"{'harvested sites':>20}: {len(c['sources'])}")
     for s in c["sources"]:
         click.echo(f"{'':>22}{s['site']} {s['council'] or s['base_url']}: last harvest {s['last_harvest'] or 'never'}; "
