@@ -19,13 +19,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def oxigraph_serve(location: Path, port: int | None = None):
-    """Start the server (its store on disk at location) and yield its base URL; stopped on exit."""
+def oxigraph_serve(location: Path, port: int | None = None, timeout_s: int | None = None):
+    """Start the server (its store on disk at location; queries stopped after timeout_s) and yield its base URL; stopped on exit."""
     binary = Path(sys.executable).parent / "oxigraph"
     if not binary.exists():
         pytest.skip("the oxigraph server binary (PyPI package oxigraph) is not installed")
     port = port or free_port()
-    proc = subprocess.Popen([str(binary), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+    proc = subprocess.Popen([str(binary), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
+                             *(["--timeout-s", str(timeout_s)] if timeout_s else [])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         for _ in range(100):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import urllib.parse
 import urllib.request
 
@@ -15,6 +16,7 @@ from rdflib.compare import isomorphic
 
 from conftest import SAMPLE
 from councilkg.graph import push, rdf, store
+from councilkg.graph.sparql import QueryTimeout
 from councilkg.web.app import create_app
 from councilkg.web.cli import main
 from councilkg.web.graph_store import GraphStore, forward
@@ -26,7 +28,7 @@ SPLIT = {"a": ("000_", "003_"), "b": ("002_", "004_")}  # Herefordshire; Haringe
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with oxigraph_serve(tmp_path_factory.mktemp("oxigraph")) as url:
+    with oxigraph_serve(tmp_path_factory.mktemp("oxigraph"), timeout_s=3) as url:  # as a deployment should: no runaway query
         yield url
 
 
@@ -148,6 +150,17 @@ def test_read_only_sparql_forwarded_with_limits(dirs, server):
     graph = forward(GraphStore(f"{server}/query"), "CONSTRUCT { ?c a ckg:Council } WHERE { ?c a ckg:Council }", limit=100, timeout=10)
     assert graph.kind == "graph" and len(graph.triples) >= 3
     assert len(named_graph(server, own(dirs["a"])[1])) == len(own(dirs["a"])[0])  # nothing was deleted
+    t0 = time.monotonic()
+    with pytest.raises(QueryTimeout, match="1 s limit"):
+        forward(GraphStore(f"{server}/query"), "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", limit=10, timeout=1)
+    assert time.monotonic() - t0 < 5
+
+
+def test_push_options_checked_before_any_work(tmp_path):
+    for args, said in ((["--push", "ftp://x/store"], "not an http(s) Graph Store"), (["--push", "http://x/", "--no-push"], "exclude")):
+        r = ingest(str(SAMPLE), "--data", tmp_path, *args)
+        assert r.exit_code == 2 and said in r.output
+    assert not (tmp_path / store.DB_NAME).exists()
 
 
 def test_store_down_is_one_line_and_pages_without_sparql_say_so(dirs):

@@ -71,6 +71,10 @@ class GraphStore:
                 raise QueryRejected(detail or f"HTTP {err.code}") from None
             raise StoreFailed(f"SPARQL store {self.url}: HTTP {err.code} {err.reason}{': ' + detail if detail else ''}") from None
         except TimeoutError:
+            if user:
+                from councilkg.graph.sparql import QueryTimeout
+
+                raise QueryTimeout(f"query ran past its {timeout or self.timeout:g} s limit") from None
             raise StoreDown(f"SPARQL store {self.url}: no answer within {timeout or self.timeout:g} s") from None
         except (urllib.error.URLError, OSError) as err:
             raise StoreDown(f"SPARQL store {self.url}: unreachable ({getattr(err, 'reason', err)})") from None
