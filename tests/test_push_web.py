@@ -139,6 +139,8 @@ def test_read_only_sparql_forwarded_with_limits(dirs, server):
     r = web.get("/sparql", query_string={"query": q}, headers={"Accept": "application/sparql-results+json"})
     names = [b["name"]["value"] for b in json.loads(r.data)["results"]["bindings"]]
     assert names == ["Herefordshire Council", "Lincolnshire County Council", "London Borough of Haringey"]
+    page = web.get("/sparql", query_string={"query": q}, headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "London Borough of Haringey" in page.get_data(as_text=True)
     r = web.get("/sparql", query_string={"query": q, "format": "csv"})
     assert r.status_code == 200 and r.data.decode().splitlines()[1] == "Herefordshire Council"
     for r in (web.post("/sparql", data={"update": "DELETE WHERE { ?s ?p ?o }"}),

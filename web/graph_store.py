@@ -11,10 +11,10 @@ import urllib.request
 
 from flask import current_app
 
+from councilkg.graph.push import GRAPH_BASE
 from councilkg.graph.vocab import sparql_prologue
 from councilkg.web.errors import WebError
 
-GRAPH_BASE = "https://w3id.org/councilkg/graph/"  # = graph.push.GRAPH_BASE (not imported: push pulls in the export)
 GRAPHS_TTL_S = 10.0  # a new writer's graph shows up within this
 QUERY_TIMEOUT_S = 10.0
 RESULTS_JSON = "application/sparql-results+json"
