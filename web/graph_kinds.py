@@ -29,9 +29,9 @@ def item_context(a: Around, item: str | None) -> list[tuple[str, object]]:
     return facts
 
 
-def facts_read_from(a: Around, node: str) -> list[Entry]:
-    """Inspections, judgements, interventions and practices derived from this point or item (kinds.facts_from)."""
-    found = [n for n in a.back(node, "prov:wasDerivedFrom") if (split_iri(n) or ("",))[0] in FACT_KINDS]
+def facts_read_from(a: Around, *nodes: str) -> list[Entry]:
+    """Inspections, judgements, interventions and practices derived from these points or items (kinds.facts_from)."""
+    found = sorted({n for node in nodes for n in a.back(node, "prov:wasDerivedFrom") if (split_iri(n) or ("",))[0] in FACT_KINDS})
     found.sort(key=lambda n: FACT_KINDS.index(split_iri(n)[0]))
     detail = {"inspection": lambda n: "inspection", "judgement": lambda n: "judgement",
               "intervention": lambda n: a.one(n, "ckg:interventionDate") or "", "practice": lambda n: a.one(n, "ckg:practiceKind") or ""}
@@ -77,7 +77,7 @@ def point(store, ident):
 
 @loader("item", "sparql")
 def item(store, ident):
-    a = fetch(store, "item", ident, (*ITEM_CONTEXT, "^ckg:agendaItem", "^prov:wasDerivedFrom"))
+    a = fetch(store, "item", ident, (*ITEM_CONTEXT, "^ckg:agendaItem", "^prov:wasDerivedFrom", "^ckg:agendaItem/^prov:wasDerivedFrom"))
     s = a.subject
     e = Entity("item", ident, a.label(s))
     e.facts = [f for f in item_context(a, s) if f[0] != "Agenda item"] + [("Themes", themes(a, s))]
@@ -89,7 +89,7 @@ def item(store, ident):
     e.group(title, [Entry(a.link(p, 200), a.one(p, "ckg:pointKind") or "") for p in pts])
     acts = sorted(a.back(s, "ckg:agendaItem", "action"), key=a.pos)
     e.group("Actions and resolutions", [Entry(a.link(x, 200), a.one(x, "ckg:actionKind") or "") for x in acts])
-    e.group("Facts read from this item", facts_read_from(a, s))
+    e.group("Facts read from this item", facts_read_from(a, s, *a.back(s, "ckg:agendaItem", "point")))  # its points' too
     return e
 
 
