@@ -103,6 +103,17 @@ class Pushed:
     sent: int | None = None
 
 
+def recorded(data_dir: str | Path) -> str | None:
+    """The push URL recorded in the data directory (read-only: a run that pushes nowhere writes nothing)."""
+    if not (Path(data_dir) / store.DB_NAME).exists():
+        return None
+    con = store.connect(data_dir, readonly=True)
+    try:
+        return store.get_state(con, "push")
+    finally:
+        con.close()
+
+
 def sync(data_dir: str | Path, url: str | None = None, *, forget: bool = False) -> Pushed | None:
     """Replace this data directory's named graph in the store at url (or the recorded one) unless it already holds
     the committed generation; records the URL and, only on success, what was pushed. The caller holds the ingest lock."""

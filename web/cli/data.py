@@ -33,6 +33,8 @@ def push_after_commit(data_dir: Path, push_url: str | None, no_push: bool) -> No
     from councilkg.embed.pipeline import exclusive
     from councilkg.graph import push
 
+    if not push_url and not push.recorded(data_dir):
+        return  # nothing to push to (and nothing to forget)
     with exclusive(Path(data_dir)):  # no ingest commits between reading the generation and exporting it
         try:
             done = push.sync(data_dir, push_url, forget=no_push)
