@@ -10,7 +10,7 @@ from councilkg.web.entities import concept_label, inspection_label, item_label, 
 from councilkg.web.errors import MAX_LIST, NotFound
 from councilkg.web.present import KIND_LABELS, Link, grade_label, shorten
 
-PATH_LIMIT = 2_000  # nodes fetched along one path (a page lists at most MAX_LIST of them)
+PATH_LIMIT = 2_000  # nodes reached by a path's first step (the first by IRI); a page lists at most MAX_LIST of them
 
 
 def expand(short: str) -> str:
@@ -103,10 +103,14 @@ class Around:
 
 
 def fetch(store, kind: str, ident: str, paths: tuple[str, ...] = (), limit: int = PATH_LIMIT) -> Around:
-    """The resource's own triples and those of every node one of `paths` (SPARQL property paths) reaches; NotFound if it has none."""
+    """The resource's own triples and those of every node one of `paths` (steps joined by /, as SPARQL property paths) reaches;
+    NotFound if it has none."""
     s = f"<{iri(kind, ident)}>"
     branches = [f"{{ VALUES ?n {{ {s} }} ?n ?p ?o }}"]
-    branches += [f"{{ {{ SELECT DISTINCT ?n WHERE {{ {s} {path} ?n FILTER(isIRI(?n)) }} LIMIT {limit} }} ?n ?p ?o }}" for path in paths]
+    for path in paths:  # the limit picks the same first nodes (by IRI) in every branch that starts with the same step
+        first, _, rest = path.partition("/")
+        anchor = f"{{ SELECT DISTINCT ?x WHERE {{ {s} {first} ?x FILTER(isIRI(?x)) }} ORDER BY ?x LIMIT {limit} }}"
+        branches.append(f"{{ {anchor} ?x {rest} ?n . FILTER(isIRI(?n)) ?n ?p ?o }}" if rest else f"{{ {anchor} BIND(?x AS ?n) ?n ?p ?o }}")
     q = sparql_prologue() + "CONSTRUCT { ?n ?p ?o } WHERE {\n  " + "\n  UNION ".join(branches) + "\n}"
     found = Around(str(iri(kind, ident)), store.construct(q))
     if not found.out.get(found.subject):
