@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -79,3 +81,71 @@ def push(source: Graph | str | Path | sqlite3.Connection, url: str, graph_iri: s
         except (urllib.error.URLError, OSError) as err:
             raise PushError(f"{url}: {getattr(err, 'reason', err)}") from None
     return n
+
+
+# ---- a data directory's own named graph in a shared store (`ingest/harvest --push URL`) ------------------------
+
+GRAPH_BASE = "https://w3id.org/councilkg/graph/"
+
+
+def graph_iri(con: sqlite3.Connection) -> str:
+    """The named graph this data directory owns in any store it pushes to: one per data directory, never another's."""
+    return GRAPH_BASE + store.instance_id(con)
+
+
+@dataclass
+class Pushed:
+    """Where the committed generation went (sent=0 when the store already held it)."""
+
+    url: str
+    graph: str
+    generation: int
+    sent: int | None = None
+
+
+def recorded(data_dir: str | Path) -> str | None:
+    """The push URL recorded in the data directory (read-only: a run that pushes nowhere writes nothing)."""
+    if not (Path(data_dir) / store.DB_NAME).exists():
+        return None
+    con = store.connect(data_dir, readonly=True)
+    try:
+        return store.get_state(con, "push")
+    finally:
+        con.close()
+
+
+def sync(data_dir: str | Path, url: str | None = None, *, forget: bool = False) -> Pushed | None:
+    """Replace this data directory's named graph in the store at url (or the recorded one) unless it already holds
+    the committed generation; records the URL and, only on success, what was pushed. The caller holds the ingest lock."""
+    if not (Path(data_dir) / store.DB_NAME).exists():
+        return None
+    con = store.connect(data_dir)
+    try:
+        if forget:
+            con.execute("DELETE FROM state WHERE key IN ('push', 'pushed')")
+            return None
+        if url:
+            store.set_state(con, "push", url)
+        url = store.get_state(con, "push")
+        if not url:
+            return None
+        done = Pushed(url, graph_iri(con), int(store.get_state(con, "generation", "0")))
+        if json.loads(store.get_state(con, "pushed") or "{}") == {"url": url, "graph": done.graph, "generation": done.generation}:
+            done.sent = 0
+            return done
+        done.sent = push(con, url, graph_iri=done.graph)
+        store.set_state(con, "pushed", json.dumps({"url": url, "graph": done.graph, "generation": done.generation}))
+        return done
+    finally:
+        con.close()
+
+
+def state(con: sqlite3.Connection) -> dict | None:
+    """The recorded push (for `stats`): URL, named graph, generation held there and whether a push is pending; None if none."""
+    url = store.get_state(con, "push")
+    if not url:
+        return None
+    done = json.loads(store.get_state(con, "pushed") or "{}")
+    held = done.get("generation") if done.get("url") == url else None
+    graph = GRAPH_BASE + (store.get_state(con, "instance") or "?")
+    return {"url": url, "graph": graph, "generation": held, "pending": held != int(store.get_state(con, "generation", "0"))}

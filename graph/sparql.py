@@ -180,14 +180,14 @@ _SKIP = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(
 _SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
 
 
-def _check(q: str) -> None:
+def check_query(q: str) -> None:
     """Refuse updates and federated SERVICE calls before anything runs."""
     bare = _SKIP.sub(" ", q)
     if _SERVICE.search(bare):
         raise ServiceRefused("SERVICE (federated query) is not allowed here")
 
 
-def _refuse_or_raise(q: str, err: Exception) -> None:
+def refuse_or_raise(q: str, err: Exception) -> None:
     from rdflib.plugins.sparql.parser import parseUpdate
 
     try:
@@ -202,14 +202,14 @@ def query(source, q: str, *, limit: int | None = None, timeout: float | None = N
     """Run one SPARQL 1.1 query; source is a data dir, an rdflib Graph or a pyoxigraph Store. limit caps rows, timeout seconds.
 
     The time limit is checked while results stream; a single blocking step (a big ORDER BY) finishes before it is noticed."""
-    _check(q)
+    check_query(q)
     st = _as_store(source)
     start = time.monotonic()
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
     try:
         res = st.query(q, prefixes=prefixes)
     except SyntaxError as err:
-        _refuse_or_raise(q, err)
+        refuse_or_raise(q, err)
     if isinstance(res, ox.QueryBoolean):
         return Result("ask", boolean=bool(res), seconds=time.monotonic() - start)
     out = Result("select" if isinstance(res, ox.QuerySolutions) else "graph")

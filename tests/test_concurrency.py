@@ -20,7 +20,8 @@ COUNT_POINTS = ("PREFIX ckg: <https://w3id.org/councilkg/ns#> "
 
 
 def _counts(st: dict) -> dict:
-    return {k: v for k, v in st.items() if k not in ("failed", "sources")}  # /api/stats has no harvest ledger (/api/sources)
+    # /api/stats has no harvest ledger (/api/sources) and does not publish where the writer pushes its graph
+    return {k: v for k, v in st.items() if k not in ("failed", "sources", "push")}
 
 
 def _hits(body: bytes) -> tuple[int, list[str]]:

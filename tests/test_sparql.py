@@ -6,10 +6,6 @@ import csv
 import io
 import json
 import re
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,6 +15,7 @@ from rdflib.compare import isomorphic
 from rdflib.query import Result as RdflibResult
 
 from councilkg.graph import push, rdf, sparql, store
+from sparql_server import free_port, oxigraph_serve
 from test_rdf import HARINGEY, HEREFORDSHIRE, build_sample, drop_haringey
 
 QUERIES = Path(__file__).resolve().parents[1] / "graph" / "QUERIES.md"
@@ -131,30 +128,10 @@ def test_queries_over_a_data_dir_run_in_memory_and_agree_with_the_store_on_disk(
     assert sparql.query(data_dir, f'ASK {{ ?c ckg:gssCode "{HARINGEY}" ; ^ckg:council ?m }}').boolean is False
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def oxigraph_server(tmp_path):
-    binary = Path(sys.executable).parent / "oxigraph"
-    if not binary.exists():
-        pytest.skip("the oxigraph server binary (PyPI package oxigraph) is not installed")
-    port = _free_port()
-    proc = subprocess.Popen([str(binary), "serve", "--location", str(tmp_path / "ox"), "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    with oxigraph_serve(tmp_path / "ox") as url:
+        yield url
 
 
 def test_push_to_a_real_graph_store_and_query_it_back(data_dir, oxigraph_server):
@@ -179,4 +156,4 @@ def test_push_to_a_real_graph_store_and_query_it_back(data_dir, oxigraph_server)
     back = Graph().parse(data=client.query().response.read(), format="turtle")
     assert isomorphic(back, local)
     with pytest.raises(push.PushError):
-        push.push(data_dir, f"http://127.0.0.1:{_free_port()}/store")
+        push.push(data_dir, f"http://127.0.0.1:{free_port()}/store")

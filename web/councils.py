@@ -54,9 +54,13 @@ def timeline(con, council_id: str) -> list[Event]:
                         "improvement" if IMPROVEMENT.search(i["title"] or "") else "") for i in items]
         events.append(Event(m["date"], "meeting", Link("meeting", m["id"], meeting_label(m["date"], m["committee"])),
                             f"{len(items)} agenda item{'s' if len(items) != 1 else ''}", marked[:8]))
+    return in_order(events)
+
+
+def in_order(events: list[Event]) -> list[Event]:
+    """Oldest first, undated last; on one day an inspection before an intervention before a meeting."""
     order = {"inspection": 0, "intervention": 1, "meeting": 2}
-    events.sort(key=lambda ev: (ev.date is None, ev.date or "", order[ev.kind]))
-    return events
+    return sorted(events, key=lambda ev: (ev.date is None, ev.date or "", order[ev.kind]))
 
 
 @loader("council")
@@ -85,14 +89,9 @@ def council(con, ident):
     return e
 
 
-@loader("theme")
-def theme(con, ident):
-    info = scheme().get(ident)
-    used = con.execute("SELECT 1 FROM point_themes WHERE theme=? UNION ALL SELECT 1 FROM item_themes WHERE theme=? UNION ALL "
-                       "SELECT 1 FROM practices, json_each(practices.themes) WHERE value=? LIMIT 1", (ident,) * 3).fetchone()
-    if info is None and used is None:
-        raise NotFound(f"No theme {ident}")
-    info = info or {}
+def theme_entity(ident: str) -> Entity:
+    """A theme's page without its uses: label, other names, definition, broader and narrower, from the shipped scheme."""
+    info = scheme().get(ident) or {}
     e = Entity("theme", ident, theme_link(ident).label)
     e.facts = [("Label", e.label)]
     if info.get("alt_labels"):
@@ -104,6 +103,17 @@ def theme(con, ident):
     narrower = [theme_link(t) for t, x in scheme().items() if x.get("broader") == ident]
     if narrower:
         e.facts.append(("Narrower", narrower))
+    return e
+
+
+@loader("theme")
+def theme(con, ident):
+    info = scheme().get(ident)
+    used = con.execute("SELECT 1 FROM point_themes WHERE theme=? UNION ALL SELECT 1 FROM item_themes WHERE theme=? UNION ALL "
+                       "SELECT 1 FROM practices, json_each(practices.themes) WHERE value=? LIMIT 1", (ident,) * 3).fetchone()
+    if info is None and used is None:
+        raise NotFound(f"No theme {ident}")
+    e = theme_entity(ident)
     pr = con.execute("SELECT p.id, p.label, p.outcome, p.council_id, c.name FROM practices p LEFT JOIN councils c ON c.id = p.council_id "
                      "WHERE EXISTS (SELECT 1 FROM json_each(p.themes) WHERE value=?) ORDER BY c.name, p.label", (ident,)).fetchall()
     e.group("Practices on this theme", [Entry(Link("practice", p["id"], p["label"]),
@@ -139,6 +149,11 @@ def all_themes(con) -> list[dict]:
         "SELECT pt.theme, count(*) AS points, count(DISTINCT m.council_id) AS councils FROM point_themes pt "
         "JOIN points p ON p.id = pt.point_id JOIN items i ON i.id = p.item_id LEFT JOIN meetings m ON m.id = i.meeting_id "
         "GROUP BY pt.theme")}
+    return theme_rows(counts)
+
+
+def theme_rows(counts: dict[str, dict]) -> list[dict]:
+    """The /themes rows from {theme id: {points, councils}}: the scheme's themes in order, then any others the data uses."""
     ids = [t for t, x in scheme().items() if x.get("broader")] + sorted(set(counts) - set(scheme()))
     return [{"link": theme_link(t), "definition": (scheme().get(t) or {}).get("definition"),
              "points": counts.get(t, {}).get("points", 0), "councils": counts.get(t, {}).get("councils", 0)} for t in ids]

@@ -88,9 +88,8 @@ def handle_error(exc: BaseException):
         message = str(message).splitlines()[0]
     else:
         message = (str(exc).splitlines() or [type(exc).__name__])[0]
-    title = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 413: "Too large", 503: "Unavailable"}.get(
-        status, "Error"
-    )
+    title = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 413: "Too large", 501: "Not available here",
+             502: "Bad gateway", 503: "Unavailable"}.get(status, "Error")
     if wants_json():
         resp = jsonify({"error": {"status": status, "title": title, "message": message}})
     else:

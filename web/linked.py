@@ -11,7 +11,8 @@ from flask import Blueprint, current_app, request, send_file
 from councilkg.graph import rdf
 from councilkg.graph.vocab import ID, PREFIXES, iri
 from councilkg.web.entities import Entity, Entry
-from councilkg.web.errors import BadRequest, NotFound
+from councilkg.web.errors import BadRequest, NeedsDataDir, NotFound
+from councilkg.web.graph_store import graph_store, stateless
 from councilkg.web.present import Link
 from councilkg.web.loaders import load
 from councilkg.web.services import db
@@ -52,6 +53,8 @@ def describe(subject: str) -> list:
     """The resource's triples, outgoing and incoming, capped; empty when the graph does not know it."""
     import pyoxigraph as ox
 
+    if stateless():
+        return remote_describe(subject)
     node = ox.NamedNode(subject)
     st = ox_store()
     out = []
@@ -66,6 +69,15 @@ def describe(subject: str) -> list:
         if len(out) >= MAX_TRIPLES:
             break
     return out
+
+
+def remote_describe(subject: str) -> list:
+    """describe() over the shared store: one CONSTRUCT, the resource's own triples first."""
+    s = f"<{subject}>"
+    found = graph_store().construct(f"CONSTRUCT {{ {s} ?p ?o . ?x ?q {s} }} WHERE {{ {{ {s} ?p ?o }} UNION "
+                                    f"{{ {{ SELECT ?x ?q WHERE {{ ?x ?q {s} }} LIMIT {MAX_TRIPLES} }} }} }}")
+    own = [t for t in found if t.subject.value == subject]
+    return (own + [t for t in found if t.subject.value != subject])[:MAX_TRIPLES] if own else []
 
 
 def _local(term) -> Link | None:
@@ -112,7 +124,7 @@ def resource(kind: str, ident: str):
     fmt = negotiate()
     if fmt == "html":
         try:
-            e = load(db(), kind, ident)
+            e = load(graph_store(), kind, ident, "sparql") if stateless() else load(db(), kind, ident)
         except NotFound:
             e = from_graph(kind, ident)  # a vocabulary concept (grade, inspection type…) the data does not use yet
         resp = current_app.make_response(entity_page(e))
@@ -129,6 +141,9 @@ def resource(kind: str, ident: str):
 @bp.get("/export.<ext>")
 def export(ext: str):
     """The whole graph (vocabulary, themes and data) as a download."""
+    if stateless():
+        raise NeedsDataDir("The whole-graph export needs a data directory; this server's store answers /sparql "
+                           "(CONSTRUCT) and its Graph Store protocol.")
     fmt = {"ttl": "turtle", "nt": "nt", "jsonld": "jsonld"}.get(ext)
     if fmt is None:
         raise NotFound("Exports are /export.ttl, /export.nt and /export.jsonld.")

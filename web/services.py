@@ -78,6 +78,11 @@ class Services:
         if self.stateless:
             from councilkg.embed.shards import ShardSearcher
 
+            if not self.index:
+                from councilkg.web.errors import NeedsDataDir
+
+                raise NeedsDataDir("Search without a data directory needs the shared index (serve --index milvus:URI).")
+
             return ShardSearcher.for_index(self.index)
         from councilkg.embed.search import Searcher
 

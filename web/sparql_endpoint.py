@@ -99,6 +99,10 @@ def run(q: str):
     if not q.strip():
         raise BadRequest("empty query")
     data_dir = current_app.config["DATA_DIR"]
+    if data_dir is None:  # no data directory: the shared store answers, with the same limits
+        from councilkg.web.graph_store import forward, graph_store
+
+        return forward(graph_store(), q, limit=ROW_CAP, timeout=TIMEOUT_S)
     open_store(data_dir)  # build this generation's store here, once, before a worker opens it
     return services().sparql.query(data_dir, q, limit=ROW_CAP, timeout=TIMEOUT_S)
 

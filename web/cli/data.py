@@ -10,6 +10,39 @@ import click
 
 from councilkg.web.cli.common import Bars, data_option, device_option, index_option
 
+PUSH_HELP = ("After the commit, replace this data directory's own named graph https://w3id.org/councilkg/graph/<instance> "
+             "in a SPARQL 1.1 Graph Store (e.g. http://host:7878/store). Recorded: later runs push there too, and retry "
+             "a push that failed even when nothing changed, until --no-push.")
+
+
+def push_options(f):
+    f = click.option("--no-push", "no_push", is_flag=True, help="Forget the recorded --push URL; push nothing.")(f)
+    return click.option("--push", "push_url", metavar="URL", help=PUSH_HELP)(f)
+
+
+def check_push(push_url: str | None, no_push: bool) -> None:
+    """Before any work: a --push that could never succeed is refused."""
+    if push_url and no_push:
+        raise click.UsageError("--push and --no-push exclude each other")
+    if push_url and not push_url.lower().startswith(("http://", "https://")):
+        raise click.BadParameter(f"{push_url!r} is not an http(s) Graph Store endpoint", param_hint="--push")
+
+
+def push_after_commit(data_dir: Path, push_url: str | None, no_push: bool) -> None:
+    """The committed generation into the store (if one is given or recorded); a failure is one line and exit 1."""
+    from councilkg.embed.pipeline import exclusive
+    from councilkg.graph import push
+
+    if not push_url and not push.recorded(data_dir):
+        return  # nothing to push to (and nothing to forget)
+    with exclusive(Path(data_dir)):  # no ingest commits between reading the generation and exporting it
+        try:
+            done = push.sync(data_dir, push_url, forget=no_push)
+        except push.PushError as e:
+            raise click.ClickException(f"push to {e}; the data directory keeps its commit and the next run pushes again") from None
+    if done and done.sent:
+        click.echo(f"pushed generation {done.generation} ({done.sent} triples) to {done.url} as <{done.graph}>", err=True)
+
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str, readable=False))
@@ -18,10 +51,12 @@ from councilkg.web.cli.common import Bars, data_option, device_option, index_opt
 @device_option
 @click.option("--max-bytes", type=int, default=50_000_000, show_default=True, help="Refuse files larger than this.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def ingest(paths, data_dir, index, max_bytes, as_json):
+@push_options
+def ingest(paths, data_dir, index, max_bytes, as_json, push_url, no_push):
     """Read minutes (.txt .md .html .pdf, folders recursively) into the graph and the search index."""
     from councilkg.embed.pipeline import ingest as run
 
+    check_push(push_url, no_push)
     bars = Bars()
 
     def on_error(path, reason):
@@ -41,6 +76,7 @@ def ingest(paths, data_dir, index, max_bytes, as_json):
         click.echo(json.dumps(report.__dict__, indent=1))
     else:
         click.echo(report.summary())
+    push_after_commit(data_dir, push_url, no_push)
     if report.failed:
         sys.exit(1)
 
@@ -62,8 +98,9 @@ def ingest(paths, data_dir, index, max_bytes, as_json):
 @click.option("--recheck-days", type=click.IntRange(0), default=90, show_default=True, help="Fetch meetings this recent again (minutes get amended).")
 @click.option("--offline", is_flag=True, help="No network: re-read the raw answers cached in the data directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@push_options
 def harvest(sites, data_dir, index, council, since, until, committee, delay, timeout, retries, backoff, max_wait, recheck_days,
-            offline, as_json):
+            offline, as_json, push_url, no_push):
     """Gather minutes from ModernGov sites (register code, council name or base URL) into the graph, incrementally."""
     from councilkg.corpus.harvest import Options
     from councilkg.corpus.meta import check_date
@@ -71,6 +108,7 @@ def harvest(sites, data_dir, index, council, since, until, committee, delay, tim
     from councilkg.corpus.registry import find
     from councilkg.embed.harvest import harvest as run
 
+    check_push(push_url, no_push)
     for name, value in (("--since", since), ("--until", until)):
         if value and (len(value) != 10 or check_date(value, name) != value):
             raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD", param_hint=name)
@@ -92,6 +130,7 @@ def harvest(sites, data_dir, index, council, since, until, committee, delay, tim
     finally:
         bars.close()
     click.echo(json.dumps(report.__dict__, indent=1) if as_json else report.summary())
+    push_after_commit(data_dir, push_url, no_push)
     if report.failed:
         sys.exit(1)
 
@@ -102,22 +141,27 @@ def harvest(sites, data_dir, index, council, since, until, committee, delay, tim
 def stats(data_dir, as_json):
     """What the data directory holds, the files that failed, and each harvested site's coverage."""
     from councilkg.corpus.ledger import all_ledgers
-    from councilkg.graph import store
+    from councilkg.graph import push, store
 
     con = store.connect(data_dir, readonly=True)
     c = store.counts(con)
     c["sources"] = [led.summary() for led in all_ledgers(data_dir)]
+    c["push"] = push.state(con)
     if as_json:
         click.echo(json.dumps(c, indent=1))
         return
     for k, v in c.items():
-        if k not in ("failed", "date_range", "sources"):
+        if k not in ("failed", "date_range", "sources", "push"):
             click.echo(f"{k:>20}: {v}")
     lo, hi = c["date_range"]
     click.echo(f"{'date range':>20}: {lo or '?'} .. {hi or '?'}")
     click.echo(f"{'failed files':>20}: {len(c['failed'])}")
     for f in c["failed"]:
         click.echo(f"{'':>22}{f['file']}: {f['reason']}")
+    if c["push"]:
+        p = c["push"]
+        click.echo(f"{'pushed to':>20}: {p['url']} <{p['graph']}> generation {p['generation'] or 'none'}"
+                   f"{' (push pending: the next ingest or harvest retries it)' if p['pending'] else ''}")
     click.echo(f"{'harvested sites':>20}: {len(c['sources'])}")
     for s in c["sources"]:
         click.echo(f"{'':>22}{s['site']} {s['council'] or s['base_url']}: last harvest {s['last_harvest'] or 'never'}; "

@@ -1,0 +1,147 @@
+"""Councils, themes, grades and inspection or intervention types read from the SPARQL store, as councils.py and kinds.py show them."""
+
+from __future__ import annotations
+
+from councilkg.graph.vocab import iri, sparql_prologue
+from councilkg.web.around import Around, fetch, split_iri
+from councilkg.web.councils import IMPROVEMENT, Event, in_order, theme_entity
+from councilkg.web.entities import Entity, Entry, limited, theme_link
+from councilkg.web.errors import NotFound
+from councilkg.web.graph_kinds import judgements
+from councilkg.web.loaders import loader
+from councilkg.web.present import Link
+
+MENTION = ("^ckg:mentions", "^ckg:mentions/ckg:agendaItem", "^ckg:mentions/ckg:agendaItem/ckg:meeting",
+           "^ckg:mentions/ckg:agendaItem/ckg:meeting/ckg:council", "^ckg:mentions/ckg:meeting", "^ckg:mentions/ckg:meeting/ckg:council")
+
+
+def _counts(store, q: str) -> dict[str, int]:
+    return {r["k"]: int(r["n"]) for r in store.select(sparql_prologue() + q)}
+
+
+def _timeline(store, a: Around) -> list[Event]:
+    s = a.subject
+    events = []
+    for n in a.back(s, "ckg:inspectedCouncil", "inspection"):
+        js = judgements(a, n)
+        detail = "expected" if a.one(n, "ckg:inspectionStatus") == "expected" else ""
+        events.append(Event(a.one(n, "ckg:inspectionDate"), "inspection", a.link(n), detail,
+                            [Entry(a.link(j), a.ident(a.one(j, "ckg:grade")) or "") for j in js]))
+    for n in a.back(s, "ckg:concernsCouncil", "intervention"):
+        by = a.one(n, "ckg:interventionBy")
+        events.append(Event(a.one(n, "ckg:interventionDate"), "intervention", a.link(n), f"by {by}" if by else ""))
+    sizes = _counts(store, f"SELECT (STR(?m) AS ?k) (COUNT(DISTINCT ?i) AS ?n) WHERE {{ ?m ckg:council <{s}> . "
+                           "?i ckg:meeting ?m ; ckg:procedural false } GROUP BY ?m")
+    for m in a.back(s, "ckg:council", "meeting"):
+        items = sorted((i for i in a.back(m, "ckg:meeting", "item") if a.one(i, "ckg:procedural") != "true"),
+                       key=lambda i: (a.one(i, "ckg:document") or "", a.pos(i)))
+        n = sizes.get(m, len(items))
+        marked = [Entry(a.link(i), "improvement" if IMPROVEMENT.search(a.one(i, "dcterms:title") or "") else "") for i in items]
+        events.append(Event(a.one(m, "dcterms:date"), "meeting", a.link(m), f"{n} agenda item{'s' if n != 1 else ''}", marked[:8]))
+    return in_order(events)
+
+
+def _minutes_of(a: Around, node: str) -> str | None:
+    """The council whose minutes hold a point or item."""
+    item = a.one(node, "ckg:agendaItem") or node
+    meeting = a.one(item, "ckg:meeting")
+    council = a.one(meeting, "ckg:council") if meeting else None
+    return a.label(council) if council else None
+
+
+@loader("council", "sparql")
+def council(store, ident):
+    paths = ("^ckg:inspectedCouncil", "^ckg:inspectedCouncil/ckg:judgement", "^ckg:concernsCouncil", "^ckg:council",
+             "^ckg:council/^ckg:meeting", "^ckg:adoptedBy", *MENTION)
+    a = fetch(store, "council", ident, paths)
+    s = a.subject
+    e = Entity("council", ident, a.label(s))
+    e.facts = [("Name", e.label)]
+    if a.one(s, "ckg:gssCode"):
+        e.facts += [("GSS code", a.one(s, "ckg:gssCode")), ("Same as", a.one(s, "owl:sameAs"))]
+    e.facts += [(k, a.one(s, p)) for k, p in (("Type", "ckg:councilType"), ("Region", "ckg:region")) if a.one(s, p)]
+    e.extra["timeline"] = _timeline(store, a)
+    practices = sorted(a.back(s, "ckg:adoptedBy", "practice"), key=a.label)
+    e.group("Practices", [Entry(a.link(p), a.one(p, "ckg:outcome") or a.one(p, "ckg:practiceKind") or "") for p in practices])
+    themes = _counts(store, f"SELECT (STR(?t) AS ?k) (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?m ckg:council <{s}> . ?i ckg:meeting ?m . "
+                            "?p ckg:agendaItem ?i ; a ckg:DebatePoint ; ckg:theme ?t } GROUP BY ?t")
+    e.group("Themes in its minutes", [Entry(theme_link(split_iri(t)[1]), f"{n} points")
+                                      for t, n in sorted(themes.items(), key=lambda x: (-x[1], x[0])) if split_iri(t)])
+    mentions = a.back(s, "ckg:mentions")
+    e.group("Mentioned in other minutes", [Entry(a.link(m, 160), f"minutes of {who}" if (who := _minutes_of(a, m)) else "")
+                                          for m in mentions])
+    return e
+
+
+@loader("theme", "sparql")
+def theme(store, ident):
+    paths = ("^ckg:theme", "^ckg:theme/ckg:adoptedBy", "^ckg:theme/ckg:agendaItem", "^ckg:theme/ckg:agendaItem/ckg:meeting",
+             "^ckg:theme/ckg:agendaItem/ckg:meeting/ckg:council")
+    a = fetch(store, "theme", ident, paths)
+    s = a.subject
+    e = theme_entity(ident)
+    practices = sorted(a.back(s, "ckg:theme", "practice"), key=lambda p: (a.label(a.one(p, "ckg:adoptedBy") or ""), a.label(p)))
+    e.group("Practices on this theme", [Entry(a.link(p), " — ".join(x for x in (a.label(a.one(p, "ckg:adoptedBy")) if a.one(p, "ckg:adoptedBy")
+                                                                                 else None, a.one(p, "ckg:outcome")) if x))
+                                        for p in practices])
+    total = int(store.select(sparql_prologue() + f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p ckg:theme <{s}> ; a ckg:DebatePoint }}")[0]["n"])
+
+    def where(p):
+        meeting = a.one(a.one(p, "ckg:agendaItem") or "", "ckg:meeting")
+        return meeting, a.one(meeting or "", "ckg:council")
+
+    rows = sorted(a.back(s, "ckg:theme", "point"), key=lambda p: (where(p)[1] is None, a.label(where(p)[1] or ""), a.one(where(p)[0] or "", "dcterms:date") or ""))
+    rows, _ = limited(rows, "points")
+    by_council: dict[tuple, list[Entry]] = {}
+    for p in rows:
+        meeting, c = where(p)
+        key = (split_iri(c)[1] if c else None, a.label(c) if c else "Council not stated")
+        by_council.setdefault(key, []).append(Entry(a.link(p, 220), a.one(meeting or "", "dcterms:date") or ""))
+    e.extra["by_council"] = [(Link("council", cid, name) if cid else None, name, entries) for (cid, name), entries in by_council.items()]
+    shown = f"the first {len(rows)} of " if len(rows) < total else ""
+    e.extra["points_note"] = f"{shown}{total} point{'s' if total != 1 else ''} from {len(by_council)} group{'s' if len(by_council) != 1 else ''}"
+    return e
+
+
+@loader("grade", "sparql")
+def grade(store, ident):
+    a = fetch(store, "grade", ident, ("^ckg:grade", "^ckg:grade/^ckg:judgement", "^ckg:grade/^ckg:judgement/ckg:inspectedCouncil"))
+    e = Entity("grade", ident, a.label(a.subject))
+
+    def council_of(j):
+        ins = next(iter(a.back(j, "ckg:judgement")), None)
+        return ins, a.one(ins, "ckg:inspectedCouncil") if ins else None
+
+    rows = sorted(a.back(a.subject, "ckg:grade", "judgement"), key=lambda j: (a.label(council_of(j)[1] or ""), a.one(council_of(j)[0] or "", "ckg:inspectionDate") or ""))
+    rows, title = limited(rows, "Judgements with this grade")
+    e.group(title, [Entry(Link("judgement", split_iri(j)[1], f"{a.label(c) if (c := council_of(j)[1]) else 'Unknown council'}: {a.label(j)}"),
+                          a.label(council_of(j)[0]) if council_of(j)[0] else "") for j in rows])
+    return e
+
+
+def _concept_page(store, kind: str, pred: str, council: str, target: str, noun: str, detail: str, ident: str) -> Entity:
+    """Every inspection or intervention of one type, by council (kinds._concept_page)."""
+    a = fetch(store, kind, ident, (f"^{pred}", f"^{pred}/{council}"))
+    found = a.back(str(iri(kind, ident)), pred, target)
+    if not found:
+        raise NotFound(f"No {noun} of type {ident}")
+    e = Entity(kind, ident, a.label(a.subject))
+    rows = sorted(found, key=lambda n: (a.label(a.one(n, council) or ""), a.label(n)))
+    rows, title = limited(rows, f"{noun.capitalize()} of this type")
+    e.group(title, [Entry(Link(target, split_iri(n)[1], f"{a.label(c) if (c := a.one(n, council)) else 'Unknown council'}: {a.label(n)}"),
+                          a.one(n, detail) or "") for n in rows])
+    return e
+
+
+@loader("inspection-type", "sparql")
+def inspection_type(store, ident):
+    return _concept_page(store, "inspection-type", "ckg:inspectionType", "ckg:inspectedCouncil", "inspection", "inspections",
+                         "ckg:inspectionStatus", ident)
+
+
+@loader("intervention-type", "sparql")
+def intervention_type(store, ident):
+    return _concept_page(store, "intervention-type", "ckg:interventionType", "ckg:concernsCouncil", "intervention", "interventions",
+                         "ckg:interventionBy", ident)
+
+

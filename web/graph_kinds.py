@@ -1,0 +1,194 @@
+"""The smaller nodes' pages read from the SPARQL store: the same Entity objects as kinds.py, built from the triples around each IRI."""
+
+from __future__ import annotations
+
+from councilkg.web.around import Around, fetch, split_iri
+from councilkg.web.entities import Entity, Entry, Quote, concept_label, limited
+from councilkg.web.loaders import loader
+from councilkg.web.present import Link, grade_label, safe_url
+
+ITEM_CONTEXT = ("ckg:meeting", "ckg:meeting/ckg:council", "ckg:document")
+EVIDENCE = ("prov:wasDerivedFrom", "prov:wasDerivedFrom/ckg:agendaItem")
+FACT_KINDS = ("inspection", "judgement", "intervention", "practice")
+
+
+def item_context(a: Around, item: str | None) -> list[tuple[str, object]]:
+    """Where an item stands (its meeting, council and minutes), as kinds.context_of_item gives it."""
+    if not item or not a.out.get(item):
+        return []
+    meeting, doc = a.one(item, "ckg:meeting"), a.one(item, "ckg:document")
+    facts: list[tuple[str, object]] = [("Agenda item", a.link(item))]
+    if meeting:
+        facts.append(("Meeting", a.link(meeting)))
+    facts.append(("Council", a.link(a.one(meeting, "ckg:council") if meeting else None) or "not stated"))
+    if doc:
+        facts.append(("Minutes", Link("document", split_iri(doc)[1], a.one(doc, "ckg:sourceFile") or a.label(doc))))
+        url = safe_url(a.one(doc, "dcterms:source"))
+        if url:
+            facts.append(("Published at", url))
+    return facts
+
+
+def facts_read_from(a: Around, *nodes: str) -> list[Entry]:
+    """Inspections, judgements, interventions and practices derived from these points or items (kinds.facts_from)."""
+    found = sorted({n for node in nodes for n in a.back(node, "prov:wasDerivedFrom") if (split_iri(n) or ("",))[0] in FACT_KINDS})
+    found.sort(key=lambda n: FACT_KINDS.index(split_iri(n)[0]))
+    detail = {"inspection": lambda n: "inspection", "judgement": lambda n: "judgement",
+              "intervention": lambda n: a.one(n, "ckg:interventionDate") or "", "practice": lambda n: a.one(n, "ckg:practiceKind") or ""}
+    return [Entry(a.link(n), detail[split_iri(n)[0]](n)) for n in found]
+
+
+def themes(a: Around, node: str) -> list[Link] | str:
+    return a.links(a.all(node, "ckg:theme")) or "none assigned"
+
+
+def quote(a: Around, node: str, note: str = "") -> list[Quote]:
+    text = a.one(node, "ckg:quote")
+    return [Quote(text, a.link(a.one(node, "prov:wasDerivedFrom")), note)] if text else []
+
+
+def judgements(a: Around, inspection: str) -> list[str]:
+    """An inspection's judgements, the overall one first, then by area."""
+    area = lambda j: a.one(j, "ckg:judgementArea")  # noqa: E731
+    return sorted(a.all(inspection, "ckg:judgement"), key=lambda j: (area(j) is not None, area(j) or ""))
+
+
+def council_fact(a: Around, node: str, pred: str, e: Entity, label: str = "Council") -> None:
+    e.facts.insert(0, (label, a.link(a.one(node, pred)) or "not stated"))
+
+
+@loader("point", "sparql")
+def point(store, ident):
+    paths = ("ckg:agendaItem", *(f"ckg:agendaItem/{p}" for p in ITEM_CONTEXT), "ckg:mentions", "^prov:wasDerivedFrom",
+             "ckg:agendaItem/^ckg:agendaItem")
+    a = fetch(store, "point", ident, paths)
+    s, item = a.subject, a.one(a.subject, "ckg:agendaItem")
+    e = Entity("point", ident, a.label(s, 90))
+    e.text = a.one(s, "ckg:text")
+    e.facts = item_context(a, item) + [("Kind", a.one(s, "ckg:pointKind")), ("Themes", themes(a, s))]
+    if a.all(s, "ckg:mentions"):
+        e.facts.append(("Mentions", a.links(a.all(s, "ckg:mentions"))))
+    e.group("Facts read from this point", facts_read_from(a, s))
+    here = a.pos(s)
+    near = sorted((n for n in a.back(item, "ckg:agendaItem", "point") if n != s and abs(a.pos(n) - here) <= 2), key=a.pos)
+    e.group("Nearby points in the same item", [Entry(a.link(n, 200), "before" if a.pos(n) < here else "after") for n in near])
+    return e
+
+
+@loader("item", "sparql")
+def item(store, ident):
+    a = fetch(store, "item", ident, (*ITEM_CONTEXT, "^ckg:agendaItem", "^prov:wasDerivedFrom", "^ckg:agendaItem/^prov:wasDerivedFrom"))
+    s = a.subject
+    e = Entity("item", ident, a.label(s))
+    e.facts = [f for f in item_context(a, s) if f[0] != "Agenda item"] + [("Themes", themes(a, s))]
+    if a.one(s, "ckg:procedural") == "true":
+        e.facts.append(("Procedural", "yes (apologies, declarations, minutes of the last meeting…)"))
+    if a.one(s, "dcterms:description"):
+        e.facts.append(("Agenda text (not minutes, not searched)", a.one(s, "dcterms:description")))
+    pts, title = limited(sorted(a.back(s, "ckg:agendaItem", "point"), key=a.pos), "Debate points")
+    e.group(title, [Entry(a.link(p, 200), a.one(p, "ckg:pointKind") or "") for p in pts])
+    acts = sorted(a.back(s, "ckg:agendaItem", "action"), key=a.pos)
+    e.group("Actions and resolutions", [Entry(a.link(x, 200), a.one(x, "ckg:actionKind") or "") for x in acts])
+    e.group("Facts read from this item", facts_read_from(a, s, *a.back(s, "ckg:agendaItem", "point")))  # its points' too
+    return e
+
+
+@loader("meeting", "sparql")
+def meeting(store, ident):
+    a = fetch(store, "meeting", ident, ("ckg:council", "^ckg:meeting", "^ckg:meeting/ckg:document"))
+    s = a.subject
+    e = Entity("meeting", ident, a.label(s))
+    e.facts = [("Council", a.link(a.one(s, "ckg:council")) or "not stated"), ("Date", a.one(s, "dcterms:date") or "unknown"),
+               ("Committee", a.one(s, "ckg:committee") or "unknown"), ("Council decided by", a.one(s, "ckg:councilMethod"))]
+    e.facts += [(f"{label} decided by", a.one(s, p)) for label, p in (("Date", "ckg:dateMethod"), ("Committee", "ckg:committeeMethod"))
+                if a.one(s, p)]
+    if a.one(s, "ckg:councilEvidence"):
+        e.evidence.append(Quote(a.one(s, "ckg:councilEvidence"), note="why this council"))
+    items = sorted(a.back(s, "ckg:meeting", "item"), key=lambda i: (a.one(i, "ckg:document") or "", a.pos(i)))
+    docs = sorted({d for i in items for d in a.all(i, "ckg:document")}, key=lambda d: a.one(d, "ckg:sourceFile") or d)
+    e.group("Minutes", [Entry(Link("document", split_iri(d)[1], a.one(d, "ckg:sourceFile") or a.label(d))) for d in docs])
+    e.group("Agenda items", [Entry(a.link(i), "procedural" if a.one(i, "ckg:procedural") == "true" else "") for i in items])
+    return e
+
+
+@loader("document", "sparql")
+def document(store, ident):
+    a = fetch(store, "document", ident, ("^ckg:document", "^ckg:document/ckg:meeting"))
+    s = a.subject
+    e = Entity("document", ident, a.label(s))
+    e.facts = [("File", a.one(s, "ckg:sourceFile"))]
+    items = sorted(a.back(s, "ckg:document", "item"), key=a.pos)
+    meeting = next((m for i in items for m in a.all(i, "ckg:meeting")), None)
+    if meeting:
+        e.facts.insert(0, ("Meeting", a.link(meeting)))
+    url = safe_url(a.one(s, "dcterms:source"))
+    if url:
+        e.facts.append(("Published at", url))
+    e.group("Agenda items", [Entry(a.link(i)) for i in items])
+    return e
+
+
+@loader("action", "sparql")
+def action(store, ident):
+    a = fetch(store, "action", ident, ("ckg:agendaItem", *(f"ckg:agendaItem/{p}" for p in ITEM_CONTEXT)))
+    s = a.subject
+    e = Entity("action", ident, a.label(s, 90))
+    e.text = a.one(s, "ckg:text")
+    e.facts = item_context(a, a.one(s, "ckg:agendaItem")) + [("Kind", a.one(s, "ckg:actionKind")),
+                                                              ("Owner", a.one(s, "ckg:actionOwner") or "not stated")]
+    e.facts += [(label, a.one(s, p)) for label, p in (("Proposed by", "ckg:proposer"), ("Seconded by", "ckg:seconder")) if a.one(s, p)]
+    return e
+
+
+@loader("inspection", "sparql")
+def inspection(store, ident):
+    a = fetch(store, "inspection", ident, ("ckg:inspectedCouncil", "ckg:judgement", *EVIDENCE))
+    s = a.subject
+    kind = a.ident(a.one(s, "ckg:inspectionType")) or ""
+    e = Entity("inspection", ident, a.label(s))
+    e.facts = [("Inspectorate", a.one(s, "ckg:inspectorate")), ("Type", Link("inspection-type", kind, concept_label("inspection-type", kind))),
+               ("Date", a.one(s, "ckg:inspectionDate") or "not stated"), ("Status", a.one(s, "ckg:inspectionStatus"))]
+    council_fact(a, s, "ckg:inspectedCouncil", e)
+    e.facts.append(("Judgements", a.links(judgements(a, s)) or "none stated"))
+    e.evidence = quote(a, s)
+    return e
+
+
+@loader("judgement", "sparql")
+def judgement(store, ident):
+    a = fetch(store, "judgement", ident, ("^ckg:judgement", "^ckg:judgement/ckg:inspectedCouncil", *EVIDENCE))
+    s = a.subject
+    grade = a.ident(a.one(s, "ckg:grade")) or ""
+    e = Entity("judgement", ident, a.label(s))
+    inspection = next(iter(a.back(s, "ckg:judgement")), None)
+    e.facts = [("Grade", Link("grade", grade, grade_label(grade))), ("Area", a.one(s, "ckg:judgementArea") or "overall effectiveness"),
+               ("Inspection", a.link(inspection) or "not stated")]
+    e.facts.insert(0, ("Council", a.link(a.one(inspection, "ckg:inspectedCouncil") if inspection else None) or "not stated"))
+    e.evidence = quote(a, s)
+    return e
+
+
+@loader("intervention", "sparql")
+def intervention(store, ident):
+    a = fetch(store, "intervention", ident, ("ckg:concernsCouncil", *EVIDENCE))
+    s = a.subject
+    e = Entity("intervention", ident, a.label(s))
+    e.facts = [("Type", Link("intervention-type", a.ident(a.one(s, "ckg:interventionType")) or "", e.label)),
+               ("By", a.one(s, "ckg:interventionBy") or "not stated"), ("Date", a.one(s, "ckg:interventionDate") or "not stated")]
+    council_fact(a, s, "ckg:concernsCouncil", e)
+    e.evidence = quote(a, s)
+    return e
+
+
+@loader("practice", "sparql")
+def practice(store, ident):
+    a = fetch(store, "practice", ident, ("ckg:adoptedBy", "ckg:outcomeEvidence", *EVIDENCE))
+    s = a.subject
+    e = Entity("practice", ident, a.label(s))
+    e.facts = [("Kind", a.one(s, "ckg:practiceKind")), ("Themes", a.links(a.all(s, "ckg:theme")) or "none"),
+               ("Outcome", a.one(s, "ckg:outcome") or "not reported in the minutes")]
+    council_fact(a, s, "ckg:adoptedBy", e, "Adopted by")
+    e.evidence = quote(a, s, "what was done")
+    if a.one(s, "ckg:outcomeQuote"):
+        e.evidence.append(Quote(a.one(s, "ckg:outcomeQuote"), a.link(a.one(s, "ckg:outcomeEvidence")), "how it went"))
+    return e

@@ -1,0 +1,46 @@
+"""The home page's counts and the councils and themes lists of a server without a data directory, counted by SPARQL in the store."""
+
+from __future__ import annotations
+
+from councilkg.graph.vocab import sparql_prologue
+from councilkg.web.around import split_iri
+from councilkg.web.councils import theme_rows
+
+# name -> the pattern whose distinct ?x are counted (DISTINCT: a council two writers both hold counts once)
+COUNTED = {
+    "documents": "?x a ckg:Document", "councils": "?m ckg:council ?x", "councils_known": "?x a ckg:Council",
+    "meetings": "?x a ckg:Meeting", "agenda_items": "?x a ckg:AgendaItem", "debate_points": "?x a ckg:DebatePoint",
+    "actions": "?x a ckg:Action", "inspections": "?x a ckg:Inspection", "judgements": "?x a ckg:Judgement",
+    "interventions": "?x a ckg:Intervention", "practices": "?x a ckg:Practice", "themes": "?p a ckg:DebatePoint ; ckg:theme ?x",
+}
+
+
+def counts(store) -> dict:
+    """What store.counts gives for a data directory, over every graph in the store (no failures or generation: writers hold those)."""
+    parts = [f"{{ SELECT (COUNT(DISTINCT ?x) AS ?{k}) WHERE {{ {pattern} }} }}" for k, pattern in COUNTED.items()]
+    parts.append("{ SELECT (MIN(STR(?d)) AS ?first) (MAX(STR(?d)) AS ?last) WHERE { ?x a ckg:Meeting ; dcterms:date ?d } }")
+    row = store.select(sparql_prologue() + "SELECT * WHERE {\n" + "\n".join(parts) + "\n}")[0]
+    out = {k: int(row.get(k, 0)) for k in COUNTED}
+    out.update(date_range=[row.get("first"), row.get("last")], failed=[], stateless=True)
+    return out
+
+
+def all_councils(store) -> list[dict]:
+    """Every council in the store with its meetings, inspections, practices and latest meeting, for /councils."""
+    rows = store.select(sparql_prologue() + """SELECT ?c ?name ?gss ?meetings ?latest ?inspections ?practices WHERE {
+  { SELECT ?c (SAMPLE(?n) AS ?name) (SAMPLE(?g) AS ?gss) WHERE { ?c a ckg:Council ; rdfs:label ?n OPTIONAL { ?c ckg:gssCode ?g } } GROUP BY ?c }
+  OPTIONAL { SELECT ?c (COUNT(DISTINCT ?m) AS ?meetings) (MAX(COALESCE(STR(?d), "")) AS ?latest) WHERE { ?m ckg:council ?c OPTIONAL { ?m dcterms:date ?d } } GROUP BY ?c }
+  OPTIONAL { SELECT ?c (COUNT(DISTINCT ?i) AS ?inspections) WHERE { ?i ckg:inspectedCouncil ?c } GROUP BY ?c }
+  OPTIONAL { SELECT ?c (COUNT(DISTINCT ?p) AS ?practices) WHERE { ?p ckg:adoptedBy ?c } GROUP BY ?c }
+}""")
+    out = [{"id": split_iri(r["c"])[1], "name": r.get("name"), "gss": r.get("gss"), "meetings": int(r.get("meetings", 0)),
+            "inspections": int(r.get("inspections", 0)), "practices": int(r.get("practices", 0)), "latest": r.get("latest") or None}
+           for r in rows if split_iri(r["c"])]
+    return sorted(out, key=lambda c: (c["meetings"] == 0, c["name"] or ""))
+
+
+def all_themes(store) -> list[dict]:
+    """Every theme with its point and council counts, for /themes."""
+    rows = store.select(sparql_prologue() + "SELECT ?t (COUNT(DISTINCT ?p) AS ?points) (COUNT(DISTINCT ?c) AS ?councils) WHERE { "
+                        "?p a ckg:DebatePoint ; ckg:theme ?t OPTIONAL { ?p ckg:agendaItem/ckg:meeting/ckg:council ?c } } GROUP BY ?t")
+    return theme_rows({split_iri(r["t"])[1]: {"points": int(r["points"]), "councils": int(r["councils"])} for r in rows if split_iri(r["t"])})
