@@ -87,6 +87,9 @@ def test_ingest_into_milvus_searches_as_faiss(milvus_sample, sample_data, milvus
         ha, hb = json.loads(a.stdout)["hits"], json.loads(b.stdout)["hits"]
         assert [h["id"] for h in ha] == [h["id"] for h in hb]
         assert [h["score"] for h in ha] == pytest.approx([h["score"] for h in hb], abs=1e-4)
+        for x, y in zip(ha, hb):  # each retriever's own score, BM25 included, as FAISS and bm25s give it
+            assert [x["signals"][s] or 0 for s in ("vector", "lexical")] == \
+                pytest.approx([y["signals"][s] or 0 for s in ("vector", "lexical")], abs=1e-3)
 
 
 def test_evaluate_on_milvus_is_within_a_hundredth_of_faiss(pair):
