@@ -210,3 +210,15 @@ def test_harvest_into_milvus(milvus, tmp_path):
     assert state(tmp_path, "index") == f"milvus:{milvus.uri}"
     hits = hit_ids(tmp_path, "orchard flood risk", council="Adur")
     assert hits and milvus.client().has_collection(f"ckg_{state(tmp_path, 'instance')}_g000001_points")
+
+
+def test_the_web_app_over_a_milvus_data_directory(milvus_sample, sample_data):
+    from councilkg.web.app import create_app
+
+    got = {}
+    for name, data in (("milvus", milvus_sample), ("faiss", sample_data)):
+        r = create_app(data).test_client().get("/api/search?q=agency+social+workers&council=Herefordshire&k=5")
+        assert r.status_code == 200, r.data
+        got[name] = r.get_json()
+    assert [h["id"] for h in got["milvus"]["hits"]] == [h["id"] for h in got["faiss"]["hits"]] != []
+    assert got["milvus"]["facets"] == got["faiss"]["facets"]
