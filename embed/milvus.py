@@ -60,11 +60,15 @@ def connect(uri: str, timeout: float = 30.0):
         from pymilvus import MilvusClient
     except ImportError:
         raise MilvusError(f"milvus:{uri}: pymilvus is not installed: install councilkg[milvus]") from None
-    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)  # its RPC tracebacks would bury our one line
+    for name in ("pymilvus", "milvus_lite"):  # their tracebacks on stderr would bury our one line
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         client = MilvusClient(uri=uri, timeout=timeout)
         client.list_collections()
     except Exception as e:  # grpc, pymilvus and milvus-lite raise many kinds; all mean "cannot use it"
+        if "://" not in uri:  # the usual reason: another process has the file open
+            raise fail(uri, "cannot open (a Milvus Lite file opens in one process at a time; for more, serve it "
+                            "with `milvus-lite server` and use http://host:port)", e) from None
         raise fail(uri, "cannot connect", e) from None
     return client
 
