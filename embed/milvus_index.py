@@ -96,8 +96,9 @@ class MilvusIndexes:
         points = np.array([h["entity"]["pos"] for h in hits], dtype=np.int64)
         scores = np.array([h["distance"] for h in hits], dtype=np.float32)
         _, first = np.unique(points, return_index=True)  # a point's best passage (hits come best-first)
-        first = np.sort(first)[:k]
-        return points[first], scores[first]
+        points, scores = points[first], scores[first]
+        order = np.lexsort((points, -scores))[:k]  # equal cosines by position, as FAISS's flat scan returns them
+        return points[order], scores[order]
 
     def lexical_search(self, query: str, k: int, allowed: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Best points by BM25 over our stems, optionally only where `allowed` holds."""
@@ -106,7 +107,8 @@ class MilvusIndexes:
             return _empty()
         hits = self._search(self.points, [" ".join(tokens)], "sparse", k, allowed, {"metric_type": "BM25"})
         pts = np.array([h["entity"]["pos"] for h in hits], dtype=np.int64)
-        scores = np.abs(np.array([h["distance"] for h in hits], dtype=np.float32))  # Lite gives BM25 negated
+        # Lite gives BM25 negated; scaled to bm25s's (Lucene's) form of the same score
+        scores = (np.abs(np.array([h["distance"] for h in hits], dtype=np.float64)) * mv.BM25_SCALE).astype(np.float32)
         order = np.lexsort((pts, -scores))
         keep = scores[order] > 0
         return pts[order][keep], scores[order][keep]

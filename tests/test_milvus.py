@@ -87,6 +87,9 @@ def test_ingest_into_milvus_searches_as_faiss(milvus_sample, sample_data, milvus
         ha, hb = json.loads(a.stdout)["hits"], json.loads(b.stdout)["hits"]
         assert [h["id"] for h in ha] == [h["id"] for h in hb]
         assert [h["score"] for h in ha] == pytest.approx([h["score"] for h in hb], abs=1e-4)
+        for x, y in zip(ha, hb):  # each retriever's own score, BM25 included, as FAISS and bm25s give it
+            assert [x["signals"][s] or 0 for s in ("vector", "lexical")] == \
+                pytest.approx([y["signals"][s] or 0 for s in ("vector", "lexical")], abs=1e-3)
 
 
 def test_evaluate_on_milvus_is_within_a_hundredth_of_faiss(pair):
@@ -191,3 +194,31 @@ def test_bench_measures_milvus_beside_faiss(milvus, tmp_path):
     assert not any(n.startswith("ckg_") and state(tmp_path / "backend-data", "instance") in n
                    for n in milvus.client().list_collections()), "the measured collections are dropped afterwards"
     json.dumps(r)
+
+
+def test_harvest_into_milvus(milvus, tmp_path):
+    from mgsite import Server
+    from test_harvest import FAST, SINCE, make_testshire
+
+    srv = Server(make_testshire())
+    try:
+        res = cli("harvest", srv.url, "--council", "Adur", "--since", SINCE, *FAST, "--data", str(tmp_path),
+                  "--index", f"milvus:{milvus.uri}")
+    finally:
+        srv.close()
+    assert res.exit_code == 1 and "generation 1" in res.output, res.output  # the site's faulty meetings fail, as on FAISS
+    assert state(tmp_path, "index") == f"milvus:{milvus.uri}"
+    hits = hit_ids(tmp_path, "orchard flood risk", council="Adur")
+    assert hits and milvus.client().has_collection(f"ckg_{state(tmp_path, 'instance')}_g000001_points")
+
+
+def test_the_web_app_over_a_milvus_data_directory(milvus_sample, sample_data):
+    from councilkg.web.app import create_app
+
+    got = {}
+    for name, data in (("milvus", milvus_sample), ("faiss", sample_data)):
+        r = create_app(data).test_client().get("/api/search?q=agency+social+workers&council=Herefordshire&k=5")
+        assert r.status_code == 200, r.data
+        got[name] = r.get_json()
+    assert [h["id"] for h in got["milvus"]["hits"]] == [h["id"] for h in got["faiss"]["hits"]] != []
+    assert got["milvus"]["facets"] == got["faiss"]["facets"]
