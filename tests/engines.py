@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from councilkg.web.bench.load import end
 
 MILVUS_LITE = Path(sys.executable).parent / "milvus-lite"
 
@@ -76,12 +77,7 @@ class MilvusServer:
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.resume()
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end(self.proc)
         self.log.close()
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import COUNCILKG, SAMPLE
-from engines import MilvusServer, free_port, need_milvus
+from engines import MilvusServer, end, free_port, need_milvus
 from reliability import QUERIES, cli
 
 # The sample split by council: Herefordshire (and the council-less file) in one data directory, the rest in the other.
@@ -119,13 +119,7 @@ class Serve:
             return e.code, e.read()
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end(self.proc)
         self.log.close()
 
 

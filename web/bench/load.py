@@ -108,6 +108,12 @@ def server(data_dir: Path, startup_timeout: float = 180):
                 time.sleep(0.3)
         yield base, proc.pid
     finally:
+        end(proc)
+
+
+def end(proc: subprocess.Popen) -> None:
+    """Stop a server this process started: politely, then for sure."""
+    if proc.poll() is None:
         proc.terminate()
         try:
             proc.wait(timeout=20)
