@@ -15,6 +15,7 @@ from councilkg.embed import index as ix
 from councilkg.embed.milvus import MilvusError
 from councilkg.embed.table import PointTable
 from councilkg.graph import store
+from councilkg.graph.instance import instance_id
 
 DEFAULT = "faiss"
 STATE_KEY = "index"  # in the data directory's state table
@@ -69,7 +70,7 @@ class Milvus:
         from councilkg.embed import milvus_build
 
         point_ids = np.array([r[0] for r in con.execute("SELECT id FROM points ORDER BY id")], dtype="S16")
-        info = milvus_build.build(con, self.uri, store.instance_id(con), gen, model, point_ids)
+        info = milvus_build.build(con, self.uri, instance_id(con), gen, model, point_ids)
         final = ix.gen_dir(data_dir, gen)
         tmp = final.with_name(final.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -90,7 +91,7 @@ class Milvus:
     def publish(self, con: sqlite3.Connection, data_dir: Path, gen: int) -> None:
         from councilkg.embed import milvus_build
 
-        milvus_build.publish(self.uri, store.instance_id(con), gen)
+        milvus_build.publish(self.uri, instance_id(con), gen)
 
     def retire(self, con: sqlite3.Connection) -> None:
         from councilkg.embed import milvus_build

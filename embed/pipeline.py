@@ -22,6 +22,7 @@ from councilkg.embed.backends import STATE_KEY, parse_index, recorded
 from councilkg.embed.encoder import configured_name, get_encoder
 from councilkg.embed.passages import read_vectors, split, theme_keys, vec_key
 from councilkg.graph import store
+from councilkg.graph.instance import instance_id
 from councilkg.graph.councils import gazetteer
 from councilkg.graph.extract import extract
 from councilkg.graph.themes import aggregate, assign, load_scheme, theme_texts
@@ -136,6 +137,8 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
     if prior_model and prior_model != model:
         raise InputError(data_dir, f"indexed with encoder {prior_model!r}, not {model!r}: use a new data directory")
     con.execute("BEGIN IMMEDIATE")
+    if store.get_state(con, "instance"):  # a copy of a directory that writes to shared engines takes its own name here,
+        instance_id(con)  # so its index is rebuilt under it below and the original's shard and graph stay its own
     known = {r[0]: (r[1], r[2]) for r in con.execute("SELECT path_key, fingerprint, source FROM documents")}
     by_sha = {r[0]: r[1] for r in con.execute("SELECT sha256, source FROM documents")}
     changed = False

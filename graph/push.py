@@ -15,6 +15,7 @@ from typing import IO
 from rdflib import Graph
 
 from councilkg.graph import rdf, store
+from councilkg.graph.instance import instance_id
 from councilkg.graph.vocab import PREFIXES
 
 
@@ -90,7 +91,7 @@ GRAPH_BASE = "https://w3id.org/councilkg/graph/"
 
 def graph_iri(con: sqlite3.Connection) -> str:
     """The named graph this data directory owns in any store it pushes to: one per data directory, never another's."""
-    return GRAPH_BASE + store.instance_id(con)
+    return GRAPH_BASE + instance_id(con)
 
 
 @dataclass

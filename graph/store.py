@@ -133,17 +133,6 @@ def set_state(con: sqlite3.Connection, key: str, value: str) -> None:
     con.execute("INSERT OR REPLACE INTO state(key, value) VALUES (?, ?)", (key, value))
 
 
-def instance_id(con: sqlite3.Connection) -> str:
-    """This data directory's own name, made once: it names its shard in a shared index and its graph in a shared store."""
-    found = get_state(con, "instance")
-    if not found:
-        import uuid
-
-        found = uuid.uuid4().hex[:12]
-        set_state(con, "instance", found)
-    return found
-
-
 def meeting_id(council_id: str | None, date: str | None, committee: str | None, doc_id: str) -> str:
     """One meeting per council, date and committee; a document with too little to say is its own meeting."""
     if date and (council_id or committee):

@@ -222,3 +222,27 @@ def test_the_web_app_over_a_milvus_data_directory(milvus_sample, sample_data):
         got[name] = r.get_json()
     assert [h["id"] for h in got["milvus"]["hits"]] == [h["id"] for h in got["faiss"]["hits"]] != []
     assert got["milvus"]["facets"] == got["faiss"]["facets"]
+
+
+def test_a_copy_takes_its_own_shard_and_a_moved_directory_keeps_its_own(milvus_sample, milvus, tmp_path):
+    """A copy's first write gives it a new instance (rebuilt under it, nothing embedded); the original's alias and
+    collections are untouched; moving the copy afterwards keeps its name."""
+    c = milvus.client()
+    original = state(milvus_sample, "instance")
+    held = c.describe_alias(f"ckg_{original}")["collection_name"]
+    copy = copy_data(milvus_sample, tmp_path / "copy")
+    res = cli("ingest", str(SAMPLE), "--data", str(copy))
+    assert res.exit_code == 0 and "0 debate points embedded" in res.output, res.output
+    mine = state(copy, "instance")
+    assert mine != original and state(copy, "instance_home") == str(copy.resolve())
+    assert c.describe_alias(f"ckg_{mine}")["collection_name"] == f"ckg_{mine}_g000002_points"
+    assert c.describe_alias(f"ckg_{original}")["collection_name"] == held and c.has_collection(held)
+    assert state(milvus_sample, "instance") == original
+    for q in QUERIES[:2]:
+        assert hit_ids(copy, q) == hit_ids(milvus_sample, q), q
+    moved = tmp_path / "moved"
+    shutil.move(str(copy), str(moved))
+    res = cli("ingest", str(SAMPLE), "--data", str(moved))
+    assert res.exit_code == 0, res.output
+    assert state(moved, "instance") == mine and state(moved, "instance_home") == str(moved.resolve())
+    assert c.describe_alias(f"ckg_{mine}")["collection_name"] == f"ckg_{mine}_g000002_points"
