@@ -4,6 +4,7 @@ search over both shards answers as one data directory holding both corpora would
 from __future__ import annotations
 
 import json
+from markupsafe import escape
 import shutil
 import subprocess
 import time
@@ -16,10 +17,11 @@ import pytest
 from conftest import COUNCILKG, SAMPLE
 from engines import MilvusServer, end, free_port, need_milvus
 from reliability import QUERIES, cli
+from sparql_server import oxigraph_serve
 
 # The sample split by council: Herefordshire (and the council-less file) in one data directory, the rest in the other.
 SPLIT = {"hereford": ("000", "001", "003"), "others": ("002", "004")}
-DEAD_SPARQL = "http://127.0.0.1:9/query"  # no page read here needs the store (entity pages are tested with push-web's)
+DEAD_SPARQL = "http://127.0.0.1:9/query"  # for the pages that must not need the store
 FILTERS = [
     {}, {"council": "Herefordshire"}, {"council": "E09000014"}, {"council": "Lincolnshire County Council"},
     {"exclude_council": ("Herefordshire Council",)}, {"theme": "workforce-recruitment"}, {"committee": "young people"},
@@ -43,19 +45,22 @@ def _split_corpus(root: Path) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def shards(tmp_path_factory):
-    """A Milvus of its own (stateless readers see every shard in it) holding both parts, and one FAISS data directory of both."""
+    """A Milvus and a SPARQL store of their own (stateless readers see every shard and graph in them) holding both
+    parts, each pushed to its own named graph, and one FAISS data directory of both."""
     need_milvus()
     root = tmp_path_factory.mktemp("stateless")
     parts = _split_corpus(root)
     server = MilvusServer(root / "milvus")
     index = f"milvus:{server.uri}"
     try:
-        for part, src in parts.items():
-            res = cli("ingest", str(src), "--data", str(root / f"data-{part}"), "--index", index)
+        with oxigraph_serve(root / "oxigraph") as store:
+            for part, src in parts.items():
+                res = cli("ingest", str(src), "--data", str(root / f"data-{part}"), "--index", index, "--push", f"{store}/store")
+                assert res.exit_code == 0, res.output
+            res = cli("ingest", *map(str, parts.values()), "--data", str(root / "union"))
             assert res.exit_code == 0, res.output
-        res = cli("ingest", *map(str, parts.values()), "--data", str(root / "union"))
-        assert res.exit_code == 0, res.output
-        yield {"root": root, "index": index, "uri": server.uri, "union": root / "union", "server": server}
+            yield {"root": root, "index": index, "uri": server.uri, "union": root / "union", "server": server,
+                   "sparql": f"{store}/query"}
     finally:
         server.stop()
 
@@ -126,7 +131,8 @@ class Serve:
 @pytest.mark.slow
 def test_two_stateless_servers_answer_alike_with_both_councils(shards, searchers):
     root = shards["root"]
-    servers = [Serve(shards["index"], DEAD_SPARQL, root / f"serve-{n}.log") for n in (1, 2)]
+    servers = [Serve(shards["index"], shards["sparql"], root / f"serve-{n}.log") for n in (1, 2)]
+    seen: dict = {}
     try:
         for q in QUERIES:
             path = "/api/search?" + urllib.parse.urlencode({"q": q, "k": 20})
@@ -138,9 +144,20 @@ def test_two_stateless_servers_answer_alike_with_both_councils(shards, searchers
             assert "Herefordshire Council" in councils and councils & {"London Borough of Haringey", "Lincolnshire County Council"}
             assert set(got["shards"]) == {s.instance for s in searchers[0].shards()} and len(got["shards"]) == 2
             assert _same_answer(got) == _same_answer(json.loads(json.dumps(searchers[1].search(q, k=20)))), q
+            for h in got["hits"]:
+                seen.setdefault((h["council"] or {}).get("name"), h)
+        # every council's points have pages, read from the store by either server: the text, its council, its item
+        for council, hit in seen.items():
+            pages = [s.get(f"/id/point/{hit['id']}") for s in servers]
+            assert [st for st, _ in pages] == [200, 200], (council, hit["id"])
+            html = pages[0][1].decode()
+            assert str(escape(hit["text"][:60])) in html and str(escape(hit["item"]["title"])) in html, (council, hit["id"])
+            if council:
+                assert str(escape(council)) in html
     finally:
         for s in servers:
             s.stop()
+    assert set(seen) >= {"Herefordshire Council", "London Borough of Haringey", "Lincolnshire County Council"}
 
 
 def test_stateless_pages_answer_or_say_they_need_a_data_directory(shards):
