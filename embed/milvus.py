@@ -9,6 +9,7 @@ import sqlite3
 
 from councilkg.embed import index as ix
 from councilkg.embed.filters import Filters, _check_date, normalise_grade, resolve_council, resolve_theme_id
+from councilkg.embed.table import committee_key
 from councilkg.graph.store import StoreError
 
 PREFIX = "ckg_"
@@ -167,10 +168,6 @@ def in_list(field: str, values, negate: bool = False) -> str:
     return f"{field} {'not in' if negate else 'in'} [{items}]"
 
 
-def fold_committee(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
 def expression(f: Filters, council_ids=None, exclude_ids=None, exclude_docs=()) -> str:
     """The filters as one Milvus boolean expression (the semantics of filters.where_clause), "" when none apply.
 
@@ -185,7 +182,7 @@ def expression(f: Filters, council_ids=None, exclude_ids=None, exclude_docs=()) 
     if f.theme:
         conds.append(f"array_contains(themes, {lit(resolve_theme_id(f.theme))})")
     if f.committee:
-        conds.append(f"committee_key like {lit('%' + like_escape(fold_committee(f.committee)) + '%')}")
+        conds.append(f"committee_key like {lit('%' + like_escape(committee_key(f.committee)) + '%')}")
     if f.since:
         conds.append(f'date != "" and date >= {lit(_check_date(f.since, "--since"))}')
     if f.until:

@@ -10,7 +10,7 @@ from councilkg.embed import index as ix
 from councilkg.embed import milvus as mv
 from councilkg.embed.filters import grade_by_document
 from councilkg.embed.results import source_url
-from councilkg.embed.table import _committee_names
+from councilkg.embed.table import _committee_names, committee_key
 
 BATCH_BYTES = 8_000_000  # per insert call, well under gRPC's message limit
 BATCH_ROWS = 2_000
@@ -56,7 +56,7 @@ def point_rows(con: sqlite3.Connection, uri: str) -> list[dict]:
             "item_number": (number or "")[:200], "meeting_id": meeting or "", "text": text,
             "council_id": cid or "", "council_name": cname or "", "council_key": (cname or "").lower(), "gss": gss or "",
             "committee": shown.get(committee, "") if committee else "",
-            "committee_key": mv.fold_committee(committee) if committee else "",
+            "committee_key": committee_key(committee) if committee else "",
             "date": date or "", "year": (date or "")[:4], "grade": grades.get(doc, ""),
             "themes": [t for t, _ in th], "theme_scores": [float(s) for _, s in th],
             "source": _cut(source or ""), "source_url": _cut(source_url(meta) or ""), "lex": _cut(" ".join(stems)),
