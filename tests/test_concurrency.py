@@ -20,8 +20,8 @@ COUNT_POINTS = ("PREFIX ckg: <https://w3id.org/councilkg/ns#> "
 
 
 def _counts(st: dict) -> dict:
-    # /api/stats has no harvest ledger (/api/sources) and does not publish where the writer pushes its graph
-    return {k: v for k, v in st.items() if k not in ("failed", "sources", "push")}
+    # /api/stats has no harvest ledger (/api/sources) and does not publish where the writer pushes its graph or index
+    return {k: v for k, v in st.items() if k not in ("failed", "sources", "push", "index")}
 
 
 def _hits(body: bytes) -> tuple[int, list[str]]:

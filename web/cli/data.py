@@ -147,17 +147,20 @@ def stats(data_dir, as_json):
     c = store.counts(con)
     c["sources"] = [led.summary() for led in all_ledgers(data_dir)]
     c["push"] = push.state(con)
+    c["index"] = {"spec": store.get_state(con, "index") or "faiss", "instance": store.get_state(con, "instance")}
     if as_json:
         click.echo(json.dumps(c, indent=1))
         return
     for k, v in c.items():
-        if k not in ("failed", "date_range", "sources", "push"):
+        if k not in ("failed", "date_range", "sources", "push", "index"):
             click.echo(f"{k:>20}: {v}")
     lo, hi = c["date_range"]
     click.echo(f"{'date range':>20}: {lo or '?'} .. {hi or '?'}")
     click.echo(f"{'failed files':>20}: {len(c['failed'])}")
     for f in c["failed"]:
         click.echo(f"{'':>22}{f['file']}: {f['reason']}")
+    click.echo(f"{'search index':>20}: {c['index']['spec']}" + (f" (shard ckg_{c['index']['instance']})"
+                                                                 if c["index"]["spec"].startswith("milvus:") else ""))
     if c["push"]:
         p = c["push"]
         click.echo(f"{'pushed to':>20}: {p['url']} <{p['graph']}> generation {p['generation'] or 'none'}"
