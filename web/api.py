@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, jsonify, request
 
 from councilkg.graph import store
-from councilkg.web.errors import MAX_K, MAX_SEARCH_CHARS, BadRequest, NeedsDataDir
+from councilkg.web.errors import MAX_K, MAX_SEARCH_CHARS, BadRequest
 from councilkg.web.services import db, services
 
 bp = Blueprint("api", __name__)
@@ -98,9 +98,11 @@ def run_search(sa: SearchArgs) -> dict:
 def run_compare(sa: SearchArgs) -> list[dict]:
     from councilkg.embed.compare import compare
 
-    if services().stateless:  # practices and actions are in the data directories' databases, not in the index
-        raise NeedsDataDir("Compare needs a data directory (each council's practices and actions are read from it); "
-                           "this server reads only the shared search index")
+    if services().stateless:  # the hits from the shared index, each council's practices and actions from the SPARQL store
+        from councilkg.web.graph_compare import store_reader
+        from councilkg.web.graph_store import graph_store
+
+        return compare(services().searcher, sa.q, reader=store_reader(graph_store()), **sa.filters)
     return compare(services().searcher, sa.q, **sa.filters)
 
 
