@@ -26,10 +26,21 @@ def load_topics(data_dir: str | Path, *, k: int = 10, min_size: int = 3, max_poi
     return _at_generation(data_dir, k=k, min_size=min_size, max_points=max_points)[1]
 
 
-def generation_topics(data_dir: str | Path) -> tuple[str, list[dict]]:
-    """(generation, topics as dicts): what a server's worker process sends back."""
+def generation_topics(data_dir: str | None, uri: str = "", shards: tuple[str, ...] = (), theme_vectors=None) -> tuple:
+    """(generation, topics as dicts): what a server's worker process sends back. Without a data directory the
+    generation is the tuple of points collections `shards` in the Milvus at `uri` (which never change), and the
+    server gives the theme vectors it searches with."""
+    if data_dir is None:
+        from councilkg.embed.shard_topics import shard_topic_inputs
+
+        inputs = shard_topic_inputs(uri, tuple(shards), MAX_POINTS, theme_vectors)
+        return tuple(shards), as_dicts(_discover(inputs))
     gen, topics = _at_generation(data_dir)
     return gen, as_dicts(topics)
+
+
+def _discover(inputs: dict | None, k: int = 10, min_size: int = 3) -> list[Topic]:
+    return discover(**inputs, k=k, min_size=min_size) if inputs else []
 
 
 def _at_generation(data_dir: str | Path, k: int = 10, min_size: int = 3, max_points: int = MAX_POINTS) -> tuple[str, list[Topic]]:
@@ -37,8 +48,7 @@ def _at_generation(data_dir: str | Path, k: int = 10, min_size: int = 3, max_poi
     try:
         con.execute("BEGIN")  # one generation's points, whatever an ingest lands meanwhile
         gen = store.get_state(con, "generation", "0") or "0"
-        inputs = topic_inputs(con, max_points)
-        return gen, discover(**inputs, k=k, min_size=min_size) if inputs else []
+        return gen, _discover(topic_inputs(con, max_points), k, min_size)
     finally:
         con.close()
 

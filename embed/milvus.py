@@ -21,7 +21,7 @@ BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults
 # Milvus scores BM25 with the (k1 + 1) factor in the numerator, bm25s (Lucene) without: the same ranking, scores
 # larger by exactly k1 + 1 (measured: 10.921 / 4.368 on the labelled corpus); divided out so signals match FAISS's.
 BM25_SCALE = 1.0 / (BM25_K1 + 1.0)
-FORMAT = 1  # what a generation's collections hold
+FORMAT = 2  # what a generation's collections hold; 2 added `procedural` (points) and `seq` (passages) for topics
 
 
 class MilvusError(StoreError):
@@ -86,14 +86,14 @@ def generation_info(client, name: str) -> dict:
 
 # --- schemas --------------------------------------------------------------------------------------------------
 
-# (name, kind, max_length or None); kind: "str", "int", "strs", "floats"
+# (name, kind, max_length or None); kind: "str", "bool", "strs", "floats"
 POINT_FIELDS = [
     ("point_id", "str", SHORT), ("doc_id", "str", SHORT), ("item_id", "str", SHORT), ("item_title", "str", TEXT_MAX),
     ("item_number", "str", NAME), ("meeting_id", "str", SHORT), ("text", "str", TEXT_MAX),
     ("council_id", "str", SHORT), ("council_name", "str", NAME), ("council_key", "str", NAME), ("gss", "str", SHORT),
     ("committee", "str", NAME), ("committee_key", "str", NAME), ("date", "str", SHORT), ("year", "str", SHORT),
     ("grade", "str", SHORT), ("themes", "strs", SHORT), ("theme_scores", "floats", None),
-    ("source", "str", TEXT_MAX), ("source_url", "str", TEXT_MAX),
+    ("source", "str", TEXT_MAX), ("source_url", "str", TEXT_MAX), ("procedural", "bool", None),
 ]
 FILTER_FIELDS = ("council_id", "council_key", "committee_key", "date", "themes", "grade", "doc_id")
 
@@ -103,6 +103,8 @@ def _add(schema, name: str, kind: str, length: int | None) -> None:
 
     if kind == "str":
         schema.add_field(name, DataType.VARCHAR, max_length=length)
+    elif kind == "bool":
+        schema.add_field(name, DataType.BOOL)
     elif kind == "strs":
         schema.add_field(name, DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=MAX_THEMES, max_length=length)
     else:
@@ -136,6 +138,7 @@ def passages_schema(client, dim: int, passages: int):
     s.add_field("id", DataType.INT64, is_primary=True)
     s.add_field("pos", DataType.INT64)
     s.add_field("point_id", DataType.VARCHAR, max_length=SHORT)
+    s.add_field("seq", DataType.INT64)  # the passage's place in its point (0: the vector topics cluster by)
     s.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)
     kinds = dict((n, (k, length)) for n, k, length in POINT_FIELDS)
     for name in FILTER_FIELDS:

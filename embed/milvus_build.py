@@ -17,7 +17,7 @@ BATCH_ROWS = 2_000
 
 _POINT_ROWS = """
 SELECT p.id, p.doc_id, p.item_id, i.title, i.number, i.meeting_id, p.text, m.council_id, c.name, c.gss,
-       m.committee, m.date, d.source, d.meta_json
+       m.committee, m.date, d.source, d.meta_json, i.procedural
 FROM points p JOIN items i ON i.id = p.item_id JOIN documents d ON d.id = p.doc_id
 LEFT JOIN meetings m ON m.id = i.meeting_id LEFT JOIN councils c ON c.id = m.council_id
 ORDER BY p.id
@@ -46,7 +46,7 @@ def point_rows(con: sqlite3.Connection, uri: str) -> list[dict]:
     lex = ix.tokenize([ix.lexical_text(r[3], r[6]) for r in rows]) if rows else []
     out = []
     for pos, (r, stems) in enumerate(zip(rows, lex)):
-        pid, doc, item, title, number, meeting, text, cid, cname, gss, committee, date, source, meta = r
+        pid, doc, item, title, number, meeting, text, cid, cname, gss, committee, date, source, meta, procedural = r
         if _bytes(text) > mv.TEXT_MAX:  # never cut silently: the hit would show less than the minutes say
             raise mv.MilvusError(f"milvus:{uri}: point {pid} of {source} has {_bytes(text)} bytes of text, more than "
                                  f"Milvus's {mv.TEXT_MAX}")
@@ -60,6 +60,7 @@ def point_rows(con: sqlite3.Connection, uri: str) -> list[dict]:
             "date": date or "", "year": (date or "")[:4], "grade": grades.get(doc, ""),
             "themes": [t for t, _ in th], "theme_scores": [float(s) for _, s in th],
             "source": _cut(source or ""), "source_url": _cut(source_url(meta) or ""), "lex": _cut(" ".join(stems)),
+            "procedural": bool(procedural),
         })
     return out
 
@@ -67,12 +68,12 @@ def point_rows(con: sqlite3.Connection, uri: str) -> list[dict]:
 def _passage_rows(con: sqlite3.Connection, points: list[dict], point_ids: np.ndarray):
     """Passage vectors in FAISS row order, each with its point's position and filter fields."""
     rows = con.execute(
-        "SELECT ps.point_id, v.vec FROM passages ps JOIN vectors v ON v.key = ps.vec_key ORDER BY ps.point_id, ps.seq"
+        "SELECT ps.point_id, ps.seq, v.vec FROM passages ps JOIN vectors v ON v.key = ps.vec_key ORDER BY ps.point_id, ps.seq"
     ).fetchall()
-    for pid, blob in rows:
+    for pid, seq, blob in rows:
         pos = int(np.searchsorted(point_ids, pid.encode()))
         p = points[pos]
-        yield {"pos": pos, "point_id": pid, "vec": np.frombuffer(blob, dtype=np.float32).tolist(),
+        yield {"pos": pos, "point_id": pid, "seq": seq, "vec": np.frombuffer(blob, dtype=np.float32).tolist(),
                **{f: p[f] for f in mv.FILTER_FIELDS}}
 
 
@@ -176,6 +177,8 @@ def present(uri: str, instance: str, gen: int) -> bool:
         if not (client.has_collection(pname) and client.has_collection(mv.passages_of(pname))):
             return False
         info = mv.generation_info(client, pname)
+        if info.get("format") != mv.FORMAT:  # built by another councilkg: lacks or misreads fields
+            return False
         client.load_collection(pname)
         got = client.query(pname, filter="", output_fields=["count(*)"])[0]["count(*)"]
         return got == info.get("points")

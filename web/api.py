@@ -124,7 +124,7 @@ def api_topics():
     from councilkg.embed.emerging import as_dicts
 
     only_emerging = flag(request.args, "emerging")
-    return jsonify(as_dicts([t for t in services().topics(db()) if t.uncovered or not only_emerging]))
+    return jsonify(as_dicts([t for t in services().topics() if t.uncovered or not only_emerging]))
 
 
 @bp.get("/api/stats")

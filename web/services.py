@@ -88,24 +88,29 @@ class Services:
 
         return Searcher(self.data_dir)
 
-    def topics(self, con: sqlite3.Connection, wait: float | None = None) -> list | None:
-        """The topic clusters of the generation `con` reads, worked out once per generation in the background
-        (20,000 points take ~25 s); None when they are not ready within `wait` seconds (None: wait for them)."""
-        gen = store.get_state(con, "generation", "0") or "0"
+    def topics(self, con: sqlite3.Connection | None = None, wait: float | None = None) -> list | None:
+        """The topic clusters of the generation `con` (by default this request's read) reads, or without a data directory
+        of the shards the aliases name now, worked out once per generation in the background (20,000 points take
+        ~25 s); None when they are not ready within `wait` seconds (None: wait for them)."""
+        shards = self.searcher.shards() if self.stateless else None
+        if shards is not None:
+            gen = tuple(s.points for s in shards)  # a shard's collection never changes: its name is its generation
+        else:
+            gen = store.get_state(con or db(), "generation", "0") or "0"
         with self._topics_lock:
             if self._topics is not None and self._topics[0] == gen:
                 return self._topics[1]
             if self._topics_job is None or self._topics_job[0] != gen:
                 job: Future = Future()
                 self._topics_job = (gen, job)
-                threading.Thread(target=self._work_out_topics, args=(job,), name="councilkg-topics", daemon=True).start()
+                threading.Thread(target=self._work_out_topics, args=(gen, job, shards), name="councilkg-topics", daemon=True).start()
             job = self._topics_job[1]
         try:
             return job.result(timeout=wait)
         except FutureTimeout:
             return None
 
-    def _work_out_topics(self, job: Future) -> None:
+    def _work_out_topics(self, gen, job: Future, shards: list | None) -> None:
         """In a process of its own: clustering 20,000 points peaks at ~1 GB, which the server should not keep."""
         import multiprocessing
 
@@ -113,8 +118,12 @@ class Services:
         from councilkg.graph.topics import Topic
 
         try:
+            where: tuple = (str(self.data_dir),)
+            if shards is not None:  # the theme vectors this server searches with (the worker then loads no encoder)
+                themes = self.searcher.theme_vectors(shards[0].info.get("model")) if shards else None
+                where = (None, self.searcher.uri, gen, themes)
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-                gen, found = pool.submit(generation_topics, str(self.data_dir)).result()
+                gen, found = pool.submit(generation_topics, *where).result()
             topics = [Topic(**t) for t in found]
             with self._topics_lock:
                 self._topics = (gen, topics)

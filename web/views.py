@@ -112,7 +112,7 @@ def themes():
 def topics():
     """Clusters of debate points that span councils; the emerging ones are those no theme covers."""
     only_emerging = flag(request.args, "emerging")
-    ready = services().topics(db(), wait=TOPICS_PAGE_WAIT_S)
+    ready = services().topics(wait=TOPICS_PAGE_WAIT_S)
     if ready is None:  # a large corpus: say so and look again shortly rather than hold the visitor
         return render_template("topics.html", topics=None, only_emerging=only_emerging, refresh=TOPICS_REFRESH_S)
     found = [t for t in ready if t.uncovered or not only_emerging]
@@ -123,10 +123,17 @@ def topic_rows(found: list, examples: int = 3) -> list[dict]:
     """What the topics page shows of each cluster: its councils and themes as links, and its most typical points."""
     from councilkg.embed.filters import json_list
 
-    con = db()
     wanted = [pid for t in found for pid in t.point_ids[:4 * examples]]  # spares for texts minuted twice
-    texts = dict(con.execute("SELECT id, text FROM points WHERE id IN (SELECT value FROM json_each(?))", (json_list(wanted),)))
-    names = dict(con.execute("SELECT id, name FROM councils"))
+    if stateless():  # the shards' rows hold the texts and council names
+        from councilkg.embed.shard_topics import texts_and_names
+
+        sh = services().searcher
+        texts, names = texts_and_names(sh.client, sh.uri, [s.points for s in sh.shards()], wanted,
+                                       {c for t in found for c in t.councils})
+    else:
+        con = db()
+        texts = dict(con.execute("SELECT id, text FROM points WHERE id IN (SELECT value FROM json_each(?))", (json_list(wanted),)))
+        names = dict(con.execute("SELECT id, name FROM councils"))
     rows = []
     for t in found:
         shown: dict[str, str] = {}
