@@ -246,3 +246,19 @@ def test_a_copy_takes_its_own_shard_and_a_moved_directory_keeps_its_own(milvus_s
     assert res.exit_code == 0, res.output
     assert state(moved, "instance") == mine and state(moved, "instance_home") == str(moved.resolve())
     assert c.describe_alias(f"ckg_{mine}")["collection_name"] == f"ckg_{mine}_g000002_points"
+
+
+def test_the_1m_study_measures_milvus_beside_faiss_on_the_same_vectors(milvus, tmp_path):
+    """`bench --study-1m --index milvus:URI`, shrunk: Milvus's HNSW is built, searched and dropped beside FAISS's."""
+    import numpy as np
+    from councilkg.web.bench import ann
+
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(300, 384)).astype(np.float32)
+    real /= np.linalg.norm(real, axis=1, keepdims=True)
+    out = ann.run(real, real[:10], tmp_path, n=5000, index=f"milvus:{milvus.uri}", log=lambda m: None,
+                  indexes=("hnsw32-flat (shipped)",))
+    mine = out[f"milvus hnsw32 (milvus:{milvus.uri})"]
+    assert mine["build_s"] > 0 and mine["p50_ms"] > 0 and mine["recall_at_10"] >= 0.9, mine
+    assert out["hnsw32-flat (shipped)"]["recall_at_10"] >= 0.9
+    assert not milvus.client().has_collection(ann.MILVUS_COLLECTION)
