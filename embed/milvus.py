@@ -54,6 +54,14 @@ def fail(uri: str, what: str, exc: BaseException | None = None) -> MilvusError:
     return MilvusError(f"milvus:{uri}: {what}" + (f" ({reason})" if reason else ""))
 
 
+def call(uri: str, what: str, fn, *args, **kw):
+    """One Milvus call; any failure is one MilvusError naming the URI and what was asked."""
+    try:
+        return fn(*args, **kw)
+    except Exception as e:  # grpc, pymilvus and milvus-lite raise many kinds; all mean "cannot use it"
+        raise fail(uri, what, e) from None
+
+
 def connect(uri: str, timeout: float = 30.0):
     """A MilvusClient for `uri`, checked to answer; a missing pymilvus or a dead server is one MilvusError."""
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # gRPC's own stderr lines (keepalive GOAWAYs) are not errors of ours

@@ -92,10 +92,7 @@ def _insert(client, uri: str, name: str, rows) -> int:
 
 
 def _send(client, uri: str, name: str, batch: list[dict]) -> int:
-    try:
-        client.insert(name, batch)
-    except Exception as e:
-        raise mv.fail(uri, f"refused rows of {name}", e) from None
+    mv.call(uri, f"refused rows of {name}", client.insert, name, batch)
     return len(batch)
 
 

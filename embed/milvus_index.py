@@ -76,11 +76,8 @@ class MilvusIndexes:
         return mv.only(positions)
 
     def _search(self, name: str, data, field: str, limit: int, expr: str | None, params: dict) -> list[dict]:
-        try:
-            got = self.client.search(name, data=data, anns_field=field, limit=min(limit, MAX_LIMIT), filter=expr or "",
-                                     output_fields=["pos"], search_params=params)
-        except Exception as e:
-            raise mv.fail(self.uri, f"search of {name} failed", e) from None
+        got = mv.call(self.uri, f"search of {name} failed", self.client.search, name, data=data, anns_field=field,
+                      limit=min(limit, MAX_LIMIT), filter=expr or "", output_fields=["pos"], search_params=params)
         return got[0] if got else []
 
     def vector_search(self, qvec: np.ndarray, k: int, allowed: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -117,10 +114,8 @@ class MilvusIndexes:
         """(points in the generation, points holding each stem), for rank.distinctive_terms."""
         todo = [s for s in dict.fromkeys(stems) if s not in self._df]
         for s in todo:
-            try:
-                got = self.client.query(self.points, filter=f"TEXT_MATCH(lex, {mv.lit(s)})", output_fields=["count(*)"])
-            except Exception as e:
-                raise mv.fail(self.uri, f"term counts of {self.points} failed", e) from None
+            got = mv.call(self.uri, f"term counts of {self.points} failed", self.client.query, self.points,
+                          filter=f"TEXT_MATCH(lex, {mv.lit(s)})", output_fields=["count(*)"])
             self._df[s] = int(got[0]["count(*)"]) if got else 0
         return int(self.info.get("points", len(self.point_ids))), {s: self._df[s] for s in stems if self._df.get(s)}
 

@@ -11,20 +11,14 @@ FIELDS = ["pos", "point_id", "text", "doc_id", "council_id", "date", "themes"]
 
 
 def _query(client, uri: str, name: str, expr: str, fields: list[str], limit: int) -> list[dict]:
-    try:
-        return client.query(name, filter=expr, output_fields=fields, limit=limit)
-    except Exception as e:  # grpc, pymilvus and milvus-lite raise many kinds; all mean "cannot use it"
-        raise mv.fail(uri, f"cannot read {name}", e) from None
+    return mv.call(uri, f"cannot read {name}", client.query, name, filter=expr, output_fields=fields, limit=limit)
 
 
 def _infos(client, uri: str, points: tuple[str, ...]) -> dict[str, dict]:
     """Each shard's generation info; a shard of an older format, or shards of different encoders, cannot be clustered."""
     infos = {}
     for name in points:
-        try:
-            infos[name] = mv.generation_info(client, name)
-        except Exception as e:  # noqa: BLE001 -- the same: Milvus would not describe it
-            raise mv.fail(uri, f"cannot describe {name}", e) from None
+        infos[name] = mv.call(uri, f"cannot describe {name}", mv.generation_info, client, name)
         if infos[name].get("format", 1) < 2:
             raise mv.MilvusError(f"milvus:{uri}: {name} was built before topics could be read from Milvus "
                                  f"(format {infos[name].get('format', 1)}): run an ingest of its data directory again")

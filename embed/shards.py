@@ -90,11 +90,8 @@ class ShardSearcher:
         return self._client
 
     def _call(self, what: str, fn, *args, **kw):
-        """One Milvus call; any failure is one MilvusError naming the URI and what was asked."""
-        try:
-            return fn(*args, **kw)
-        except Exception as e:  # grpc, pymilvus and milvus-lite raise many kinds; all mean "cannot use it"
-            raise mv.fail(self.uri, what, e) from None
+        """One Milvus call of this searcher's (see milvus.call)."""
+        return mv.call(self.uri, what, fn, *args, **kw)
 
     def shards(self) -> list[Shard]:
         """Every data directory's shard, its alias resolved now (an ingest moving one later does not mix generations)."""
@@ -245,9 +242,7 @@ class ShardSearcher:
 
     def _exact(self, shards: list[Shard], vec: np.ndarray, only: list[tuple[int, int]]) -> list[Found]:
         """Cosines of the points only BM25 found, by a dense search restricted to them (as embed/search does with FAISS)."""
-        by_shard: dict[int, list[int]] = {}
-        for s, p in only:
-            by_shard.setdefault(s, []).append(p)
+        by_shard = _by_shard(only)
 
         def search(s: Shard):
             mine = by_shard.get(shards.index(s))
@@ -257,9 +252,7 @@ class ShardSearcher:
 
     def _rows(self, shards: list[Shard], places: set[tuple[int, int]]) -> dict[tuple[int, int], dict]:
         """The rows of the candidates at (shard, position), read from their points collections."""
-        by_shard: dict[int, list[int]] = {}
-        for s, p in places:
-            by_shard.setdefault(s, []).append(p)
+        by_shard = _by_shard(places)
 
         def read(s: Shard) -> list[dict]:
             mine = by_shard.get(shards.index(s))
@@ -283,6 +276,14 @@ class ShardSearcher:
                 self._councils.clear()
             self._councils[s.points, expr] = {r["council_id"] for r in got if r["council_id"]}
         return self._councils[s.points, expr]
+
+
+def _by_shard(places) -> dict[int, list[int]]:
+    """(shard, position) pairs as each shard's positions."""
+    out: dict[int, list[int]] = {}
+    for shard, pos in places:
+        out.setdefault(shard, []).append(pos)
+    return out
 
 
 def _best(found: list[Found], n: int) -> list[Found]:
