@@ -75,7 +75,33 @@ CREATE INDEX IF NOT EXISTS inspections_council ON inspections(council_id);
 CREATE INDEX IF NOT EXISTS practices_council ON practices(council_id);
 CREATE INDEX IF NOT EXISTS point_themes_theme ON point_themes(theme);
 CREATE INDEX IF NOT EXISTS documents_sha ON documents(sha256);
+CREATE INDEX IF NOT EXISTS actions_doc ON actions(doc_id);
+CREATE INDEX IF NOT EXISTS inspections_doc ON inspections(doc_id);
+CREATE INDEX IF NOT EXISTS judgements_doc ON judgements(doc_id);
+CREATE INDEX IF NOT EXISTS interventions_doc ON interventions(doc_id);
+CREATE INDEX IF NOT EXISTS practices_doc ON practices(doc_id);
+CREATE INDEX IF NOT EXISTS mentions_doc ON mentions(doc_id);
 """
+
+# The change log: which councils, meetings and documents each generation wrote or deleted, so the RDF store
+# (graph/rdf_store.py) replays only those. Triggers write it in the writer's own transaction, whatever the writer;
+# a new generation stamps the pending rows and drops those LOG_KEEP generations old. 'rdf_log_since' is the
+# generation the log began at (a data directory from before it has no log of its earlier generations).
+LOG_KEEP = 64
+CHANGE_LOG = f"""
+CREATE TABLE IF NOT EXISTS rdf_log (generation INTEGER, kind TEXT NOT NULL, id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS rdf_log_generation ON rdf_log(generation);
+INSERT OR IGNORE INTO state(key, value) SELECT 'rdf_log_since', coalesce((SELECT value FROM state WHERE key='generation'), '0');
+CREATE TRIGGER IF NOT EXISTS rdf_log_stamp AFTER INSERT ON state WHEN new.key = 'generation'
+BEGIN
+  UPDATE rdf_log SET generation = CAST(new.value AS INTEGER) WHERE generation IS NULL;
+  DELETE FROM rdf_log WHERE generation <= CAST(new.value AS INTEGER) - {LOG_KEEP};
+END;
+""" + "".join(
+    f"CREATE TRIGGER IF NOT EXISTS rdf_log_{table}_{event.lower()} AFTER {event} ON {table} BEGIN "
+    + "".join(f"INSERT INTO rdf_log(generation, kind, id) VALUES (NULL, '{kind}', {row}.id); " for row in rows) + "END;\n"
+    for table, kind in (("documents", "document"), ("meetings", "meeting"), ("councils", "council"))
+    for event, rows in (("INSERT", ("new",)), ("DELETE", ("old",)), ("UPDATE", ("old", "new"))))
 
 
 class StoreError(Exception):
@@ -95,7 +121,7 @@ def connect(data_dir: str | Path, readonly: bool = False) -> sqlite3.Connection:
         con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         con.execute("PRAGMA journal_mode=WAL")
         fresh = not con.execute("SELECT 1 FROM sqlite_master WHERE name='state'").fetchone()
-        con.executescript(SCHEMA)
+        con.executescript(SCHEMA + CHANGE_LOG)
         if fresh:
             con.execute("INSERT OR IGNORE INTO state(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
         _migrate(con)
