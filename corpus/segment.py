@@ -111,7 +111,7 @@ def _header_key(line: str) -> str:
 def split_headings(lines: list[str], width: int) -> list[tuple[str | None, str, list[str]]]:
     """A whole meeting's items under the headings councils write ('85. Title', 'Minute 23/45', …); preamble dropped."""
     heads = item_headings.find(lines, width)
-    return [(h.number, h.title, lines[h.body:(heads[k + 1].start if k + 1 < len(heads) else len(lines))])
+    return [(h.number, h.title, [h.rest] * bool(h.rest) + lines[h.body:(heads[k + 1].start if k + 1 < len(heads) else len(lines))])
             for k, h in enumerate(heads)]
 
 

@@ -1,0 +1,169 @@
+"""Rebuild the item-heading model from the labelled lines (`python -m councilkg.corpus.train_lines`), and measure it:
+line-level precision and recall of "item heading" and the file-level item count, per set, tuned and held out."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import item_headings
+from .blocks import wrap_width
+from .line_features import NAMES, features, read_lines
+from .model import SourceFile
+from .readers import read
+from .segment import ITEM_MARKER, LONE_NUMBER, clean_lines, split_items
+
+DATA = Path(__file__).parent / "data"
+LABELS = DATA / "item_labels.tsv"
+# Labelled files live in the checkout (tests/minutes) or in ../shared beside it (never committed).
+ROOTS = {"tests": Path(__file__).resolve().parent.parent / "tests", "shared": Path(__file__).resolve().parent.parent.parent / "shared"}
+
+
+@dataclass
+class Labelled:
+    """One labelled file: its set (train or test), council, lines, and the heading lines a careful reader marks."""
+
+    split: str
+    council: str
+    path: Path
+    lines: list[str]
+    width: int
+    heads: set[int]
+
+
+def labelled_files(split: str | None = None) -> list[Labelled]:
+    """The labelled files present here (../shared may be absent), in label-file order."""
+    out = []
+    with open(LABELS, encoding="utf-8") as f:
+        for row in csv.DictReader((ln for ln in f if not ln.startswith("#")), delimiter="\t"):
+            if split and row["split"] != split:
+                continue
+            root, _, rel = row["path"].partition("/")
+            path = ROOTS[root] / rel
+            if not path.exists():
+                continue
+            lines, width, marked = document_lines(path)
+            heads = marked if row["heads"] == "markers" else {int(x) for x in row["heads"].split(",") if x.strip()}
+            out.append(Labelled(row["split"], row["council"], path, lines, width, heads))
+    return out
+
+
+def document_lines(path: Path) -> tuple[list[str], int, set[int]]:
+    """A file's lines as segmentation sees them, without "(Item N)" markers (whose headings are returned as labels),
+    and with a structured source's item lines ('51 Declarations of Interest') labelled from its sections."""
+    raw = read(SourceFile(path.resolve(), str(path), {}))
+    lines = clean_lines(raw.text, keep_numbers=True)
+    width = wrap_width([ln for ln in lines if not LONE_NUMBER.match(ln.strip())])
+    starts = {i for i, *_ in _marked(lines)}
+    kept = [k for k, ln in enumerate(lines) if not ITEM_MARKER.match(ln.strip())]
+    new = {old: n for n, old in enumerate(kept)}
+    heads = {new[i] for i in starts if i in new}
+    lines = [lines[k] for k in kept]
+    for sec in raw.sections or []:
+        want = f"{sec.number} {sec.title}".strip()
+        heads |= {k for k, ln in enumerate(lines) if ln.strip() == want}
+    return lines, width, heads
+
+
+def _marked(lines: list[str]) -> list[tuple[int, str | None, str]]:
+    """Where each "Title / (Item N)" heading starts."""
+    parts = split_items(lines)
+    out, k = [], 0
+    for number, title, _body in parts:
+        while k < len(lines) and not (lines[k].strip() and title.split()[:1] == re.sub(r"^\d{1,4}\.\s*", "", lines[k].strip()).split()[:1]):
+            k += 1
+        out.append((k, number, title))
+        k += 1
+    return out
+
+
+def dataset(files: list[Labelled]) -> tuple[list[list[float]], list[int], list[str]]:
+    """Every text line of the files: features, label (1: it starts an item heading), council."""
+    X, y, groups = [], [], []
+    for f in files:
+        lines = read_lines(f.lines)
+        for ln, row in zip(lines, features(lines, f.width)):
+            if ln.text:
+                X.append(row)
+                y.append(int(ln.index in f.heads))
+                groups.append(f.council)
+    return X, y, groups
+
+
+def train(files: list[Labelled]) -> dict:
+    """Logistic regression (scikit-learn, at training only); the threshold from council-grouped cross-validation."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold, cross_val_predict
+
+    X, y, groups = (np.asarray(a) for a in dataset(files))
+    model = LogisticRegression(C=1.0, max_iter=2000, fit_intercept=False)
+    folds = min(5, len(set(groups.tolist())))
+    proba = cross_val_predict(model, X, y, groups=groups, cv=GroupKFold(folds), method="predict_proba")[:, 1]
+    threshold = _threshold(proba, y)
+    model.fit(X, y)
+    return {"features": list(NAMES), "weights": [round(float(w), 5) for w in model.coef_[0]], "threshold": threshold,
+            "trained_on": {"files": len(files), "lines": int(len(y)), "headings": int(y.sum()),
+                           "councils": sorted(set(groups.tolist()))}}
+
+
+def _threshold(proba, y) -> float:
+    """The lowest threshold whose cross-validated precision is at least 0.9 (precision beats recall), else 0.5."""
+    for t in [x / 20 for x in range(4, 19)]:
+        pred = proba >= t
+        if pred.sum() and (pred & (y == 1)).sum() / pred.sum() >= 0.9:
+            return t
+    return 0.5
+
+
+def measure(files: list[Labelled]) -> dict:
+    """Line-level precision/recall of item headings as `find` decides them, and files within ±40 % of the reader's count."""
+    tp = fp = fn = 0
+    within = 0
+    rows = []
+    for f in files:
+        found = {h.start for h in item_headings.find(f.lines, f.width)}
+        tp, fp, fn = tp + len(found & f.heads), fp + len(found - f.heads), fn + len(f.heads - found)
+        truth, got = max(1, len(f.heads)), max(1, len(found))
+        ok = abs(got - truth) <= 0.4 * truth
+        within += ok
+        rows.append((f.council, f.path.name, truth, got, ok))
+    return {"files": len(files), "precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0,
+            "headings": tp + fn, "within_40": within, "rows": rows}
+
+
+def report(out=sys.stdout) -> dict[str, dict]:
+    """The truth table: per set, line-level precision and recall, and the item-count measure per file."""
+    results = {}
+    for split in ("train", "test"):
+        files = labelled_files(split)
+        r = results[split] = measure(files)
+        for council, name, truth, got, ok in r["rows"]:
+            print(f"{split:5}  {council[:28]:28}  {name[:60]:60}  reader {truth:3}  found {got:3}  {'ok' if ok else 'OFF'}", file=out)
+    for split, r in results.items():
+        share = r["within_40"] / max(1, r["files"])
+        print(f"{split}: {r['files']} files, {r['headings']} headings; line precision {r['precision']:.3f}, recall "
+              f"{r['recall']:.3f}; item count within ±40 %: {r['within_40']}/{r['files']} ({share:.0%})", file=out)
+    return results
+
+
+def main() -> None:
+    files = labelled_files("train")
+    if not files:
+        raise SystemExit("no labelled training files found (is ../shared beside the checkout?)")
+    model = train(files)
+    path = DATA / "item_lines.json"
+    path.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    item_headings.load_model.cache_clear()
+    print(f"wrote {path}: {model['trained_on']['lines']} lines ({model['trained_on']['headings']} headings) of "
+          f"{model['trained_on']['files']} files, threshold {model['threshold']}")
+    report()
+
+
+if __name__ == "__main__":
+    main()
