@@ -44,10 +44,10 @@ def load_model() -> tuple[list[float], float]:
     return model["weights"], model["threshold"]
 
 
-def find(lines: list[str], width: int) -> list[Heading]:
+def find(lines: list[str], width: int, model: tuple[list[float], float] | None = None) -> list[Heading]:
     """The item headings: lines the model scores above its threshold, numbered ones rising through the file; [] for
-    fewer than two (the file is one item)."""
-    weights, threshold = load_model()
+    fewer than two (the file is one item). `model` (weights, threshold) stands in for the shipped one in training."""
+    weights, threshold = model or load_model()
     parsed = read_lines(lines)
     rows = features(parsed, width)
     picked: list[Line] = []

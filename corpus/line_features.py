@@ -116,7 +116,8 @@ NAMES = ("bias", "numbered", "form_minute", "form_item", "form_slash", "form_num
          "words_3", "words_8", "words_15", "words_more", "all_caps", "capital_share", "first_lower", "ends_stop", "ends_colon",
          "ends_comma", "ends_question", "sentence", "action", "label", "procedural", "date", "council", "digits", "full_width",
          "blank_before", "blank_after", "next_lower", "next_long", "next_numbered", "prev_colon", "prev_open", "position",
-         "preamble", "md_bold", "md_heading", "table", "repeated", "quote")
+         "preamble", "md_bold", "md_heading", "table", "repeated", "quote", "title_like", "numbered_title", "alone_title",
+         "plain_title", "plain_title_gap", "next_para", "inline_colon")
 
 
 def features(lines: list[Line], width: int) -> list[list[float]]:
@@ -163,6 +164,13 @@ def features(lines: list[Line], width: int) -> list[list[float]]:
             float(raw.startswith(("**", "__")) or raw.endswith(("**", "__"))), float(raw.startswith("#")),
             float(raw.startswith("|")), float(counts.get(t, 0) >= 3), float(title[:1] in "'\"‘“"),
         ])
+        row = rows[-1]
+        like = float(_title_like(title) and len(words) <= 14 and not title.endswith((".", ",", ";")) and not SENTENCE.search(title)
+                     and not ACTION.match(title) and not LABEL.match(title))
+        gap_before, long_next = row[NAMES.index("blank_before")], row[NAMES.index("next_long")]
+        row += [like, like * row[1], like * row[NAMES.index("alone")], like * (1 - row[1]),
+                like * (1 - row[1]) * gap_before * long_next, long_next * gap_before,
+                float(bool(re.match(r"^[^:]{3,60}:\s+\S", title)))]
     return rows
 
 
