@@ -15,7 +15,7 @@ EMPHASIS = re.compile(r"^(?:#{1,6}\s+|>\s*)|\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_
 # The numbering a line opens with, in any of the forms councils write: "85.", "85", "1.Title", "Minute 23/45",
 # "Min. 12", "Item 5:", "23/45", "2016/07", "5)", "(5)"; the title follows, or stands on the next line.
 NUMBERING = re.compile(
-    r"^(?P<lead>(?:Minute|Min\.?|Item|Agenda\s+item)\s*(?:No\.?\s*)?)?\(?(?P<num>\d{1,4}/\d{1,4}|\d{1,4}[A-Za-z]?(?![\d/]))"
+    r"^(?P<lead>(?:Minute|Min\.?|Item|Agenda\s+item)\s*(?:No\.?\s*)?)?\(?(?P<num>\d{1,4}/\d{1,3}(?!\d)|\d{1,4}[A-Za-z]?(?![\d/]))"
     r"(?P<sep>\.\)?|\)|:|\s*[–—-](?=\s))?(?P<gap>\s*)(?P<title>.*)$", re.I)
 DECIMAL = re.compile(r"^\d{1,3}\.\d{1,3}\b")
 LETTERED = re.compile(r"^\(?(?:[a-z]|i{1,3}|iv|vi{0,3}|ix|x)[.)]\s", re.I)
@@ -117,7 +117,8 @@ NAMES = ("bias", "numbered", "form_minute", "form_item", "form_slash", "form_num
          "ends_comma", "ends_question", "sentence", "action", "label", "procedural", "date", "council", "digits", "full_width",
          "blank_before", "blank_after", "next_lower", "next_long", "next_numbered", "prev_colon", "prev_open", "position",
          "preamble", "md_bold", "md_heading", "table", "repeated", "quote", "title_like", "numbered_title", "alone_title",
-         "plain_title", "plain_title_gap", "next_para", "inline_colon")
+         "plain_title", "plain_title_gap", "next_para", "inline_colon", "isolated_title", "after_sentence_title",
+         "minutes_doc_title")
 
 
 def features(lines: list[Line], width: int) -> list[list[float]]:
@@ -131,6 +132,8 @@ def features(lines: list[Line], width: int) -> list[list[float]]:
             counts[t] = counts.get(t, 0) + 1
     preamble = _preamble_end(texts)
     n = max(1, len(lines))
+    # Minutes of a meeting nearly always have an apologies, declarations or minutes item: sub-headings of a report do not.
+    minutes_doc = float(any(ln.title and len(ln.title.split()) <= 10 and PROCEDURAL.search(ln.title) for ln in lines))
     rows = []
     for ln in lines:
         t, title, raw = ln.text, ln.title, ln.raw.strip()
@@ -170,7 +173,9 @@ def features(lines: list[Line], width: int) -> list[list[float]]:
         gap_before, long_next = row[NAMES.index("blank_before")], row[NAMES.index("next_long")]
         row += [like, like * row[1], like * row[NAMES.index("alone")], like * (1 - row[1]),
                 like * (1 - row[1]) * gap_before * long_next, long_next * gap_before,
-                float(bool(re.match(r"^[^:]{3,60}:\s+\S", title)))]
+                float(bool(re.match(r"^[^:]{3,60}:\s+\S", title))),
+                like * (1 - row[1]) * gap_before * row[NAMES.index("blank_after")],
+                like * (1 - row[1]) * (1 - row[NAMES.index("prev_open")]), like * minutes_doc]
     return rows
 
 
