@@ -55,8 +55,8 @@ def find(lines: list[str], width: int, model: tuple[list[float], float] | None =
     for ln, row in zip(parsed, rows):
         if not ln.text or _probability(weights, row) < threshold:
             continue
-        if ln.form and ln.form in last and not follows(last[ln.form], ln.key, gap=50):
-            continue  # a number that does not rise is a paragraph's, not the next item's
+        if ln.form in ("num", "slash") and ln.form in last and not follows(last[ln.form], ln.key, gap=50):
+            continue  # a bare number that does not rise is a paragraph's, not the next item's ('Item 3' says what it is)
         if ln.form:
             last[ln.form] = ln.key
         picked.append(ln)

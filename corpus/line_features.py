@@ -99,9 +99,10 @@ def _chains(lines: list[Line]) -> None:
 
 
 def follows(a: tuple[int, ...], b: tuple[int, ...], gap: int = 5) -> bool:
-    """b can come after a: same prefix (the year of '23/45'), a number up to `gap` higher, or a lettered '85a'."""
+    """b can come after a: same prefix (the year of '23/45') or suffix ('122/22'), a number up to `gap` higher, or a
+    lettered '85a'."""
     if len(a) != len(b) or a[:-2] != b[:-2]:
-        return False
+        return len(a) == len(b) == 3 and a[1:] == b[1:] and 0 < b[0] - a[0] <= gap  # '122/22' then '123/22'
     if b[-2] == a[-2]:
         return b[-1] > a[-1]
     return 0 < b[-2] - a[-2] <= gap
