@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .heading import title_case
-from .line_features import LABEL, NAMES, Line, features, follows, read_lines
+from .line_features import LABEL, NAMES, SENTENCE, Line, features, follows, read_lines
 
 MODEL = Path(__file__).parent / "data" / "item_lines.json"
 MIN_HEADINGS = 2
@@ -60,6 +60,9 @@ def find(lines: list[str], width: int, model: tuple[list[float], float] | None =
         if ln.form:
             last[ln.form] = ln.key
         picked.append(ln)
+    numbered = [ln for ln in picked if ln.form]
+    if len(numbered) >= MIN_HEADINGS:  # a numbered file: an unnumbered title before its first number is preamble
+        picked = [ln for ln in picked if ln.form or ln.index > numbered[0].index]
     heads = [_heading(lines, ln, width) for ln in picked]
     heads = [h for k, h in enumerate(heads) if not (k and heads[k - 1].body > h.start)]
     return heads if len(heads) >= MIN_HEADINGS else []
@@ -75,11 +78,16 @@ def _heading(lines: list[str], ln: Line, width: int) -> Heading:
     title, body = ln.title, max(ln.index, ln.title_line) + 1
     rest = ""
     m = re.match(r"^(.{3,80}?):\s+(\S.*)$", title)
-    if m and len(m.group(1).split()) <= 8:
+    if m and len(m.group(1).split()) <= 8 and _is_text(m.group(2)):
         title, rest = m.group(1), m.group(2)
     elif not title.endswith((".", ":")):
         title, body = _wrapped_title(lines, title, body, width)
     return Heading(ln.index, body, ln.form or "text", ln.number, title_case(title.strip(" :.–—-")), rest=rest)
+
+
+def _is_text(rest: str) -> bool:
+    """After 'Title:', the item's text ('Councillor Innes.'), not the title going on ('Notice of Motion: Climate Emergency')."""
+    return rest.endswith((".", ";", "!", "?")) or len(rest.split()) > 8 or rest[:1].islower() or bool(SENTENCE.search(rest))
 
 
 def _next_text(lines: list[str], j: int) -> int | None:

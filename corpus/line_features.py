@@ -119,7 +119,7 @@ NAMES = ("bias", "numbered", "form_minute", "form_item", "form_slash", "form_num
          "blank_before", "blank_after", "next_lower", "next_long", "next_numbered", "prev_colon", "prev_open", "position",
          "preamble", "md_bold", "md_heading", "table", "repeated", "quote", "title_like", "numbered_title", "alone_title",
          "plain_title", "plain_title_gap", "next_para", "inline_colon", "isolated_title", "after_sentence_title",
-         "minutes_doc_title")
+         "minutes_doc_title", "shape_share", "shape_unnumbered", "shape_caps")
 
 
 def features(lines: list[Line], width: int) -> list[list[float]]:
@@ -135,6 +135,12 @@ def features(lines: list[Line], width: int) -> list[list[float]]:
     n = max(1, len(lines))
     # Minutes of a meeting nearly always have an apologies, declarations or minutes item: sub-headings of a report do not.
     minutes_doc = float(any(ln.title and len(ln.title.split()) <= 10 and PROCEDURAL.search(ln.title) for ln in lines))
+    # Items of one file share a shape (numbering form, capitals, markup, spacing): how many title-like lines share this one's.
+    shapes = [_shape(ln, texts) if _is_title(ln.title) else None for ln in lines]
+    same: dict[tuple, int] = {}
+    for sh in shapes:
+        if sh:
+            same[sh] = same.get(sh, 0) + 1
     rows = []
     for ln in lines:
         t, title, raw = ln.text, ln.title, ln.raw.strip()
@@ -169,15 +175,29 @@ def features(lines: list[Line], width: int) -> list[list[float]]:
             float(raw.startswith("|")), float(counts.get(t, 0) >= 3), float(title[:1] in "'\"‘“"),
         ])
         row = rows[-1]
-        like = float(_title_like(title) and len(words) <= 14 and not title.endswith((".", ",", ";")) and not SENTENCE.search(title)
-                     and not ACTION.match(title) and not LABEL.match(title))
+        like = float(_is_title(title))
+        shape = min(same.get(shapes[ln.index], 0), 10) / 10 if shapes[ln.index] else 0.0
         gap_before, long_next = row[NAMES.index("blank_before")], row[NAMES.index("next_long")]
         row += [like, like * row[1], like * row[NAMES.index("alone")], like * (1 - row[1]),
                 like * (1 - row[1]) * gap_before * long_next, long_next * gap_before,
                 float(bool(re.match(r"^[^:]{3,60}:\s+\S", title))),
                 like * (1 - row[1]) * gap_before * row[NAMES.index("blank_after")],
-                like * (1 - row[1]) * (1 - row[NAMES.index("prev_open")]), like * minutes_doc]
+                like * (1 - row[1]) * (1 - row[NAMES.index("prev_open")]), like * minutes_doc, shape,
+                shape * (1 - row[1]), shape * row[NAMES.index("all_caps")]]
     return rows
+
+
+def _is_title(title: str) -> bool:
+    """Short, capitalised, not a sentence, an action or a label."""
+    return (_title_like(title) and len(title.split()) <= 14 and not title.endswith((".", ",", ";")) and not SENTENCE.search(title)
+            and not ACTION.match(title) and not LABEL.match(title))
+
+
+def _shape(ln: Line, texts: list[str]) -> tuple:
+    letters = [c for c in ln.title if c.isalpha()]
+    raw = ln.raw.strip()
+    return (ln.form, bool(letters) and all(c.isupper() for c in letters), raw.startswith(("**", "__")), raw.startswith("#"),
+            ln.index == 0 or not texts[ln.index - 1])
 
 
 def _next_text(texts: list[str], j: int) -> str:
