@@ -36,34 +36,48 @@ class Heading:
 
 
 @lru_cache(maxsize=1)
-def load_model() -> tuple[list[float], float]:
-    """The shipped weights (one per feature in NAMES) and decision threshold."""
+def load_model() -> tuple[list[float], dict[str, float]]:
+    """The shipped weights (one per feature in NAMES) and decision thresholds."""
     model = json.loads(MODEL.read_text(encoding="utf-8"))
     if model["features"] != list(NAMES):
         raise RuntimeError(f"{MODEL}: features differ from line_features.NAMES; rebuild it with train_lines")
-    return model["weights"], model["threshold"]
+    return model["weights"], model["thresholds"]
 
 
-def find(lines: list[str], width: int, model: tuple[list[float], float] | None = None) -> list[Heading]:
-    """The item headings: lines the model scores above its threshold, numbered ones rising through the file; [] for
-    fewer than two (the file is one item). `model` (weights, threshold) stands in for the shipped one in training."""
-    weights, threshold = model or load_model()
+def find(lines: list[str], width: int, model: tuple[list[float], dict[str, float]] | None = None) -> list[Heading]:
+    """The item headings; [] for fewer than two (the file is one item). `model` stands in for the shipped one in training."""
+    weights, thresholds = model or load_model()
+    parsed, probs = score(lines, width, weights)
+    return decide(lines, width, parsed, probs, thresholds)
+
+
+def score(lines: list[str], width: int, weights: list[float]) -> tuple[list[Line], list[float]]:
+    """Each line read and given the model's probability that it heads an item."""
     parsed = read_lines(lines)
-    rows = features(parsed, width)
-    picked: list[Line] = []
+    return parsed, [_probability(weights, row) if ln.text else 0.0 for ln, row in zip(parsed, features(parsed, width))]
+
+
+def decide(lines: list[str], width: int, parsed: list[Line], probs: list[float], t: dict[str, float]) -> list[Heading]:
+    """Lines above the threshold; lines shaped like two or more of them above a lower one (a file writes its headings
+    alike); bare numbers rising through the file; in a numbered file, unnumbered titles only when the model is sure."""
+    picked = [ln for ln, p in zip(parsed, probs) if p >= t["line"]]
+    counts: dict[tuple, int] = {}
+    for ln in picked:
+        if ln.shape:
+            counts[ln.shape] = counts.get(ln.shape, 0) + 1
+    picked = [ln for ln, p in zip(parsed, probs) if p >= t["line"] or ln.shape and counts.get(ln.shape, 0) >= 2 and p >= t["shape"]]
+    kept: list[Line] = []
     last: dict[str, tuple[int, ...]] = {}
-    for ln, row in zip(parsed, rows):
-        if not ln.text or _probability(weights, row) < threshold:
-            continue
+    for ln in picked:
         if ln.form in ("num", "slash") and ln.form in last and not follows(last[ln.form], ln.key, gap=50):
             continue  # a bare number that does not rise is a paragraph's, not the next item's ('Item 3' says what it is)
         if ln.form:
             last[ln.form] = ln.key
-        picked.append(ln)
-    numbered = [ln for ln in picked if ln.form]
+        kept.append(ln)
+    numbered = [ln for ln in kept if ln.form]
     if len(numbered) >= MIN_HEADINGS:  # a numbered file: an unnumbered title before its first number is preamble
-        picked = [ln for ln in picked if ln.form or ln.index > numbered[0].index]
-    heads = [_heading(lines, ln, width) for ln in picked]
+        kept = [ln for ln in kept if ln.form or ln.index > numbered[0].index and probs[ln.index] >= t["unnumbered"]]
+    heads = [_heading(lines, ln, width) for ln in kept]
     heads = [h for k, h in enumerate(heads) if not (k and heads[k - 1].body > h.start)]
     return heads if len(heads) >= MIN_HEADINGS else []
 

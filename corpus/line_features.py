@@ -48,6 +48,7 @@ class Line:
     form: str | None = None
     title: str = ""
     title_line: int = -1  # where the title stands (this line, or the next when the number stands alone)
+    shape: tuple | None = None  # numbering form, capitals, markup, spacing: a file's item headings share one
     chain: float = 0.0  # the best rising run of numbers of its form this line is part of, as a share of its form's lines
 
     @property
@@ -136,7 +137,9 @@ def features(lines: list[Line], width: int) -> list[list[float]]:
     # Minutes of a meeting nearly always have an apologies, declarations or minutes item: sub-headings of a report do not.
     minutes_doc = float(any(ln.title and len(ln.title.split()) <= 10 and PROCEDURAL.search(ln.title) for ln in lines))
     # Items of one file share a shape (numbering form, capitals, markup, spacing): how many title-like lines share this one's.
-    shapes = [_shape(ln, texts) if _is_title(ln.title) else None for ln in lines]
+    for ln in lines:
+        ln.shape = _shape(ln, texts) if ln.text and _is_title(ln.title) else None
+    shapes = [ln.shape for ln in lines]
     same: dict[tuple, int] = {}
     for sh in shapes:
         if sh:

@@ -94,9 +94,12 @@ def dataset(files: list[Labelled]) -> tuple[list[list[float]], list[int], list[s
     return X, y, groups
 
 
+GRID = [{"line": a / 20, "shape": b, "unnumbered": c} for a in range(6, 17) for b in (0.1, 0.2, 0.3) for c in (0.6, 0.7, 0.8, 0.9)]
+
+
 def train(files: list[Labelled]) -> dict:
-    """Logistic regression (scikit-learn, at training only); the threshold chosen by council-grouped cross-validation
-    of the whole decision (model, then numbers rising), on the training files alone."""
+    """Logistic regression (scikit-learn, at training only); the thresholds chosen by council-grouped cross-validation
+    of the whole decision (model, shapes, numbers rising), on the training files alone."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
@@ -106,36 +109,34 @@ def train(files: list[Labelled]) -> dict:
         return [round(float(w), 5) for w in model.coef_[0]]
 
     councils = sorted({f.council for f in files})
-    folds = [councils[k::5] for k in range(5)]
-    held = [(fit([f for f in files if f.council not in fold]), [f for f in files if f.council in fold]) for fold in folds]
+    scored = []
+    for k in range(5):
+        fold = set(councils[k::5])
+        weights = fit([f for f in files if f.council not in fold])
+        scored += [(f, *item_headings.score(f.lines, f.width, weights)) for f in files if f.council in fold]
     best = None
-    for t in [x / 20 for x in range(4, 17)]:
-        r = _merge([measure(part, (w, t)) for w, part in held])
-        score = (r["precision"] >= 0.9, r["within_40"], r["recall"])
-        if best is None or score > best[0]:
-            best = (score, t, r)
-    _, threshold, r = best
+    for t in GRID:
+        r = measure([f for f, *_ in scored], decided=[item_headings.decide(f.lines, f.width, parsed, probs, t)
+                                                      for f, parsed, probs in scored])
+        key = (r["precision"] >= 0.9, r["within_40"], r["recall"])
+        if best is None or key > best[0]:
+            best = (key, t, r)
+    _, thresholds, r = best
     X, y, groups = dataset(files)
-    return {"features": list(NAMES), "weights": fit(files), "threshold": threshold,
+    return {"features": list(NAMES), "weights": fit(files), "thresholds": thresholds,
             "cross_validated": {"precision": round(r["precision"], 3), "recall": round(r["recall"], 3),
                                 "within_40": f"{r['within_40']}/{r['files']}"},
             "trained_on": {"files": len(files), "lines": len(y), "headings": sum(y), "councils": sorted(set(groups))}}
 
 
-def _merge(parts: list[dict]) -> dict:
-    tp = sum(p["tp"] for p in parts)
-    found, heads = sum(p["tp"] + p["fp"] for p in parts), sum(p["headings"] for p in parts)
-    return {"precision": tp / found if found else 1.0, "recall": tp / heads if heads else 1.0,
-            "within_40": sum(p["within_40"] for p in parts), "files": sum(p["files"] for p in parts)}
-
-
-def measure(files: list[Labelled], model: tuple[list[float], float] | None = None) -> dict:
-    """Line-level precision/recall of item headings as `find` decides them, and files within ±40 % of the reader's count."""
+def measure(files: list[Labelled], decided: list | None = None) -> dict:
+    """Line-level precision/recall of item headings as `find` decides them (or as `decided` gives them), and files
+    within ±40 % of the reader's count."""
     tp = fp = fn = 0
     within = 0
     rows = []
-    for f in files:
-        found = {h.start for h in item_headings.find(f.lines, f.width, model)}
+    for k, f in enumerate(files):
+        found = {h.start for h in (decided[k] if decided is not None else item_headings.find(f.lines, f.width))}
         tp, fp, fn = tp + len(found & f.heads), fp + len(found - f.heads), fn + len(f.heads - found)
         truth, got = max(1, len(f.heads)), max(1, len(found))
         ok = abs(got - truth) <= 0.4 * truth
@@ -169,7 +170,7 @@ def main() -> None:
     path.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     item_headings.load_model.cache_clear()
     print(f"wrote {path}: {model['trained_on']['lines']} lines ({model['trained_on']['headings']} headings) of "
-          f"{model['trained_on']['files']} files, threshold {model['threshold']}; cross-validated by council on them: "
+          f"{model['trained_on']['files']} files, thresholds {model['thresholds']}; cross-validated by council on them: "
           f"{model['cross_validated']}")
     report()
 
