@@ -70,7 +70,7 @@ def read_lines(lines: list[str]) -> list[Line]:
             ln.number = m.group("num")
             ln.form = ("minute" if m.group("lead") and m.group("lead")[:3].lower() == "min" else "item" if m.group("lead")
                        else "slash" if "/" in ln.number else "num")
-            ln.title, ln.title_line = m.group("title").strip(" :.–—-"), ln.index
+            ln.title, ln.title_line = m.group("title").strip().lstrip(":.–—- "), ln.index
             if not ln.title:
                 nxt = next((o for o in out[ln.index + 1:ln.index + 4] if o.text), None)
                 if nxt is not None:
@@ -114,7 +114,7 @@ def _title_like(title: str) -> bool:
 
 
 NAMES = ("bias", "numbered", "form_minute", "form_item", "form_slash", "form_num", "sep_dot", "sep_colon", "sep_paren",
-         "sep_dash", "unspaced", "space_only", "alone", "escaped", "num_log", "decimal", "lettered", "bullet", "chain",
+         "sep_dash", "unspaced", "space_only", "alone", "num_log", "decimal", "lettered", "bullet", "chain",
          "words_3", "words_8", "words_15", "words_more", "all_caps", "capital_share", "first_lower", "ends_stop", "ends_colon",
          "ends_comma", "ends_question", "sentence", "action", "label", "procedural", "date", "council", "digits", "full_width",
          "blank_before", "blank_after", "next_lower", "next_long", "next_numbered", "prev_colon", "prev_open", "position",
@@ -158,7 +158,7 @@ def features(lines: list[Line], width: int) -> list[list[float]]:
             float(sep.startswith(".")), float(sep == ":"), float(sep == ")"), float(sep.strip() in ("-", "–", "—")),
             float(bool(m and sep and not m.group("gap") and m.group("title"))),
             float(bool(m and not sep and m.group("gap") and m.group("title"))), float(bool(m and not m.group("title"))),
-            float("\\" in raw[:8]), math.log1p(ln.key[0]) / 5 if ln.number else 0.0,
+            math.log1p(ln.key[0]) / 5 if ln.number else 0.0,
             float(bool(DECIMAL.match(t))), float(bool(LETTERED.match(t))), float(bool(BULLET.match(raw))), ln.chain,
             float(len(words) <= 3), float(3 < len(words) <= 8), float(8 < len(words) <= 15), float(len(words) > 15),
             float(len(letters) >= 4 and all(c.isupper() for c in letters)),
