@@ -4,7 +4,6 @@ rebuilt by `python -m councilkg.corpus.train_lines`), with the headings' numbers
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,8 +52,17 @@ def find(lines: list[str], width: int, model: tuple[list[float], dict[str, float
 
 def score(lines: list[str], width: int, weights: list[float]) -> tuple[list[Line], list[float]]:
     """Each line read and given the model's probability that it heads an item."""
+    import numpy as np
+
     parsed = read_lines(lines)
-    return parsed, [_probability(weights, row) if ln.text else 0.0 for ln, row in zip(parsed, features(parsed, width))]
+    rows = features(parsed, width)
+    probs = [0.0] * len(rows)
+    live = [k for k, row in enumerate(rows) if row is not None]
+    if live:
+        z = np.clip(np.asarray([rows[k] for k in live]) @ np.asarray(weights), -30, 30)
+        for k, p in zip(live, (1 / (1 + np.exp(-z))).tolist()):
+            probs[k] = p
+    return parsed, probs
 
 
 def decide(lines: list[str], width: int, parsed: list[Line], probs: list[float], t: dict[str, float]) -> list[Heading]:
@@ -66,6 +74,7 @@ def decide(lines: list[str], width: int, parsed: list[Line], probs: list[float],
         if ln.shape:
             counts[ln.shape] = counts.get(ln.shape, 0) + 1
     picked = [ln for ln, p in zip(parsed, probs) if p >= t["line"] or ln.shape and counts.get(ln.shape, 0) >= 2 and p >= t["shape"]]
+    picked = _fill_gaps(parsed, probs, picked, t["shape"])
     kept: list[Line] = []
     last: dict[str, tuple[int, ...]] = {}
     for ln in picked:
@@ -82,9 +91,19 @@ def decide(lines: list[str], width: int, parsed: list[Line], probs: list[float],
     return heads if len(heads) >= MIN_HEADINGS else []
 
 
-def _probability(weights: list[float], row: list[float]) -> float:
-    z = sum(w * x for w, x in zip(weights, row))
-    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+def _fill_gaps(parsed: list[Line], probs: list[float], picked: list[Line], floor: float) -> list[Line]:
+    """A numbered line whose number is the one missing between two picked headings ('294.' between 293 and 295) is
+    that item, when the model gives it at least `floor`."""
+    chosen = {ln.index for ln in picked}
+    numbered = [ln for ln in picked if ln.form]
+    for ln in parsed:
+        if ln.index in chosen or not ln.form or probs[ln.index] < floor:
+            continue
+        before = next((h for h in reversed(numbered) if h.index < ln.index and h.form == ln.form), None)
+        after = next((h for h in numbered if h.index > ln.index and h.form == ln.form), None)
+        if before and after and follows(before.key, ln.key, gap=1) and follows(ln.key, after.key, gap=1):
+            chosen.add(ln.index)
+    return [ln for ln in parsed if ln.index in chosen]
 
 
 def _heading(lines: list[str], ln: Line, width: int) -> Heading:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from .heading import COUNCIL_LINE, PREAMBLE_END, WITH_DATE
 
@@ -29,12 +30,17 @@ LABEL = re.compile(r"^(?:RESOLVED|AGREED|RECOMMENDED|PRESENT|ALSO PRESENT|IN ATT
 ACTION = re.compile(r"^(?:And\s+)?(?:RESOLVED|AGREED|RECOMMENDED|Resolved|Agreed|Proposed|Seconded|Carried|It was)\b", re.I)
 MONTH = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?\s+\d{4}\b", re.I)
 FORMS = ("minute", "item", "slash", "num")
+MAX_WORDS = 30
+WORD = re.compile(r"[A-Za-z]{3}")
+INLINE_COLON = re.compile(r"^[^:]{3,60}:\s+\S")
 
 
 def plain(line: str) -> str:
     """A line without markdown escapes and emphasis: what a reader sees."""
-    text = ESCAPE.sub(r"\1", line.strip())
-    return re.sub(r"\s+", " ", EMPHASIS.sub("", text)).strip(" |")
+    text = line.strip()
+    if any(c in text for c in "\\*_#>|"):
+        text = EMPHASIS.sub("", ESCAPE.sub(r"\1", text)).strip(" |")
+    return " ".join(text.split())
 
 
 @dataclass
@@ -51,7 +57,7 @@ class Line:
     shape: tuple | None = None  # numbering form, capitals, markup, spacing: a file's item headings share one
     chain: float = 0.0  # the best rising run of numbers of its form this line is part of, as a share of its form's lines
 
-    @property
+    @cached_property
     def key(self) -> tuple[int, ...]:
         parts = re.findall(r"\d+", self.number or "")
         suffix = re.search(r"[A-Za-z]$", self.number or "")
@@ -123,8 +129,8 @@ NAMES = ("bias", "numbered", "form_minute", "form_item", "form_slash", "form_num
          "minutes_doc_title", "shape_share", "shape_unnumbered", "shape_caps")
 
 
-def features(lines: list[Line], width: int) -> list[list[float]]:
-    """One row of NAMES per line (blank lines get a row too, never used)."""
+def features(lines: list[Line], width: int) -> list[list[float] | None]:
+    """One row of NAMES per line; None for a line that cannot head an item."""
     from .segment import PROCEDURAL  # segment imports this module's user; read at call time
 
     texts = [ln.text for ln in lines]
@@ -134,18 +140,20 @@ def features(lines: list[Line], width: int) -> list[list[float]]:
             counts[t] = counts.get(t, 0) + 1
     preamble = _preamble_end(texts)
     n = max(1, len(lines))
+    # Lines that cannot head an item, not worth reading: blank, a wrap of the line above, a title of MAX_WORDS words or
+    # more or without a word, a line repeated ten times (furniture).
+    cands = [ln for ln in lines if ln.text and ln.title.count(" ") < MAX_WORDS and counts[ln.text] < 10
+             and (ln.number or not _continues(texts, ln.index)) and WORD.search(ln.title)]
     # Minutes of a meeting nearly always have an apologies, declarations or minutes item: sub-headings of a report do not.
-    minutes_doc = float(any(ln.title and len(ln.title.split()) <= 10 and PROCEDURAL.search(ln.title) for ln in lines))
+    minutes_doc = float(any(ln.title.count(" ") < 10 and PROCEDURAL.search(ln.title) for ln in cands))
     # Items of one file share a shape (numbering form, capitals, markup, spacing): how many title-like lines share this one's.
-    for ln in lines:
-        ln.shape = _shape(ln, texts) if ln.text and _is_title(ln.title) else None
-    shapes = [ln.shape for ln in lines]
     same: dict[tuple, int] = {}
-    for sh in shapes:
-        if sh:
-            same[sh] = same.get(sh, 0) + 1
-    rows = []
-    for ln in lines:
+    for ln in cands:
+        ln.shape = _shape(ln, texts) if _is_title(ln.title) else None
+        if ln.shape:
+            same[ln.shape] = same.get(ln.shape, 0) + 1
+    rows: list[list[float] | None] = [None] * len(lines)
+    for ln in cands:
         t, title, raw = ln.text, ln.title, ln.raw.strip()
         m = NUMBERING.match(t) if ln.number else None
         sep = (m.group("sep") or "") if m else ""
@@ -153,7 +161,7 @@ def features(lines: list[Line], width: int) -> list[list[float]]:
         letters = [c for c in title if c.isalpha()]
         nxt = _next_text(texts, ln.title_line + 1 if ln.title_line >= 0 else ln.index + 1)
         prv = _prev_text(texts, ln.index - 1)
-        rows.append([
+        row = [
             1.0, float(ln.number is not None), *(float(ln.form == f) for f in FORMS),
             float(sep.startswith(".")), float(sep == ":"), float(sep == ")"), float(sep.strip() in ("-", "–", "—")),
             float(bool(m and sep and not m.group("gap") and m.group("title"))),
@@ -165,9 +173,9 @@ def features(lines: list[Line], width: int) -> list[list[float]]:
             sum(1 for w in words if w[:1].isupper() or not w[:1].isalpha()) / max(1, len(words)),
             float(title[:1].islower()), float(title.endswith(".")), float(title.endswith(":")), float(title.endswith((",", ";"))),
             float(title.endswith("?")), float(bool(SENTENCE.search(title))), float(bool(ACTION.match(title))),
-            float(bool(LABEL.match(title))), float(bool(PROCEDURAL.search(title))),
-            float(bool(WITH_DATE.match(title) or MONTH.search(title))), float(bool(COUNCIL_LINE.match(title))),
-            sum(c.isdigit() for c in title) / max(1, len(title)),
+            float(bool(LABEL.match(title))), float(len(words) <= 12 and bool(PROCEDURAL.search(title))),
+            float(any(map(str.isdigit, title)) and bool(WITH_DATE.match(title) or MONTH.search(title))), float(bool(COUNCIL_LINE.match(title))),
+            sum(map(str.isdigit, title)) / max(1, len(title)),
             float(bool(width) and len(raw) >= 0.85 * width),
             float(ln.index == 0 or not texts[ln.index - 1]), float(ln.index + 1 >= len(texts) or not texts[ln.index + 1]),
             float(bool(nxt) and nxt[:1].islower()), float(bool(nxt) and len(nxt.split()) > 12),
@@ -176,18 +184,24 @@ def features(lines: list[Line], width: int) -> list[list[float]]:
             ln.index / n, float(ln.index < preamble),
             float(raw.startswith(("**", "__")) or raw.endswith(("**", "__"))), float(raw.startswith("#")),
             float(raw.startswith("|")), float(counts.get(t, 0) >= 3), float(title[:1] in "'\"‘“"),
-        ])
-        row = rows[-1]
-        like = float(_is_title(title))
-        shape = min(same.get(shapes[ln.index], 0), 10) / 10 if shapes[ln.index] else 0.0
+        ]
+        rows[ln.index] = row
+        like = float(ln.shape is not None)
+        shape = min(same[ln.shape], 10) / 10 if ln.shape else 0.0
         gap_before, long_next = row[NAMES.index("blank_before")], row[NAMES.index("next_long")]
         row += [like, like * row[1], like * row[NAMES.index("alone")], like * (1 - row[1]),
                 like * (1 - row[1]) * gap_before * long_next, long_next * gap_before,
-                float(bool(re.match(r"^[^:]{3,60}:\s+\S", title))),
+                float(bool(INLINE_COLON.match(title))),
                 like * (1 - row[1]) * gap_before * row[NAMES.index("blank_after")],
                 like * (1 - row[1]) * (1 - row[NAMES.index("prev_open")]), like * minutes_doc, shape,
                 shape * (1 - row[1]), shape * row[NAMES.index("all_caps")]]
     return rows
+
+
+def _continues(texts: list[str], i: int) -> bool:
+    """The line carries on the one above it (not blank, not ended): a wrapped paragraph's next line."""
+    prev = texts[i - 1] if i else ""
+    return bool(prev) and not prev.endswith((".", ":", ";", "?", "!", '"', "”", "’", ")")) and not prev.isupper()
 
 
 def _is_title(title: str) -> bool:

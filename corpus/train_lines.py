@@ -87,7 +87,7 @@ def dataset(files: list[Labelled]) -> tuple[list[list[float]], list[int], list[s
     for f in files:
         lines = read_lines(f.lines)
         for ln, row in zip(lines, features(lines, f.width)):
-            if ln.text:
+            if row is not None:
                 X.append(row)
                 y.append(int(ln.index in f.heads))
                 groups.append(f.council)
