@@ -27,12 +27,6 @@ class Heading:
     title: str
     rest: str = ""  # text after 'Title:' on the heading line, the body's first words
 
-    @property
-    def key(self) -> tuple[int, ...]:
-        parts = re.findall(r"\d+", self.number or "")
-        suffix = re.search(r"[A-Za-z]$", self.number or "")
-        return (*map(int, parts), ord(suffix.group(0).lower()) - 96 if suffix else 0)
-
 
 @lru_cache(maxsize=1)
 def load_model() -> tuple[list[float], dict[str, float]]:
@@ -121,14 +115,6 @@ def _heading(lines: list[str], ln: Line, width: int) -> Heading:
 def _is_text(rest: str) -> bool:
     """After 'Title:', the item's text ('Councillor Innes.'), not the title going on ('Notice of Motion: Climate Emergency')."""
     return rest.endswith((".", ";", "!", "?")) or len(rest.split()) > 8 or rest[:1].islower() or bool(SENTENCE.search(rest))
-
-
-def _next_text(lines: list[str], j: int) -> int | None:
-    """The next non-blank line, within two blank lines."""
-    for k in range(j, min(len(lines), j + 3)):
-        if lines[k].strip():
-            return k
-    return None
 
 
 def _wrapped_title(lines: list[str], title: str, body: int, width: int) -> tuple[str, int]:
