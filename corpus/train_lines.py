@@ -154,11 +154,25 @@ def report(out=sys.stdout) -> dict[str, dict]:
         r = results[split] = measure(files)
         for council, name, truth, got, ok in r["rows"]:
             print(f"{split:5}  {council[:28]:28}  {name[:60]:60}  reader {truth:3}  found {got:3}  {'ok' if ok else 'OFF'}", file=out)
+    for split in ("train", "test"):
+        files = labelled_files(split)
+        for source in sorted({_source(f.path) for f in files}):
+            _summary(f"{split} {source}", measure([f for f in files if _source(f.path) == source]), out)
     for split, r in results.items():
-        share = r["within_40"] / max(1, r["files"])
-        print(f"{split}: {r['files']} files, {r['headings']} headings; line precision {r['precision']:.3f}, recall "
-              f"{r['recall']:.3f}; item count within ±40 %: {r['within_40']}/{r['files']} ({share:.0%})", file=out)
+        _summary(split, r, out)
     return results
+
+
+def _summary(name: str, r: dict, out) -> None:
+    share = r["within_40"] / max(1, r["files"])
+    print(f"{name}: {r['files']} files, {r['headings']} headings; line precision {r['precision']:.3f}, recall "
+          f"{r['recall']:.3f}; item count within ±40 %: {r['within_40']}/{r['files']} ({share:.0%})", file=out)
+
+
+def _source(path: Path) -> str:
+    """Which collection a labelled file comes from, for the per-source rows of the table."""
+    return {"kent-pdf": "Kent PDFs", "limerick-2016": "Limerick 2016", "kingston": "ModernGov pages",
+            "gloucester": "ModernGov pages", "sample": "seeds", "minutes": "written minutes"}.get(path.parent.name, path.parent.name)
 
 
 def main() -> None:
