@@ -189,7 +189,7 @@ def _table_row(row, out: list[str]) -> None:
     for cell in cells:
         words: list[str] = []
         _walk(cell, words)
-        texts.append(re.sub(r"\n\s*\n+", "\n", "".join(words)).strip())
+        texts.append("".join(words).strip())  # a layout table's cell keeps its paragraphs
     texts = [t for t in texts if t]
     if len(texts) >= 2 and len(texts[0]) <= 12 and "\n" not in texts[0] and re.search(r"\d", texts[0]):
         texts = [f"{texts[0]} {texts[1]}"] + texts[2:]

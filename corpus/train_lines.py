@@ -48,6 +48,8 @@ def labelled_files(split: str | None = None) -> list[Labelled]:
                 continue
             lines, width, marked = document_lines(path)
             heads = marked if row["heads"] == "markers" else {int(x) for x in row["heads"].split(",") if x.strip()}
+            if any(k >= len(lines) or not lines[k].strip() for k in heads):
+                raise ValueError(f"{LABELS}: {row['path']}: a labelled line is blank or missing (did its reader change?)")
             out.append(Labelled(row["split"], row["council"], path, lines, width, heads))
     return out
 
