@@ -141,3 +141,18 @@ def test_inline_title_keeps_its_text_as_the_body(tmp_path):
     text = UNSPACED.replace("2.Apologies\nCouncillor K Eyre.", "2.Apologies: Councillor K Eyre sent apologies.")
     doc = doc_of(tmp_path, "alderby.txt", text)
     assert doc.items[1].title == "Apologies" and doc.items[1].text == "Councillor K Eyre sent apologies."
+
+
+def test_a_layout_table_around_the_page_keeps_its_paragraphs(tmp_path):
+    """Old parish sites put the whole page in a table: the cell holding the minutes is read paragraph by paragraph."""
+    page = ("<html><body><table><tr><td><a href='/'>Home</a><br><a href='/m'>Minutes</a></td><td>"
+            "<h2>Hexley Parish Council</h2><p>Minutes of the meeting held on Monday 4 November 2024</p>"
+            "<p>Present: Cllrs V Ash, W Birch, X Elm</p>"
+            "<p>1. Apologies</p><p>Cllr Y Oak.</p>"
+            "<p>2. Allotment water supply</p><p>The standpipe froze last winter. Members agreed to lag the pipe and to fit a"
+            " drain-down valve before December, at a cost of up to £150.</p>"
+            "<p>3. Date of next meeting</p><p>Monday 2 December 2024.</p>"
+            "</td></tr></table></body></html>")
+    doc = doc_of(tmp_path, "hexley.html", page)
+    assert heads(doc) == [("1", "Apologies"), ("2", "Allotment water supply"), ("3", "Date of next meeting")]
+    assert doc.items[1].text.startswith("The standpipe froze")
