@@ -57,12 +57,12 @@ def read_html(payload: Payload) -> tuple[str, dict[str, str]]:
         raise InputError(payload.path, "HTML page has no text")
     if "committee" not in page_meta:
         page_meta.update(meeting_heading(heading))
-    if "date" not in page_meta:  # a page of another kind (a parish council's site): the date its heading gives
-        page_meta.update({k: v for k, v in meeting_meta(text).items() if k.startswith("date")})
-    from .mgpage import page_title  # lazily: mgpage imports this module
+    if "committee" not in page_meta:  # not a ModernGov page: a council's own site (a parish council's, say)
+        from .mgpage import page_title  # lazily: mgpage imports this module
 
-    # where a council's own site names the council: its <title>, its first heading (graph/heading_body.py reads it)
-    page_meta["page_title"] = " | ".join(t for t in (page_title(payload), heading) if t)
+        page_meta.update({k: v for k, v in meeting_meta(text).items() if k.startswith("date")})
+        # where such a site names its council: the page's <title>, its first heading (graph/heading_body.py reads them)
+        page_meta["page_title"] = " | ".join(t for t in (page_title(payload), heading) if t)
     return text, {k: v for k, v in page_meta.items() if v}
 
 
