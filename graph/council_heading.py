@@ -60,7 +60,7 @@ def named_councils(line: str) -> list[tuple[str, int, int]]:
         words: list[re.Match] = []
         for t in reversed(toks):
             w = t.group(0)
-            if _NOT_NAME.match(w) or (not w[:1].isupper() and w.lower() not in _CONNECT):
+            if w != "&" and (_NOT_NAME.match(w) or (not w[:1].isupper() and w.lower() not in _CONNECT)):
                 break
             words.insert(0, t)
         while words and words[0].group(0).lower() in _CONNECT:

@@ -61,7 +61,7 @@ def kind_of(name: str, gss: str | None) -> str | None:
         return f"{ie['type']} council (Ireland)"
     m = re.search(r"\b(municipal district|joint \w*\s*committee|joint board|(?:metropolitan |county )?(?:borough|district|"
                   r"city and county|city|county|town|parish|community|village|neighbourhood) council)\b", name, re.I)
-    return m.group(1).lower() if m else None
+    return re.sub(r"^joint .*", "joint committee", m.group(1).lower()) if m else None
 
 
 def _principal(gss: str | None, name: str) -> bool:
