@@ -94,14 +94,18 @@ def meeting_date(text: str, years: list[int] | None = None) -> tuple[str, str] |
     A date whose weekday disagrees, or that the words before it call another date (the next meeting's, a posting or
     signature date), is never taken. Of the rest, one the words before call the meeting's ('held on', 'meeting …
     on') wins over one that merely stands first."""
+    c = choose(candidates(text, years))
+    return (c.iso, "text:heading" if c.year_given else "text:heading+weekday") if c else None
+
+
+def choose(cands: list[Candidate]) -> Candidate | None:
+    """The meeting's date among a heading's candidates (see meeting_date), or None."""
     held, plain = [], []
-    for c in candidates(text, years):
+    for c in cands:
         if c.weekday_agrees is False or NOT_MEETING.search(c.before):
             continue
         (held if HELD.search(c.before) else plain).append(c)
-    for c in held[:1] or plain[:1]:
-        return c.iso, "text:heading" if c.year_given else "text:heading+weekday"
-    return None
+    return (held or plain or [None])[0]
 
 
 def years_in(text: str) -> list[int]:

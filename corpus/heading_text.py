@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Where the heading ends: the attendance list, or the first numbered item.
 ATTENDANCE = re.compile(r"^(?:PRESENT|Present|Members?\s+present|MEMBERS\s+PRESENT|Councillors?\s+present|Attendance|"
@@ -22,9 +23,14 @@ _TAG = re.compile(r"<[^>]{1,200}>")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _EMPHASIS = re.compile(r"(\*{1,3}|_{2,3})(?=\S)|(?<=\S)(\*{1,3}|_{2,3})")
+_SPACES = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"\b(?:[A-Z]|Co|St|No|Rd|Cllr|Mr|Mrs|Dr)\.$", re.I)
+_OPEN_END = re.compile(r"(?:\b(?:of|the|in|at|on|and|held|to|for)|&|,)$", re.I)
+_WRAPPED_HYPHEN = re.compile(r"[A-Za-z]-$")
 _LONE_MARK = re.compile(r"(?<!\S)[*_]+(?!\S)")
 _RULE = re.compile(r"^[-_=*~.\s|]{3,}$")
 _PAGE = re.compile(r"^(?:page\s+)?[-–\s]*\d{1,3}(?:\s+of\s+\d{1,3})?[-–\s]*$", re.I)
+_NOTE = re.compile(r"original file|scanned page.*", re.I)
 _HEADING_MARK = re.compile(r"^#{1,6}\s+|^>\s*")
 # A line that starts a heading of its own rather than continuing the one above.
 _STARTS = re.compile(r"^(?:the\s+)?(?:minutes|notes|record)\s+of\b|^(?:a|an|the)\s+(?:\w+\s+){0,3}meeting\s+of\b", re.I)
@@ -43,25 +49,31 @@ class Region:
 
 def clean_line(line: str) -> str:
     """One line without HTML tags and entities, markdown links, emphasis, escapes and heading marks."""
-    s = html.unescape(_TAG.sub(" ", line.replace("\xa0", " ")))
-    s = _LINK.sub(r"\1", s)
-    s = _ESCAPE.sub(r"\1", s)
+    s = line.replace("\xa0", " ")
+    if "<" in s or "&" in s:
+        s = html.unescape(_TAG.sub(" ", s))
+    if "](" in s:
+        s = _LINK.sub(r"\1", s)
+    if "\\" in s:
+        s = _ESCAPE.sub(r"\1", s)
     s = _HEADING_MARK.sub("", s.strip())
-    s = _LONE_MARK.sub(" ", _EMPHASIS.sub("", s))
-    return re.sub(r"\s+", " ", s).strip()
+    if "*" in s or "_" in s:
+        s = _LONE_MARK.sub(" ", _EMPHASIS.sub("", s))
+    return _SPACES.sub(" ", s).strip()
 
 
 def is_furniture(line: str) -> bool:
     """Rules, page numbers and link-only lines (a converter's 'Original file' note) carry no heading."""
-    return bool(_RULE.match(line) or _PAGE.match(line) or re.fullmatch(r"original file|scanned page.*", line, re.I))
+    return bool(_RULE.match(line) or _PAGE.match(line) or _NOTE.fullmatch(line))
 
 
+@lru_cache(maxsize=4)
 def region(text: str, max_lines: int = MAX_LINES) -> Region:
     """The heading region of a text: cleaned lines before the attendance list, wraps joined into paragraphs."""
     paras: list[str] = []
     current: list[str] = []
     seen = 0
-    for raw in text.split("\n"):
+    for raw in text[:20_000].split("\n"):
         if seen >= max_lines:
             break
         line = clean_line(raw)
@@ -73,7 +85,7 @@ def region(text: str, max_lines: int = MAX_LINES) -> Region:
         if current and _ends_paragraph(current[-1], line):
             paras.append(" ".join(current))
             current = []
-        if current and re.search(r"[A-Za-z]-$", current[-1]):
+        if current and _WRAPPED_HYPHEN.search(current[-1]):
             current[-1] += line  # "ADARE-" / "RATHKEALE": a hyphenated name wrapped at its hyphen
         else:
             current.append(line)
@@ -85,7 +97,7 @@ def region(text: str, max_lines: int = MAX_LINES) -> Region:
 def _ends_paragraph(prev: str, line: str) -> bool:
     """Whether `line` starts a new paragraph: the one above ended a sentence, or this one opens a heading, or a
     short all-caps title (a council's or committee's name) stands above a line in other case."""
-    if prev.endswith((".", ":", ";")) and not re.search(r"\b(?:[A-Z]|Co|St|No|Rd|Cllr|Mr|Mrs|Dr|A\.M|P\.M)\.$", prev, re.I):
+    if prev.endswith((".", ":", ";")) and not _SENTENCE_END.search(prev):
         return True
     if _STARTS.match(line):
         return True
@@ -94,4 +106,4 @@ def _ends_paragraph(prev: str, line: str) -> bool:
 
 def _continues(prev: str) -> bool:
     """A line ending mid-phrase ('… HELD IN THE', '… OF') continues on the next."""
-    return bool(re.search(r"\b(?:of|the|in|at|on|and|held|to|for|&|,)$", prev, re.I)) or prev.endswith(",")
+    return bool(_OPEN_END.search(prev))

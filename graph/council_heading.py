@@ -56,7 +56,8 @@ def named_councils(line: str) -> list[tuple[str, int, int]]:
             out.append((f"{_name_case(kind)} of {_name_case(' '.join(w.group(0) for w in words))}",
                         m.start(), at + words[-1].end()))
     for m in _KIND_COUNCIL.finditer(line):
-        toks = [t for t in _TOKEN.finditer(line[: m.start()])]
+        base = max(0, m.start() - 200)  # no council's name is longer: do not tokenise a whole paragraph per match
+        toks = list(_TOKEN.finditer(line, base, m.start()))[1 if base else 0:]
         words: list[re.Match] = []
         for t in reversed(toks):
             w = t.group(0)
