@@ -17,7 +17,10 @@ from functools import lru_cache
 ATTENDANCE = re.compile(r"^(?:PRESENT|Present|Members?\s+present|MEMBERS\s+PRESENT|Councillors?\s+present|Attendance|"
                         r"In\s+attendance|IN\s+ATTENDANCE|Those\s+(?:present|attending)|Attendees|IN\s+THE\s+CHAIR|"
                         r"Apologies|APOLOGIES)\b")
-FIRST_ITEM = re.compile(r"^(?:item\s+)?(?:1|i|a)\s*[.):]\s*\S", re.I)
+# "1. Apologies", "1)", "(a)", "i.", "128/19 Apologies", "(Item 13)": an item has begun
+ITEM_LINE = re.compile(r"^(?:\(?item\s+\d+\)?|\(?(?:\d{1,3}|[ivx]{1,4}|[a-h])[.)](?:\s|$)|\d{1,3}/\d{2}\s)", re.I)
+# Prose (a long sentence that is no heading): a file that starts with an item's text has no heading region.
+_HEADING_WORDS = re.compile(r"\b(?:minutes|meeting|held|proceedings|council|committee|present)\b", re.I)
 MAX_LINES = 40  # non-blank lines read at most: a heading is never longer
 _TAG = re.compile(r"<[^>]{1,200}>")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -80,7 +83,7 @@ def region(text: str, max_lines: int = MAX_LINES) -> Region:
         if not line or is_furniture(line):
             continue
         seen += 1
-        if ATTENDANCE.match(line) or (paras or current) and FIRST_ITEM.match(line):
+        if ATTENDANCE.match(line) or (paras or current) and ITEM_LINE.match(line):
             break
         if current and _ends_paragraph(current[-1], line):
             paras.append(" ".join(current))
@@ -91,7 +94,13 @@ def region(text: str, max_lines: int = MAX_LINES) -> Region:
             current.append(line)
     if current:
         paras.append(" ".join(current))
-    return Region(paras)
+    prose = next((k for k, p in enumerate(paras) if _is_prose(p)), len(paras))
+    return Region(paras[:prose])
+
+
+def _is_prose(para: str) -> bool:
+    """A paragraph of running text, not a heading: long, ending a sentence, without a heading's words."""
+    return len(para.split()) > 25 and para.rstrip("”\"'").endswith(".") and not _HEADING_WORDS.search(para)
 
 
 def _ends_paragraph(prev: str, line: str) -> bool:
