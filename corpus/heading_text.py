@@ -20,7 +20,7 @@ ATTENDANCE = re.compile(r"^(?:PRESENT|Present|Members?\s+present|MEMBERS\s+PRESE
 # "1. Apologies", "1)", "(a)", "i.", "128/19 Apologies", "(Item 13)": an item has begun
 ITEM_LINE = re.compile(r"^(?:\(?item\s+\d+\)?|\(?(?:\d{1,3}|[ivx]{1,4}|[a-h])[.)](?:\s|$)|\d{1,3}/\d{2}\s)", re.I)
 # Prose (a long sentence that is no heading): a file that starts with an item's text has no heading region.
-_HEADING_WORDS = re.compile(r"\b(?:minutes|meeting|held|proceedings|council|committee|present)\b", re.I)
+_HEADING_WORDS = re.compile(r"\b(?:minutes|meeting|held|proceedings|present)\b", re.I)
 MAX_LINES = 40  # non-blank lines read at most: a heading is never longer
 _TAG = re.compile(r"<[^>]{1,200}>")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")

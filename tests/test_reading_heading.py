@@ -128,3 +128,12 @@ def test_the_body_and_the_council_it_sits_in_reach_the_graph(tmp_path):
     (meeting,) = g.subjects(CKG.council, body)
     assert str(g.value(meeting, CKG.dateMethod)) == "text:heading"
     assert isinstance(parent, URIRef)
+
+
+def test_a_file_that_starts_with_an_item_has_no_heading_to_read():
+    item = ("Terms of Reference update\n(Item 13)\n1)\n\nMr Jeffrey proposed the motion. RESOLVED that the Monitoring "
+            "Officer make the changes once Medway Council have agreed the same changes.\n")
+    assert region(item).paragraphs == ["Terms of Reference update"] and read_body(item) is None
+    prose = ("The Chairman thanked the officers of Medway Council for their help with the covenant and the work done "
+             "across the county this year to support veterans and their families in every district.\n\nMore text.\n")
+    assert region(prose).paragraphs == [] and read_body(prose) is None
