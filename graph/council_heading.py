@@ -33,9 +33,6 @@ def name_case(s: str) -> str:
                     for i, w in enumerate(s.split()))
 
 
-_name_case = name_case
-
-
 def named_councils(line: str) -> list[tuple[str, int, int]]:
     """Every council a heading line names explicitly, listed or not, as (name as written, start, end)."""
     out = []
@@ -53,7 +50,7 @@ def named_councils(line: str) -> list[tuple[str, int, int]]:
         while words and words[-1].group(0).lower() in _CONNECT:
             words.pop()
         if words:
-            out.append((f"{_name_case(kind)} of {_name_case(' '.join(w.group(0) for w in words))}",
+            out.append((f"{name_case(kind)} of {name_case(' '.join(w.group(0) for w in words))}",
                         m.start(), at + words[-1].end()))
     for m in _KIND_COUNCIL.finditer(line):
         base = max(0, m.start() - 200)  # no council's name is longer: do not tokenise a whole paragraph per match
@@ -67,11 +64,11 @@ def named_councils(line: str) -> list[tuple[str, int, int]]:
         while words and words[0].group(0).lower() in _CONNECT:
             words.pop(0)
         if words:
-            out.append((_name_case(line[words[0].start(): m.end()]), words[0].start(), m.end()))
+            out.append((name_case(line[words[0].start(): m.end()]), words[0].start(), m.end()))
     alone = re.fullmatch(r"(?:the\s+)?([A-Z][\w'’&,. -]{1,60})\s+Council", line.strip(), re.IGNORECASE)
     if not out and alone and not find_names(line) and not any(
             _NOT_NAME.match(w) or re.fullmatch(_KIND, w, re.IGNORECASE) for w in alone[1].split()):
-        out.append((_name_case(line.strip()), 0, len(line)))  # "X COUNCIL" alone on a line, naming no listed council
+        out.append((name_case(line.strip()), 0, len(line)))  # "X COUNCIL" alone on a line, naming no listed council
     return out
 
 
