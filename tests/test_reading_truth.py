@@ -60,7 +60,7 @@ def results() -> dict[tuple[str, str], list[tuple[dict, dict]]]:
 
 def table(results) -> list[str]:
     """One line per set and split: files, then precision and recall of date, council, both, and 'within' where labelled."""
-    lines = [f"{'set':<14}{'split':<9}{'files':>6}  {'date P':>7}{'date R':>7}  {'council P':>9}{'council R':>9}  "
+    lines = [f"{'set':<14}{'split':<9}{'files':>6}  {'date P':>7}{'date R':>7}  {'council P':>10}{'council R':>10}  "
              f"{'both right':>10}  {'within':>7}"]
     for (name, split), rows in sorted(results.items()):
         cells = []
