@@ -41,7 +41,7 @@ def emitter(name: str) -> Callable[[Emitter], Emitter]:
 
 @emitter("councils")
 def _councils(con):
-    for cid, name, gss, ctype, region in con.execute("SELECT id, name, gss, type, region FROM councils"):
+    for cid, name, gss, ctype, region, within in con.execute("SELECT id, name, gss, type, region, within_id FROM councils"):
         s = node("council", cid)
         yield f"{s} {A} {P['Council']} .\n{s} {LABEL} {lit(name)} .\n"
         if gss:
@@ -50,6 +50,8 @@ def _councils(con):
             yield f"{s} {P['councilType']} {lit(ctype)} .\n"
         if region:
             yield f"{s} {P['region']} {lit(region)} .\n"
+        if within:
+            yield f"{s} {P['withinCouncil']} {node('council', within)} .\n"
 
 
 @emitter("meetings")

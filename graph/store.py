@@ -12,10 +12,11 @@ from councilkg.graph.facts import Evidence, Facts
 
 DB_NAME = "councilkg.sqlite"
 # Bump on any incompatible schema change; an older data directory is refused with a clear message.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 # Columns added since schema 1, added in place when a writer opens an older data directory.
 MIGRATIONS = {"1": [("meetings", "date_method TEXT"), ("meetings", "committee_method TEXT"), ("items", "description TEXT"),
-                    ("actions", "proposer TEXT"), ("actions", "seconder TEXT")]}
+                    ("actions", "proposer TEXT"), ("actions", "seconder TEXT")],
+              "2": [("councils", "within_id TEXT")]}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
@@ -23,7 +24,7 @@ CREATE TABLE IF NOT EXISTS documents (
   id TEXT PRIMARY KEY, path_key TEXT UNIQUE NOT NULL, source TEXT NOT NULL, sha256 TEXT NOT NULL,
   fingerprint TEXT NOT NULL, fmt TEXT NOT NULL, title TEXT, meta_json TEXT NOT NULL, meeting_id TEXT, ingested_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS councils (
-  id TEXT PRIMARY KEY, name TEXT NOT NULL, gss TEXT, type TEXT, region TEXT);
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, gss TEXT, type TEXT, region TEXT, within_id TEXT);
 CREATE TABLE IF NOT EXISTS meetings (
   id TEXT PRIMARY KEY, council_id TEXT, council_method TEXT NOT NULL, council_evidence TEXT,
   date TEXT, committee TEXT, date_method TEXT, committee_method TEXT);
@@ -171,11 +172,16 @@ def write_document(
     meta = doc.meta
     c = facts.council
     council_id = c.gss or (c.name and stable_id("council", c.name.lower()))
+    within_id = c.within_gss or (c.within_name and stable_id("council", c.within_name.lower()))
+    if within_id:
+        _ensure_council(con, within_id, c.within_name, councils, c.within_gss)
     if council_id:
         info = councils.get(council_id, {})
         con.execute(
-            "INSERT OR REPLACE INTO councils(id, name, gss, type, region) VALUES (?,?,?,?,?)",
-            (council_id, info.get("name") or c.name, c.gss, info.get("type"), info.get("region")),
+            "INSERT INTO councils(id, name, gss, type, region, within_id) VALUES (?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
+            " name=excluded.name, gss=excluded.gss, type=excluded.type, region=excluded.region,"
+            " within_id=coalesce(excluded.within_id, within_id)",
+            (council_id, info.get("name") or c.name, c.gss, info.get("type") or c.kind, info.get("region"), within_id),
         )
     mid = meeting_id(council_id, meta.get("date"), meta.get("committee"), doc_id)
     con.execute(
@@ -250,11 +256,12 @@ def _write_facts(con: sqlite3.Connection, doc_id: str, council_id: str | None, f
         )
 
 
-def _ensure_council(con: sqlite3.Connection, gss: str, name: str | None, councils: dict[str, dict]) -> None:
-    info = councils.get(gss, {})
+def _ensure_council(con: sqlite3.Connection, cid: str, name: str | None, councils: dict[str, dict], gss: str | None = "") -> None:
+    """A council row for an id met as a mention, a practice's adopter or the council a body sits in (gss None: unlisted)."""
+    info = councils.get(cid, {})
     con.execute(
         "INSERT OR IGNORE INTO councils(id, name, gss, type, region) VALUES (?,?,?,?,?)",
-        (gss, info.get("name") or name or gss, gss, info.get("type"), info.get("region")),
+        (cid, info.get("name") or name or cid, cid if gss == "" else gss, info.get("type"), info.get("region")),
     )
 
 

@@ -41,6 +41,7 @@ class CKG(DefinedNamespace):
     gssCode: URIRef
     councilType: URIRef
     region: URIRef
+    withinCouncil: URIRef
     council: URIRef
     councilMethod: URIRef
     councilEvidence: URIRef
