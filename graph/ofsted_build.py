@@ -127,13 +127,13 @@ def build(src: Path) -> list[dict]:
             scraped.setdefault(r["urn"].strip(), []).append(r)
     used: set[int] = set()
 
-    def urn(gss: str) -> str:
+    def urn_for(gss: str) -> str:
         """Ofsted's URN of the council, or of the council that replaced it (the lookup knows current codes only)."""
         return urn_of.get(gss) or next((urn_of[g] for g in gazetteer().get(gss, {}).get("replaced_by", []) if g in urn_of), "")
 
     def report(gss: str, start: str | None, published: str | None) -> dict:
         """The scraped report of this inspection: same council, same start date (or publication within three days)."""
-        for r in scraped.get(urn(gss), []):
+        for r in scraped.get(urn_for(gss), []):
             if id(r) not in used and ((start and r["start"] == start) or (not r["start"] and _near(r["published"], published, 3))
                                       or (not start and _near(r["published"], published, 3))):
                 used.add(id(r))
@@ -147,7 +147,7 @@ def build(src: Path) -> list[dict]:
         start = start or rep.get("start")
         day = start or published
         code = gss_at(gss, day)
-        la = lookup.get(urn(gss), {}).get("la_code", "").strip()
+        la = lookup.get(urn_for(gss), {}).get("la_code", "").strip()
         rows.append({
             "id": f"ofsted-{kind}-{code}-{day}", "gss": code, "council": gazetteer().get(code, {}).get("name", name),
             "inspectorate": "Ofsted", "type": kind, "framework": framework, "start": start or "", "end": rep.get("end") or "",
