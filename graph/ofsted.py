@@ -152,3 +152,25 @@ def grade_in_force(gss: str, on: str) -> str | None:
         if e["type"] in GRADED and e["overall"] and (e["published"] or e["hi"]) <= on[:10]:
             grade = e["overall"]
     return grade
+
+
+def official_grades(judgements: str | None) -> list[tuple[str, str]]:
+    """(area key, grade) pairs of a register row's judgements cell ("overall=good|leaders=outstanding")."""
+    return [tuple(j.split("=", 1)) for j in (judgements or "").split("|") if "=" in j]
+
+
+# Words of an area as minutes write it -> the register's area keys it can mean.
+_AREA_WORDS = [(re.compile(r"leader|leadership|management", _I), ("leaders", "leadership-sif")),
+               (re.compile(r"help and protection|protection", _I), ("help-protection", "help-protection-sif")),
+               (re.compile(r"care leavers", _I), ("care-leavers", "care-leavers-sif")),
+               (re.compile(r"in care|looked after", _I), ("in-care", "looked-after-permanence", "looked-after")),
+               (re.compile(r"adoption", _I), ("adoption",)), (re.compile(r"safeguarding", _I), ("safeguarding",))]
+
+
+def record_grade(event, area: str | None) -> str | None:
+    """The record's grade for the area minutes name (None: overall); None when the record has no such area or several fit."""
+    grades = dict(official_grades(event["judgements"]))
+    if not area or area.lower() == "overall effectiveness":
+        return grades.get("overall")
+    keys = {k for pat, ks in _AREA_WORDS if pat.search(area) for k in ks if k in grades}
+    return grades[keys.pop()] if len(keys) == 1 else None
