@@ -46,7 +46,7 @@ _DATES = [  # (pattern, precision, formatter)
     (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? ({_MONTHS}),? ((?:19|20)\d\d)\b"), "day",
      lambda m: f"{m[3]}-{_month(m[2]):02d}-{int(m[1]):02d}"),
     (re.compile(rf"\b({_MONTHS}),? ((?:19|20)\d\d)\b"), "month", lambda m: f"{m[2]}-{_month(m[1]):02d}"),
-    (re.compile(r"\b(?:(?:spring|summer|autumn|winter|end|start|beginning|middle) of |(?:spring|summer|autumn|winter) )((?:19|20)\d\d)\b", _I),
+    (re.compile(r"\b(?:(?:spring|summer|autumn|winter|end|start|beginning|middle) of |(?:spring|summer|autumn|winter|late|early|mid)[ -])((?:19|20)\d\d)\b", _I),
      "year", lambda m: m[1]),
     (re.compile(r"(?:\b(?:in|of|during|the) )((?:19|20)\d\d)\b(?!\s*[/-])"), "year", lambda m: m[1]),
 ]

@@ -38,6 +38,7 @@ _SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "winter": (12
 _I = re.IGNORECASE
 _LAST_YEAR, _THIS_YEAR = re.compile(r"\blast year|previous year", _I), re.compile(r"\bthis year|earlier (?:this|in the) year", _I)
 _SEASON = re.compile(r"\b(spring|summer|autumn|winter)\b", _I)
+_PUBLISHED = re.compile(r"\bpublish\w*", _I)
 _RECENT = re.compile(r"\b(?:recent(?:ly)?|last|latest|previous|took place|following|since|received|publish\w*|outcome of)\b", _I)
 
 
@@ -136,8 +137,10 @@ def resolve_event(gss: str | None, kind: str, when: str | tuple[str, str] | None
         return None
     lo, hi = span
     found = None
+    published = bool(when) and bool(_PUBLISHED.search(wording or ""))  # "the SIF report published in June 2017"
     for e in events(gss):
-        if e["type"] not in types or e["hi"] < lo.isoformat() or e["lo"] > hi.isoformat():
+        elo, ehi = (e["published"], e["published"]) if published and e["published"] else (e["lo"], e["hi"])
+        if e["type"] not in types or ehi < lo.isoformat() or elo > hi.isoformat():
             continue
         if meeting and e["lo"] > meeting.isoformat():
             continue

@@ -119,7 +119,10 @@ def _near(a: str | None, b: str | None, days: int) -> bool:
 def build(src: Path) -> list[dict]:
     """One row per inspection or visit: official statistics first, the scrape adding end dates, links and later reports."""
     lookup = {r["urn"].strip(): r for r in csv.DictReader(open(src / LOOKUP, newline="", encoding="utf-8-sig"))}
-    urn_of = {r["la_code_new"].strip(): u for u, r in lookup.items()}
+    for r in lookup.values():  # codes the gazetteer does not hold yet (Barnsley's and Sheffield's of 2024): the council by name
+        code = r["la_code_new"].strip()
+        r["gss"] = code if code in gazetteer() else (resolve(r["local_authority_ons_name"]) or {}).get("gss", code)
+    urn_of = {r["gss"]: u for u, r in lookup.items()}
     scraped: dict[str, list[dict]] = {}
     for r in csv.DictReader(open(src / SCRAPE, newline="", encoding="utf-8")):
         r["start"], r["end"], r["published"] = _dmy(r["inspection_start_date"]), _dmy(r["inspection_end_date"]), _dmy(r["publication_date"])
@@ -182,7 +185,7 @@ def build(src: Path) -> list[dict]:
                 continue
             add(c["gss"], r["Local authority name"], kind, "", "", pub, [(a, _grade(r.get(x, ""))) for a, x in areas], "ofsted-official-2023")
     for urn, reps in scraped.items():  # reports the statistics do not list yet (after March 2025)
-        gss = lookup.get(urn, {}).get("la_code_new", "").strip()
+        gss = lookup.get(urn, {}).get("gss", "")
         for r in reps:
             if id(r) in used or not r["start"] or r["start"] < "2018-01-01" or not gss or (gss, r["start"]) in seen:
                 continue

@@ -1,0 +1,99 @@
+"""Ofsted's register (graph/data/inspections.csv) and the resolver linking inspection mentions to its events, measured on
+labelled pairs (tests/gold/mention_events.json)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from councilkg.corpus.discover import discover
+from councilkg.corpus.readers import read
+from councilkg.corpus.segment import segment
+from councilkg.graph import ofsted
+from councilkg.graph.councils import gazetteer
+from councilkg.graph.extract import extract
+from councilkg.graph.inspections import inspections
+from councilkg.graph.sentences import Sentence
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+GOLD = json.loads((Path(__file__).parent / "gold" / "mention_events.json").read_text(encoding="utf-8"))
+HEREFORDSHIRE = "E06000019"
+
+
+def test_register_holds_herefordshire_and_codes_as_of_the_inspection():
+    events = {e["id"]: e for e in ofsted.events(HEREFORDSHIRE)}
+    june = events["ofsted-ilacs-E06000019-2018-06-11"]
+    assert (june["end"], june["published"], june["overall"], june["framework"]) == ("2018-06-22", "2018-07-23", "requires-improvement", "standard")
+    assert june["grades"]["leaders"] == "inadequate" and june["url"].startswith("https://files.ofsted.gov.uk/")
+    assert events["ofsted-ilacs-E06000019-2022-07-18"]["overall"] == "inadequate"
+    reg = ofsted.register()
+    assert "ofsted-ilacs-E10000023-2018-07-02" in {e["id"] for e in reg["E10000023"]}  # North Yorkshire County Council, not the 2023 unitary
+    assert all(g in gazetteer() for g in reg)
+    rows = [e for es in reg.values() for e in es]
+    assert len({e["id"] for e in rows}) == len(rows) > 700
+    assert {e["type"] for e in rows} == {"ilacs", "sif", "slac", "cpi", "tlac", "focused-visit", "monitoring-visit"}
+
+
+def test_grade_in_force_follows_publication():
+    assert ofsted.grade_in_force(HEREFORDSHIRE, "2018-07-01") == "requires-improvement"  # the SIF of 2014 still stood
+    assert ofsted.grade_in_force(HEREFORDSHIRE, "2022-08-01") == "requires-improvement"  # inspected in July, published in September
+    assert ofsted.grade_in_force(HEREFORDSHIRE, "2022-10-01") == "inadequate"
+    assert ofsted.grade_in_force(HEREFORDSHIRE, "2010-01-01") is None
+
+
+def test_build_script_reproduces_the_shipped_register(tmp_path):
+    src = SHARED / "data" / "ofsted"
+    if not src.exists():
+        pytest.skip("../shared/data/ofsted is absent")
+    from councilkg.graph.ofsted_build import build
+
+    rows = build(src)
+    shipped = list(csv.DictReader(open(ofsted.DATA, newline="", encoding="utf-8")))
+    assert rows == shipped
+
+
+def _pairs() -> list[tuple[str | None, str | None, str]]:
+    """(gold event, resolved event, where) for every happened mention in the labelled documents and sentences."""
+    out = []
+    for path, want in GOLD["documents"].items():
+        found = list(discover([str(SHARED / path)]))
+        doc = segment(read(found[0]))
+        f = extract(doc)
+        got = [ofsted.resolve_event(f.council.gss, i.type, i.date, i.date_precision, i.evidence.quote, doc.meta.get("date"))
+               for i in f.inspections if i.status == "happened"]
+        assert len(got) == len(want), (path, len(got))
+        out += [(w, g and g["id"], path) for w, g in zip(want, got)]
+    for case in GOLD["written"]:
+        found = inspections([[Sentence(0, 0, 0, case["text"])]])
+        got = [ofsted.resolve_event(case["gss"], i.type, i.date, i.date_precision, i.evidence.quote, case["on"])
+               for i in found if i.status == "happened"]
+        out.append((case["event"], got[0]["id"] if got and got[0] else None, case["text"]))
+    return out
+
+
+def score(pairs) -> dict:
+    c = Counter()
+    for want, got, _ in pairs:
+        if got:
+            c["tp" if got == want else "fp"] += 1
+        if want and got != want:
+            c["fn"] += 1
+    p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 1.0
+    r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 1.0
+    return {"precision": round(p, 3), "recall": round(r, 3), "pairs": len(pairs), **c}
+
+
+def test_mentions_resolve_to_official_events_precision_first():
+    if not SHARED.exists():
+        pytest.skip("../shared is absent")
+    pairs = _pairs()
+    report = score(pairs)
+    print(f"\nmention -> event: {report}")
+    for want, got, where in pairs:
+        if want != got:
+            print(f"   want {want} got {got}: {where[:90]}")
+    assert report["precision"] >= 0.95 and report["recall"] >= 0.7, report
