@@ -129,6 +129,10 @@ def _inspected(con, r, e: Entity, label: str = "Council") -> None:
 
 @loader("inspection")
 def inspection(con, ident):
+    if ident.startswith("ofsted-"):  # an event of Ofsted's record, not one read from minutes
+        from councilkg.web.inspections import official_inspection
+
+        return official_inspection(con, ident)
     r = _one(con, "SELECT * FROM inspections WHERE id=?", ident, "inspection")
     e = Entity("inspection", ident, inspection_label(r))
     e.facts = [("Inspectorate", r["inspectorate"]), ("Type", Link("inspection-type", r["type"], concept_label("inspection-type", r["type"]))),
