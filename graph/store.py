@@ -9,7 +9,7 @@ from pathlib import Path
 
 from councilkg.corpus.model import Document, shown_path, stable_id
 from councilkg.graph.facts import Evidence, Facts
-from councilkg.graph.ofsted import events as official_events, resolve_event
+from councilkg.graph.ofsted import events as official_events, grade_in_force, resolve_event
 
 DB_NAME = "councilkg.sqlite"
 # Bump on any incompatible schema change; an older data directory is refused with a clear message.
@@ -17,7 +17,7 @@ SCHEMA_VERSION = "3"
 # Columns added since schema 1, added in place when a writer opens an older data directory.
 MIGRATIONS = {"1": [("meetings", "date_method TEXT"), ("meetings", "committee_method TEXT"), ("items", "description TEXT"),
                     ("actions", "proposer TEXT"), ("actions", "seconder TEXT")],
-              "2": [("inspections", "event_id TEXT")]}
+              "2": [("inspections", "event_id TEXT"), ("meetings", "ofsted_grade TEXT")]}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS councils (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, gss TEXT, type TEXT, region TEXT);
 CREATE TABLE IF NOT EXISTS meetings (
   id TEXT PRIMARY KEY, council_id TEXT, council_method TEXT NOT NULL, council_evidence TEXT,
-  date TEXT, committee TEXT, date_method TEXT, committee_method TEXT);
+  date TEXT, committee TEXT, date_method TEXT, committee_method TEXT, ofsted_grade TEXT);
 CREATE TABLE IF NOT EXISTS items (
   id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
   meeting_id TEXT, seq INTEGER NOT NULL, number TEXT, title TEXT, text TEXT NOT NULL,
@@ -187,10 +187,11 @@ def write_document(
     mid = meeting_id(council_id, meta.get("date"), meta.get("committee"), doc_id)
     con.execute(
         "INSERT OR REPLACE INTO meetings(id, council_id, council_method, council_evidence, date, committee, date_method,"
-        " committee_method) VALUES (?,?,?,?,?,?,?,?)",
+        " committee_method, ofsted_grade) VALUES (?,?,?,?,?,?,?,?,?)",
         (mid, council_id, c.method, c.evidence, meta.get("date") or None, meta.get("committee") or None,
          doc.raw.methods.get("date") if meta.get("date") else None,
-         doc.raw.methods.get("committee") if meta.get("committee") else None),
+         doc.raw.methods.get("committee") if meta.get("committee") else None,
+         grade_in_force(c.gss, meta["date"]) if c.gss and meta.get("date") else None),
     )
     con.execute(
         "INSERT INTO documents(id, path_key, source, sha256, fingerprint, fmt, title, meta_json, meeting_id, ingested_at)"
