@@ -97,3 +97,54 @@ def test_mentions_resolve_to_official_events_precision_first():
         if want != got:
             print(f"   want {want} got {got}: {where[:90]}")
     assert report["precision"] >= 0.95 and report["recall"] >= 0.7, report
+
+
+def test_a_report_s_dates_resolve_to_the_event_and_nothing_else_does():
+    june = ofsted.resolve_event(HEREFORDSHIRE, "ilacs", ("2018-06-11", "2018-06-22"), "range")
+    assert june["id"] == "ofsted-ilacs-E06000019-2018-06-11"
+    assert ofsted.resolve_event(HEREFORDSHIRE, "sif", ("2018-06-11", "2018-06-22"), "range") is None  # wrong framework
+    assert ofsted.resolve_event("E09000014", "ilacs", ("2018-06-11", "2018-06-22"), "range") is None  # another council
+    assert ofsted.resolve_event(HEREFORDSHIRE, "asc-assessment", "2018-06", "month") is None  # not Ofsted's record
+    assert ofsted.resolve_event(None, "ilacs", "2018-06", "month") is None
+
+
+CLAIM = """council: Herefordshire Council
+date: 2019-02-04
+committee: Children and young people scrutiny committee
+title: Ofsted inspection outcome
+---
+Ofsted inspection outcome
+
+The Director reminded members that the ILACS inspection in June 2018 had judged the council inadequate overall.
+
+Members asked how the service would recruit more permanent social workers.
+"""
+
+
+def test_a_grade_the_minutes_state_against_the_record_is_kept_as_their_claim_and_flagged(tmp_path):
+    from rdflib import Literal
+    from rdflib.namespace import PROV
+
+    from councilkg.graph import rdf, store
+    from councilkg.graph.vocab import CKG, ID
+
+    path = tmp_path / "claim.txt"
+    path.write_text(CLAIM, encoding="utf-8")
+    doc = segment(read(next(iter(discover([str(path)])))))
+    con = store.connect(tmp_path / "data")
+    con.execute("BEGIN")
+    store.write_document(con, doc, extract(doc), {}, "2024-01-01T00:00:00")
+    con.execute("COMMIT")
+    g = rdf.build_graph(con)
+    june = ID["inspection/ofsted-ilacs-E06000019-2018-06-11"]
+    official = {str(g.value(j, CKG.grade)).rsplit("/", 1)[1] for j in g.objects(june, CKG.judgement) if not g.value(j, CKG.judgementArea)}
+    assert official == {"requires-improvement"}  # the record stands
+    (claim,) = list(g.objects(june, CKG.statedJudgement))
+    assert str(g.value(claim, CKG.grade)).endswith("/inadequate") and g.value(claim, CKG.agreesWithRecord) == Literal(False)
+    assert "June 2018" in str(g.value(g.value(claim, PROV.wasDerivedFrom), CKG.text))
+    assert len([i for i in g.subjects(CKG.inspectedCouncil, ID["council/E06000019"]) if g.value(i, CKG.inspectionDate) is not None
+                and str(g.value(i, CKG.inspectionDate)).startswith("2018-06")]) == 1
+    from councilkg.web.inspections import discussions
+
+    (d,) = discussions(con, ["ofsted-ilacs-E06000019-2018-06-11"])["ofsted-ilacs-E06000019-2018-06-11"]
+    assert d["claims"][0]["contradicts_record"] and d["claims"][0]["record"] == "requires-improvement"
