@@ -132,7 +132,10 @@ def resolve_event(gss: str | None, kind: str, when: str | tuple[str, str] | None
     if not gss or not types:
         return None
     meeting = _day(on)
-    span = _span(when, precision, wording or "", meeting)
+    try:
+        span = _span(when, precision, wording or "", meeting)
+    except ValueError:  # a date no calendar has ("2018-13"): nothing to link, never a failed write
+        return None
     if span is None:
         return None
     lo, hi = span
