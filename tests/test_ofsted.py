@@ -121,20 +121,31 @@ Members asked how the service would recruit more permanent social workers.
 """
 
 
-def test_a_grade_the_minutes_state_against_the_record_is_kept_as_their_claim_and_flagged(tmp_path):
+@pytest.fixture(scope="module")
+def claim_data(tmp_path_factory) -> Path:
+    """A data directory holding one Herefordshire meeting whose minutes misstate the June 2018 grade."""
+    from councilkg.graph import store
+
+    tmp = tmp_path_factory.mktemp("claim")
+    path = tmp / "claim.txt"
+    path.write_text(CLAIM, encoding="utf-8")
+    doc = segment(read(next(iter(discover([str(path)])))))
+    con = store.connect(tmp / "data")
+    con.execute("BEGIN")
+    store.write_document(con, doc, extract(doc), {}, "2024-01-01T00:00:00")
+    con.execute("COMMIT")
+    con.close()
+    return tmp / "data"
+
+
+def test_a_grade_the_minutes_state_against_the_record_is_kept_as_their_claim_and_flagged(claim_data):
     from rdflib import Literal
     from rdflib.namespace import PROV
 
     from councilkg.graph import rdf, store
     from councilkg.graph.vocab import CKG, ID
 
-    path = tmp_path / "claim.txt"
-    path.write_text(CLAIM, encoding="utf-8")
-    doc = segment(read(next(iter(discover([str(path)])))))
-    con = store.connect(tmp_path / "data")
-    con.execute("BEGIN")
-    store.write_document(con, doc, extract(doc), {}, "2024-01-01T00:00:00")
-    con.execute("COMMIT")
+    con = store.connect(claim_data, readonly=True)
     g = rdf.build_graph(con)
     june = ID["inspection/ofsted-ilacs-E06000019-2018-06-11"]
     official = {str(g.value(j, CKG.grade)).rsplit("/", 1)[1] for j in g.objects(june, CKG.judgement) if not g.value(j, CKG.judgementArea)}
@@ -148,3 +159,18 @@ def test_a_grade_the_minutes_state_against_the_record_is_kept_as_their_claim_and
 
     (d,) = discussions(con, ["ofsted-ilacs-E06000019-2018-06-11"])["ofsted-ilacs-E06000019-2018-06-11"]
     assert d["claims"][0]["contradicts_record"] and d["claims"][0]["record"] == "requires-improvement"
+
+
+def test_cli_lists_the_councils_inspections_with_filters(claim_data):
+    from click.testing import CliRunner
+
+    from councilkg.web.cli import main
+
+    run = lambda *a: CliRunner().invoke(main, ["inspections", "--data", str(claim_data), *a])  # noqa: E731
+    out = json.loads(run("--council", "Herefordshire", "--grade", "requires improvement", "--json").output)
+    assert [e["id"] for e in out["inspections"]] == ["ofsted-ilacs-E06000019-2018-06-11", "ofsted-sif-E06000019-2014-06-30"]
+    assert out["inspections"][0]["discussed_in"][0]["claims"][0]["contradicts_record"] is True
+    text = run("--year", "2022").output
+    assert "Herefordshire Council: ILACS inspection (standard)  inadequate  discussed in 0 meeting(s)" in text
+    bad = run("--grade", "brilliant")
+    assert bad.exit_code != 0 and "unknown grade" in bad.output and "Traceback" not in bad.output

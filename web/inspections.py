@@ -101,30 +101,44 @@ def _json(values) -> str:
     return json.dumps(sorted(set(values)))
 
 
-def _filters() -> dict:
-    grade, year, kind = (request.args.get(k, "").strip() for k in ("grade", "year", "framework"))
-    if grade and grade not in GRADES:
-        raise BadRequest(f"unknown grade {grade!r} (one of: {', '.join(GRADES)})")
+def check_filters(grade: str | None, year: str | None, kind: str | None) -> dict:
+    """The list's filters, checked: a grade as officers write it ("requires improvement"), a four-digit year, a type."""
+    from councilkg.embed.filters import SearchError, normalise_grade
+
+    try:
+        grade = normalise_grade(grade) if grade and grade.strip() else None
+    except SearchError as e:
+        raise BadRequest(str(e)) from None
+    year = (year or "").strip() or None
     if year and not (year.isdigit() and len(year) == 4):
         raise BadRequest(f"year {year!r}: expected YYYY")
-    return {"grade": grade or None, "year": year or None, "kind": kind or None}
+    return {"grade": grade, "year": year, "kind": (kind or "").strip() or None}
 
 
-def _events() -> list[dict]:
+def _filters() -> dict:
+    return check_filters(*(request.args.get(k) for k in ("grade", "year", "framework")))
+
+
+def listing(con, council_ids: list[str] | None, f: dict) -> dict:
+    """The JSON of /api/inspections and `councilkg inspections --json`."""
+    events = official_events(con, council_ids, **f)
+    return {"count": len(events), "filters": f, "inspections": events}
+
+
+def _listing() -> dict:
     if services().stateless:
         raise NotFound("The inspection list needs a data directory (serve --data DIR)")
-    return official_events(db(), **_filters())
+    return listing(db(), None, _filters())
 
 
 @bp.get("/inspections")
 def inspections_page():
-    f = _filters()
-    events = _events()
+    found = _listing()
+    f, events = found["filters"], found["inspections"]
     kinds = [r[0] for r in db().execute("SELECT DISTINCT type FROM official_inspections ORDER BY type")]
     return render_template("inspections.html", events=events, f=f, kinds=kinds, GRADES=GRADES)
 
 
 @bp.get("/api/inspections")
 def api_inspections():
-    events = _events()
-    return jsonify({"count": len(events), "filters": _filters(), "inspections": events})
+    return jsonify(_listing())
