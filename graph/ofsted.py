@@ -117,8 +117,9 @@ def _span(when: str | tuple[str, str] | None, precision: str | None, wording: st
         return date(y, a, 1), date(y + (b - 1) // 12, (b - 1) % 12 + 1, 28)
     if year:
         return date(year, 1, 1), date(year, 12, 31)
-    # An undated "the inspection": the latest before the meeting, if recent enough to be the one a committee talks of.
-    return on - timedelta(days=550 if _RECENT.search(wording) else 400), on
+    # An undated "the inspection": the latest before the meeting, if recent enough to be the one a committee talks of; with
+    # no word that it happened lately ("the ILACS framework", "an ILACS"), only one of the last six months.
+    return on - timedelta(days=550 if _RECENT.search(wording) else 183), on
 
 
 def resolve_event(gss: str | None, kind: str, when: str | tuple[str, str] | None = None, precision: str | None = None,
