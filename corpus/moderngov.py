@@ -6,6 +6,7 @@ import re
 
 from . import meta as metamod
 from .model import InputError
+from .heading import meeting_meta
 from .readers import TEXT_EXTENSIONS, Payload, register, tidy
 
 # First lines by which a text copy of a ModernGov page announces itself.
@@ -56,6 +57,12 @@ def read_html(payload: Payload) -> tuple[str, dict[str, str]]:
         raise InputError(payload.path, "HTML page has no text")
     if "committee" not in page_meta:
         page_meta.update(meeting_heading(heading))
+    if "committee" not in page_meta:  # not a ModernGov page: a council's own site (a parish council's, say)
+        from .mgpage import page_title  # lazily: mgpage imports this module
+
+        page_meta.update({k: v for k, v in meeting_meta(text).items() if k.startswith("date")})
+        # where such a site names its council: the page's <title>, its first heading (graph/heading_body.py reads them)
+        page_meta["page_title"] = " | ".join(t for t in (page_title(payload), heading) if t)
     return text, {k: v for k, v in page_meta.items() if v}
 
 
