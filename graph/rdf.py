@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from rdflib import Graph
@@ -75,9 +77,12 @@ def _meetings(con):
 
 @emitter("documents")
 def _documents(con):
-    for did, given, title, meta in con.execute("SELECT id, source, title, meta_json FROM documents"):
+    rows = con.execute("SELECT id, source, title, meta_json, fmt, sha256, ingested_at FROM documents")
+    for did, given, title, meta, fmt, sha, ingested in rows:
         s = node("document", did)
-        yield f"{s} {A} {P['Document']} .\n{s} {P['sourceFile']} {lit(given)} .\n"
+        yield (f"{s} {A} {P['Document']} .\n{s} {P['sourceFile']} {lit(given)} .\n{s} {P['readAs']} {lit(fmt)} .\n"
+               f"{s} {P['sha256']} {lit(sha)} .\n{s} {P['ingestedAt']} {lit(ingested)}^^{ref(XSD.dateTime)} .\n"
+               f"{s} {P['metadata']} {json_literal(json.loads(meta or '{}'))} .\n")
         if title:
             yield f"{s} {TITLE} {lit(title)} .\n"
         meta = json.loads(meta or "{}")
@@ -88,8 +93,8 @@ def _documents(con):
 
 @emitter("items")
 def _items(con):
-    rows = con.execute("SELECT id, doc_id, meeting_id, seq, number, title, procedural, description FROM items")
-    for iid, did, mid, seq, number, title, procedural, description in rows:
+    rows = con.execute("SELECT id, doc_id, meeting_id, seq, number, title, procedural, description, text FROM items")
+    for iid, did, mid, seq, number, title, procedural, description, body in rows:
         s = node("item", iid)
         yield (f"{s} {A} {P['AgendaItem']} .\n{s} {P['document']} {node('document', did)} .\n"
                f"{s} {P['position']} {typed(seq, XSD.integer)} .\n"
@@ -102,6 +107,8 @@ def _items(con):
             yield f"{s} {P['itemNumber']} {lit(number)} .\n"
         if description:
             yield f"{s} {DESCRIPTION} {lit(description)} .\n"
+        if body:
+            yield f"{s} {P['text']} {lit(body)} .\n"
 
 
 @emitter("points")
@@ -211,11 +218,19 @@ def _mentions(con):
 
 @emitter("themes")
 def _themes(con):
-    theme, point, item = P["theme"], BASE + "point/", BASE + "item/"
-    for pid, tid in con.execute("SELECT point_id, theme FROM point_themes"):
-        yield f"<{point}{pid}> {theme} {node('theme', tid)} .\n"
-    for iid, tid in con.execute("SELECT item_id, theme FROM item_themes"):
-        yield f"<{item}{iid}> {theme} {node('theme', tid)} .\n"
+    theme, scores = P["theme"], P["themeScores"]
+    for kind, table, key in (("point", "point_themes", "point_id"), ("item", "item_themes", "item_id")):
+        rows = con.execute(f"SELECT {key}, theme, score FROM {table} ORDER BY {key}")  # its primary key's order: no sort
+        for ident, found in groupby(rows, key=itemgetter(0)):
+            found = list(found)
+            s = f"<{BASE}{kind}/{ident}>"
+            yield "".join(f"{s} {theme} {node('theme', tid)} .\n" for _, tid, _ in found)
+            yield f"{s} {scores} {json_literal({tid: score for _, tid, score in found})} .\n"
+
+
+def json_literal(value: dict) -> str:
+    """An rdf:JSON literal (keys sorted, so one state exports one way)."""
+    return f"{lit(json.dumps(value, sort_keys=True, ensure_ascii=False))}^^{ref(RDF.JSON)}"
 
 
 def _used_concepts(con: sqlite3.Connection) -> dict[str, set[str]]:

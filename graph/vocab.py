@@ -49,6 +49,10 @@ class CKG(DefinedNamespace):
     committeeMethod: URIRef
     document: URIRef
     sourceFile: URIRef
+    readAs: URIRef
+    sha256: URIRef
+    ingestedAt: URIRef
+    metadata: URIRef
     # items, points, actions
     meeting: URIRef
     itemNumber: URIRef
@@ -63,6 +67,7 @@ class CKG(DefinedNamespace):
     proposer: URIRef
     seconder: URIRef
     theme: URIRef
+    themeScores: URIRef
     mentions: URIRef
     # inspections, judgements, interventions
     inspectionType: URIRef
