@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from urllib.parse import unquote
 
@@ -50,6 +51,11 @@ class Around:
         """Nodes with pred -> node (of our kind `kind` if given), in IRI order."""
         found = sorted(set(self.inc.get(node, {}).get(expand(pred), [])))
         return [n for n in found if kind is None or (split_iri(n) or ("",))[0] == kind]
+
+    def json(self, node: str, pred: str) -> dict:
+        """An rdf:JSON object value (ckg:metadata, ckg:themeScores), {} when absent."""
+        value = self.one(node, pred)
+        return json.loads(value) if value else {}
 
     def pos(self, node: str) -> int:
         value = self.one(node, "ckg:position")

@@ -9,7 +9,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from flask import current_app
+from flask import current_app, g
 
 from councilkg.graph.push import GRAPH_BASE
 from councilkg.graph.vocab import sparql_prologue
@@ -98,6 +98,34 @@ class QueryRejected(WebError):
     """The store refused a visitor's query (syntax, or an update sent as a query)."""
 
     status = 400
+
+
+class LocalStore:
+    """A data directory's embedded Oxigraph store behind GraphStore's select and construct, so one set of loaders reads both."""
+
+    def __init__(self, st):
+        self.st = st  # a pyoxigraph Store (graph.sparql.open_store)
+
+    def select(self, q: str) -> list[dict[str, str]]:
+        from councilkg.graph.sparql import query
+
+        return [{k: v for k, v in r.items() if v is not None} for r in query(self.st, q).records()]
+
+    def construct(self, q: str) -> list:
+        from councilkg.graph.sparql import query
+
+        return query(self.st, q).triples
+
+
+def page_store() -> GraphStore | LocalStore:
+    """Where this request's pages read the graph: the data directory's own store, or without one the shared store."""
+    if stateless():
+        return graph_store()
+    if "page_store" not in g:
+        from councilkg.graph.sparql import open_store
+
+        g.page_store = LocalStore(open_store(current_app.config["DATA_DIR"]))
+    return g.page_store
 
 
 def graph_store() -> GraphStore:
