@@ -101,20 +101,19 @@ class QueryRejected(WebError):
 
 
 class LocalStore:
-    """A data directory's embedded Oxigraph store behind GraphStore's select and construct, so one set of loaders reads both."""
+    """A data directory's embedded Oxigraph store behind GraphStore's select and construct, so one set of loaders reads both.
+    Only our own queries come here (they carry their prologue): a visitor's go through graph.sparql.query and its limits."""
 
     def __init__(self, st):
         self.st = st  # a pyoxigraph Store (graph.sparql.open_store)
 
     def select(self, q: str) -> list[dict[str, str]]:
-        from councilkg.graph.sparql import query
-
-        return [{k: v for k, v in r.items() if v is not None} for r in query(self.st, q).records()]
+        res = self.st.query(q)
+        names = [v.value for v in res.variables]
+        return [{n: t.value for n, t in zip(names, row) if t is not None} for row in res]
 
     def construct(self, q: str) -> list:
-        from councilkg.graph.sparql import query
-
-        return query(self.st, q).triples
+        return list(self.st.query(q))
 
 
 def page_store() -> GraphStore | LocalStore:
