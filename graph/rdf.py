@@ -12,6 +12,7 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.namespace import RDF, SKOS, XSD
 
+from councilkg.corpus.model import stable_id
 from councilkg.graph.vocab import (
     GSS, IRI_OK, A, BASE, DATE, DERIVED, DESCRIPTION, IN_SCHEME, LABEL, NOTATION, PREF, SAME, SOURCE, TITLE, P, bind_prefixes, date_literal, iri, lit, node,
     ref, typed,
@@ -65,8 +66,9 @@ def _meetings(con):
             yield f"{s} {P['council']} {node('council', cid)} .\n"
         if evidence:
             yield f"{s} {P['councilEvidence']} {lit(evidence)} .\n"
-        if day and len(day) == 10 and (d := date_literal(day)):
-            yield f"{s} {DATE} {d} .\n"
+        d = date_literal(day)
+        if d:  # dcterms:date is a day (contract §4); a month or a year the minutes give is ckg:partialDate
+            yield f"{s} {DATE if len(day) == 10 else P['partialDate']} {d} .\n"
             if date_method:
                 yield f"{s} {P['dateMethod']} {lit(date_method)} .\n"
         if committee:
@@ -209,11 +211,17 @@ def _practices(con):
 
 @emitter("mentions")
 def _mentions(con):
-    sql = ("SELECT DISTINCT CASE WHEN p.id IS NOT NULL THEN 'point/' || p.id ELSE 'item/' || i.id END, m.council_id "
+    """ckg:mentions from the point (or item) to the council, and each sentence naming it as a ckg:Mention quoting it."""
+    sql = ("SELECT DISTINCT CASE WHEN p.id IS NOT NULL THEN 'point/' || p.id ELSE 'item/' || i.id END AS ev, m.council_id, m.quote "
            "FROM mentions m LEFT JOIN points p ON p.id = m.ev_point LEFT JOIN items i ON i.id = m.ev_item "
-           "WHERE p.id IS NOT NULL OR i.id IS NOT NULL")
-    for ev, cid in con.execute(sql):
-        yield f"<{BASE}{ev}> {P['mentions']} {node('council', cid)} .\n"
+           "WHERE p.id IS NOT NULL OR i.id IS NOT NULL ORDER BY ev, m.council_id")
+    for (ev, cid), found in groupby(con.execute(sql), key=itemgetter(0, 1)):
+        council = node("council", cid)
+        yield f"<{BASE}{ev}> {P['mentions']} {council} .\n"
+        for _, _, quote in found:
+            s = node("mention", stable_id("mention", ev, cid, quote))
+            yield (f"{s} {A} {P['Mention']} .\n{s} {P['mentionedCouncil']} {council} .\n{s} {DERIVED} <{BASE}{ev}> .\n"
+                   f"{s} {P['quote']} {lit(quote)} .\n")
 
 
 @emitter("themes")

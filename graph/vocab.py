@@ -31,6 +31,7 @@ class CKG(DefinedNamespace):
     Judgement: URIRef
     Intervention: URIRef
     Practice: URIRef
+    Mention: URIRef
     Document: URIRef
     # concept schemes
     Themes: URIRef
@@ -45,6 +46,7 @@ class CKG(DefinedNamespace):
     councilMethod: URIRef
     councilEvidence: URIRef
     dateMethod: URIRef
+    partialDate: URIRef
     committee: URIRef
     committeeMethod: URIRef
     document: URIRef
@@ -69,6 +71,7 @@ class CKG(DefinedNamespace):
     theme: URIRef
     themeScores: URIRef
     mentions: URIRef
+    mentionedCouncil: URIRef
     # inspections, judgements, interventions
     inspectionType: URIRef
     inspectorate: URIRef

@@ -190,6 +190,24 @@ def test_every_page_is_the_same_from_the_data_directory_or_a_store_of_its_export
     assert {"Read as", "SHA-256", "Ingested"} <= {k for k, _ in document.facts} and any(k.startswith("Metadata:") for k, _ in document.facts)
 
 
+def test_a_meeting_dated_to_the_month_keeps_its_date_on_its_pages(tmp_path):
+    """dcterms:date is a day; a month the manifest gives is ckg:partialDate, and the pages show it as before."""
+    src, data = tmp_path / "src", tmp_path / "data"
+    src.mkdir()
+    header, *rows = (SAMPLE / "manifest.csv").read_text(encoding="utf-8").splitlines()
+    row = next(r for r in rows if r.startswith("004"))
+    shutil.copy(SAMPLE / row.split(",")[0], src)
+    (src / "manifest.csv").write_text(f"{header}\n{row.replace(',2015-06-05,', ',2015-06,')}\n", encoding="utf-8")
+    assert ingest(src, "--data", data).exit_code == 0
+    con = store.connect(data, readonly=True)
+    meeting, council = con.execute("SELECT id, council_id FROM meetings").fetchone()
+    con.close()
+    e = load(LocalStore(open_store(data)), "meeting", meeting)
+    assert dict(e.facts)["Date"] == "2015-06" and e.label.endswith("· 2015-06") and dict(e.facts)["Date decided by"]
+    timeline = load(LocalStore(open_store(data)), "council", council).extra["timeline"]
+    assert [ev.date for ev in timeline if ev.kind == "meeting"] == ["2015-06"]
+
+
 def test_linked_data_is_constructed_from_the_store(dirs, server):
     ident = _first(dirs["b"], "point", PAGES["point"])[0]
     remote = create_app(None, sparql=f"{server}/query").test_client().get(f"/id/point/{ident}?format=ttl")

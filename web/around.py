@@ -57,6 +57,10 @@ class Around:
         value = self.one(node, pred)
         return json.loads(value) if value else {}
 
+    def date(self, meeting: str | None) -> str | None:
+        """A meeting's date: the day, or the month or year when only that is known."""
+        return self.one(meeting, "dcterms:date") or self.one(meeting, "ckg:partialDate") if meeting else None
+
     def pos(self, node: str) -> int:
         value = self.one(node, "ckg:position")
         return int(value) if value and value.lstrip("-").isdigit() else 0
@@ -83,7 +87,7 @@ class Around:
         if kind == "item":
             return item_label(one("ckg:itemNumber"), one("dcterms:title"))
         if kind == "meeting":
-            return meeting_label(one("dcterms:date"), one("ckg:committee"))
+            return meeting_label(self.date(node), one("ckg:committee"))
         if kind == "document":
             return one("dcterms:title") or one("ckg:sourceFile") or ident
         if kind == "inspection":

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from councilkg.graph.vocab import iri, sparql_prologue
 from councilkg.web.around import Around, fetch, split_iri
 from councilkg.web.entities import Entity, Entry, limited, scheme, theme_link
-from councilkg.web.errors import NotFound
+from councilkg.web.errors import MAX_LIST, NotFound
 from councilkg.web.kinds import judgements
 from councilkg.web.loaders import loader
-from councilkg.web.present import Link
+from councilkg.web.present import Link, shorten
 
 IMPROVEMENT = re.compile(r"improv|ofsted|inspect|monitoring visit|recommendation|action plan", re.IGNORECASE)
 
@@ -50,13 +50,14 @@ def timeline(con, council_id: str) -> list[Event]:
 
 
 def in_order(events: list[Event]) -> list[Event]:
-    """Oldest first, undated last; on one day an inspection before an intervention before a meeting."""
+    """Oldest first, undated last; on one day an inspection before an intervention before a meeting, then by name."""
     order = {"inspection": 0, "intervention": 1, "meeting": 2}
-    return sorted(events, key=lambda ev: (ev.date is None, ev.date or "", order[ev.kind]))
+    return sorted(events, key=lambda ev: (ev.date is None, ev.date or "", order[ev.kind], ev.link.label))
 
 
-MENTION = ("^ckg:mentions", "^ckg:mentions/ckg:agendaItem", "^ckg:mentions/ckg:agendaItem/ckg:meeting",
-           "^ckg:mentions/ckg:agendaItem/ckg:meeting/ckg:council", "^ckg:mentions/ckg:meeting", "^ckg:mentions/ckg:meeting/ckg:council")
+_EV = "^ckg:mentionedCouncil/prov:wasDerivedFrom"  # a mention's point or item, then whose minutes hold it
+MENTION = ("^ckg:mentionedCouncil", _EV, f"{_EV}/ckg:agendaItem", f"{_EV}/ckg:agendaItem/ckg:meeting", f"{_EV}/ckg:agendaItem/ckg:meeting/ckg:council",
+           f"{_EV}/ckg:meeting", f"{_EV}/ckg:meeting/ckg:council")
 
 
 def _counts(store, q: str) -> dict[str, int]:
@@ -81,7 +82,7 @@ def _timeline(store, a: Around) -> list[Event]:
                        key=lambda i: (a.one(i, "ckg:document") or "", a.pos(i)))
         n = sizes.get(m, len(items))
         marked = [Entry(a.link(i), "improvement" if IMPROVEMENT.search(a.one(i, "dcterms:title") or "") else "") for i in items]
-        events.append(Event(a.one(m, "dcterms:date"), "meeting", a.link(m), f"{n} agenda item{'s' if n != 1 else ''}", marked[:8]))
+        events.append(Event(a.date(m), "meeting", a.link(m), f"{n} agenda item{'s' if n != 1 else ''}", marked[:8]))
     return in_order(events)
 
 
@@ -91,6 +92,14 @@ def _minutes_of(a: Around, node: str) -> str | None:
     meeting = a.one(item, "ckg:meeting")
     council = a.one(meeting, "ckg:council") if meeting else None
     return a.label(council) if council else None
+
+
+def _mentions(a: Around) -> list[Entry]:
+    """Each sentence of other minutes naming the council, linked to its point or item, with whose minutes they are."""
+    found = sorted((ev, a.one(m, "ckg:quote") or "") for m in a.back(a.subject, "ckg:mentionedCouncil", "mention")
+                   if (ev := a.one(m, "prov:wasDerivedFrom")) and split_iri(ev))
+    return [Entry(Link(*split_iri(ev), shorten(quote, 160)), f"minutes of {who}" if (who := _minutes_of(a, ev)) else "")
+            for ev, quote in found[:MAX_LIST]]
 
 
 @loader("council")
@@ -111,9 +120,7 @@ def council(store, ident):
                             "?p ckg:agendaItem ?i ; a ckg:DebatePoint ; ckg:theme ?t } GROUP BY ?t")
     e.group("Themes in its minutes", [Entry(theme_link(split_iri(t)[1]), f"{n} points")
                                       for t, n in sorted(themes.items(), key=lambda x: (-x[1], x[0])) if split_iri(t)])
-    mentions = a.back(s, "ckg:mentions")
-    e.group("Mentioned in other minutes", [Entry(a.link(m, 160), f"minutes of {who}" if (who := _minutes_of(a, m)) else "")
-                                          for m in mentions])
+    e.group("Mentioned in other minutes", _mentions(a))
     return e
 
 
@@ -153,7 +160,7 @@ def theme(store, ident):
 
     def order(p):  # by council, date, then the best scored first
         meeting, council = where(p)
-        return council is None, a.label(council or ""), a.one(meeting or "", "dcterms:date") or "", -a.json(p, "ckg:themeScores").get(ident, 0.0), p
+        return council is None, a.label(council or ""), a.date(meeting) or "", -a.json(p, "ckg:themeScores").get(ident, 0.0), p
 
     rows = sorted(a.back(s, "ckg:theme", "point"), key=order)
     rows, _ = limited(rows, "points")
@@ -161,7 +168,7 @@ def theme(store, ident):
     for p in rows:
         meeting, c = where(p)
         key = (split_iri(c)[1] if c else None, a.label(c) if c else "Council not stated")
-        by_council.setdefault(key, []).append(Entry(a.link(p, 220), a.one(meeting or "", "dcterms:date") or ""))
+        by_council.setdefault(key, []).append(Entry(a.link(p, 220), a.date(meeting) or ""))
     e.extra["by_council"] = [(Link("council", cid, name) if cid else None, name, entries) for (cid, name), entries in by_council.items()]
     shown = f"the first {len(rows)} of " if len(rows) < total else ""
     e.extra["points_note"] = f"{shown}{total} point{'s' if total != 1 else ''} from {len(by_council)} group{'s' if len(by_council) != 1 else ''}"

@@ -107,7 +107,7 @@ def meeting(store, ident):
     a = fetch(store, "meeting", ident, ("ckg:council", "^ckg:meeting", "^ckg:meeting/ckg:document"))
     s = a.subject
     e = Entity("meeting", ident, a.label(s))
-    e.facts = [("Council", a.link(a.one(s, "ckg:council")) or "not stated"), ("Date", a.one(s, "dcterms:date") or "unknown"),
+    e.facts = [("Council", a.link(a.one(s, "ckg:council")) or "not stated"), ("Date", a.date(s) or "unknown"),
                ("Committee", a.one(s, "ckg:committee") or "unknown"), ("Council decided by", a.one(s, "ckg:councilMethod"))]
     e.facts += [(f"{label} decided by", a.one(s, p)) for label, p in (("Date", "ckg:dateMethod"), ("Committee", "ckg:committeeMethod"))
                 if a.one(s, p)]
