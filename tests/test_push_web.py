@@ -14,7 +14,7 @@ from markupsafe import escape
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from conftest import SAMPLE
+from conftest import SAMPLE, month_dated_sample
 from councilkg.graph import push, rdf, store
 from councilkg.graph.sparql import QueryTimeout, open_store
 from councilkg.web.app import create_app
@@ -193,11 +193,7 @@ def test_every_page_is_the_same_from_the_data_directory_or_a_store_of_its_export
 def test_a_meeting_dated_to_the_month_keeps_its_date_on_its_pages(tmp_path):
     """dcterms:date is a day; a month the manifest gives is ckg:partialDate, and the pages show it as before."""
     src, data = tmp_path / "src", tmp_path / "data"
-    src.mkdir()
-    header, *rows = (SAMPLE / "manifest.csv").read_text(encoding="utf-8").splitlines()
-    row = next(r for r in rows if r.startswith("004"))
-    shutil.copy(SAMPLE / row.split(",")[0], src)
-    (src / "manifest.csv").write_text(f"{header}\n{row.replace(',2015-06-05,', ',2015-06,')}\n", encoding="utf-8")
+    month_dated_sample(src)
     assert ingest(src, "--data", data).exit_code == 0
     con = store.connect(data, readonly=True)
     meeting, council = con.execute("SELECT id, council_id FROM meetings").fetchone()

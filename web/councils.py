@@ -10,7 +10,7 @@ from councilkg.graph.vocab import iri, sparql_prologue
 from councilkg.web.around import Around, fetch, split_iri
 from councilkg.web.entities import Entity, Entry, limited, scheme, theme_link
 from councilkg.web.errors import MAX_LIST, NotFound
-from councilkg.web.kinds import judgements
+from councilkg.web.kinds import judgements, page
 from councilkg.web.loaders import loader
 from councilkg.web.present import Link, shorten
 
@@ -26,27 +26,6 @@ class Event:
     link: Link
     detail: str = ""
     subs: list[Entry] = field(default_factory=list)
-
-
-def timeline(con, council_id: str) -> list[Event]:
-    """Inspections (with judgements), interventions and meetings (with their improvement items), oldest first."""
-    events: list[Event] = []
-    for r in con.execute("SELECT * FROM inspections WHERE council_id=?", (council_id,)):
-        js = con.execute("SELECT id, grade, area FROM judgements WHERE inspection_id=? ORDER BY area IS NOT NULL, area", (r["id"],))
-        detail = "expected" if r["status"] == "expected" else ""
-        events.append(Event(r["date"], "inspection", Link("inspection", r["id"], inspection_label(r)), detail,
-                            [Entry(Link("judgement", j["id"], judgement_label(j)), j["grade"]) for j in js]))
-    for r in con.execute("SELECT * FROM interventions WHERE council_id=?", (council_id,)):
-        label = concept_label("intervention-type", r["type"])
-        events.append(Event(r["date"], "intervention", Link("intervention", r["id"], label), f"by {r['by']}" if r["by"] else ""))
-    for m in con.execute("SELECT id, date, committee FROM meetings WHERE council_id=?", (council_id,)):
-        items = con.execute("SELECT id, number, title FROM items WHERE meeting_id=? AND NOT procedural ORDER BY doc_id, seq",
-                            (m["id"],)).fetchall()
-        marked = [Entry(Link("item", i["id"], item_label(i["number"], i["title"])),
-                        "improvement" if IMPROVEMENT.search(i["title"] or "") else "") for i in items]
-        events.append(Event(m["date"], "meeting", Link("meeting", m["id"], meeting_label(m["date"], m["committee"])),
-                            f"{len(items)} agenda item{'s' if len(items) != 1 else ''}", marked[:8]))
-    return in_order(events)
 
 
 def in_order(events: list[Event]) -> list[Event]:
@@ -106,9 +85,7 @@ def _mentions(a: Around) -> list[Entry]:
 def council(store, ident):
     paths = ("^ckg:inspectedCouncil", "^ckg:inspectedCouncil/ckg:judgement", "^ckg:concernsCouncil", "^ckg:council",
              "^ckg:council/^ckg:meeting", "^ckg:adoptedBy", *MENTION)
-    a = fetch(store, "council", ident, paths)
-    s = a.subject
-    e = Entity("council", ident, a.label(s))
+    a, s, e = page(store, "council", ident, paths)
     e.facts = [("Name", e.label)]
     if a.one(s, "ckg:gssCode"):
         e.facts += [("GSS code", a.one(s, "ckg:gssCode")), ("Same as", a.one(s, "owl:sameAs"))]

@@ -65,13 +65,18 @@ def council_fact(a: Around, node: str, pred: str, e: Entity, label: str = "Counc
     e.facts.insert(0, (label, a.link(a.one(node, pred)) or "not stated"))
 
 
+def page(store, kind: str, ident: str, paths: tuple[str, ...], width: int = 80) -> tuple[Around, str, Entity]:
+    """The triples around the resource (fetch), its IRI, and its Entity named as its neighbours' pages name it."""
+    a = fetch(store, kind, ident, paths)
+    return a, a.subject, Entity(kind, ident, a.label(a.subject, width))
+
+
 @loader("point")
 def point(store, ident):
     paths = ("ckg:agendaItem", *(f"ckg:agendaItem/{p}" for p in ITEM_CONTEXT), "ckg:mentions", "^prov:wasDerivedFrom",
              "ckg:agendaItem/^ckg:agendaItem")
-    a = fetch(store, "point", ident, paths)
-    s, item = a.subject, a.one(a.subject, "ckg:agendaItem")
-    e = Entity("point", ident, a.label(s, 90))
+    a, s, e = page(store, "point", ident, paths, 90)
+    item = a.one(s, "ckg:agendaItem")
     e.text = a.one(s, "ckg:text")
     e.facts = item_context(a, item) + [("Kind", a.one(s, "ckg:pointKind")), ("Themes", themes(a, s))]
     if a.all(s, "ckg:mentions"):
@@ -85,9 +90,7 @@ def point(store, ident):
 
 @loader("item")
 def item(store, ident):
-    a = fetch(store, "item", ident, (*ITEM_CONTEXT, "^ckg:agendaItem", "^prov:wasDerivedFrom", "^ckg:agendaItem/^prov:wasDerivedFrom"))
-    s = a.subject
-    e = Entity("item", ident, a.label(s))
+    a, s, e = page(store, "item", ident, (*ITEM_CONTEXT, "^ckg:agendaItem", "^prov:wasDerivedFrom", "^ckg:agendaItem/^prov:wasDerivedFrom"))
     e.text = a.one(s, "ckg:text")
     e.facts = [f for f in item_context(a, s) if f[0] != "Agenda item"] + [("Themes", themes(a, s))]
     if a.one(s, "ckg:procedural") == "true":
@@ -104,9 +107,7 @@ def item(store, ident):
 
 @loader("meeting")
 def meeting(store, ident):
-    a = fetch(store, "meeting", ident, ("ckg:council", "^ckg:meeting", "^ckg:meeting/ckg:document"))
-    s = a.subject
-    e = Entity("meeting", ident, a.label(s))
+    a, s, e = page(store, "meeting", ident, ("ckg:council", "^ckg:meeting", "^ckg:meeting/ckg:document"))
     e.facts = [("Council", a.link(a.one(s, "ckg:council")) or "not stated"), ("Date", a.date(s) or "unknown"),
                ("Committee", a.one(s, "ckg:committee") or "unknown"), ("Council decided by", a.one(s, "ckg:councilMethod"))]
     e.facts += [(f"{label} decided by", a.one(s, p)) for label, p in (("Date", "ckg:dateMethod"), ("Committee", "ckg:committeeMethod"))
@@ -122,9 +123,7 @@ def meeting(store, ident):
 
 @loader("document")
 def document(store, ident):
-    a = fetch(store, "document", ident, ("^ckg:document", "^ckg:document/ckg:meeting"))
-    s = a.subject
-    e = Entity("document", ident, a.label(s))
+    a, s, e = page(store, "document", ident, ("^ckg:document", "^ckg:document/ckg:meeting"))
     ingested = a.one(s, "ckg:ingestedAt")
     e.facts = [("File", a.one(s, "ckg:sourceFile")), ("Read as", a.one(s, "ckg:readAs")), ("SHA-256", a.one(s, "ckg:sha256")),
                ("Ingested", datetime.fromisoformat(ingested).isoformat() if ingested else None)]  # as written: +00:00, not Z
@@ -143,9 +142,7 @@ def document(store, ident):
 
 @loader("action")
 def action(store, ident):
-    a = fetch(store, "action", ident, ("ckg:agendaItem", *(f"ckg:agendaItem/{p}" for p in ITEM_CONTEXT)))
-    s = a.subject
-    e = Entity("action", ident, a.label(s, 90))
+    a, s, e = page(store, "action", ident, ("ckg:agendaItem", *(f"ckg:agendaItem/{p}" for p in ITEM_CONTEXT)), 90)
     e.text = a.one(s, "ckg:text")
     e.facts = item_context(a, a.one(s, "ckg:agendaItem")) + [("Kind", a.one(s, "ckg:actionKind")),
                                                               ("Owner", a.one(s, "ckg:actionOwner") or "not stated")]
@@ -155,10 +152,8 @@ def action(store, ident):
 
 @loader("inspection")
 def inspection(store, ident):
-    a = fetch(store, "inspection", ident, ("ckg:inspectedCouncil", "ckg:judgement", *EVIDENCE))
-    s = a.subject
+    a, s, e = page(store, "inspection", ident, ("ckg:inspectedCouncil", "ckg:judgement", *EVIDENCE))
     kind = a.ident(a.one(s, "ckg:inspectionType")) or ""
-    e = Entity("inspection", ident, a.label(s))
     e.facts = [("Inspectorate", a.one(s, "ckg:inspectorate")), ("Type", Link("inspection-type", kind, concept_label("inspection-type", kind))),
                ("Date", a.one(s, "ckg:inspectionDate") or "not stated"), ("Status", a.one(s, "ckg:inspectionStatus"))]
     council_fact(a, s, "ckg:inspectedCouncil", e)
@@ -169,10 +164,8 @@ def inspection(store, ident):
 
 @loader("judgement")
 def judgement(store, ident):
-    a = fetch(store, "judgement", ident, ("^ckg:judgement", "^ckg:judgement/ckg:inspectedCouncil", *EVIDENCE))
-    s = a.subject
+    a, s, e = page(store, "judgement", ident, ("^ckg:judgement", "^ckg:judgement/ckg:inspectedCouncil", *EVIDENCE))
     grade = a.ident(a.one(s, "ckg:grade")) or ""
-    e = Entity("judgement", ident, a.label(s))
     inspection = next(iter(a.back(s, "ckg:judgement")), None)
     e.facts = [("Grade", Link("grade", grade, grade_label(grade))), ("Area", a.one(s, "ckg:judgementArea") or "overall effectiveness"),
                ("Inspection", a.link(inspection) or "not stated")]
@@ -183,9 +176,7 @@ def judgement(store, ident):
 
 @loader("intervention")
 def intervention(store, ident):
-    a = fetch(store, "intervention", ident, ("ckg:concernsCouncil", *EVIDENCE))
-    s = a.subject
-    e = Entity("intervention", ident, a.label(s))
+    a, s, e = page(store, "intervention", ident, ("ckg:concernsCouncil", *EVIDENCE))
     e.facts = [("Type", Link("intervention-type", a.ident(a.one(s, "ckg:interventionType")) or "", e.label)),
                ("By", a.one(s, "ckg:interventionBy") or "not stated"), ("Date", a.one(s, "ckg:interventionDate") or "not stated")]
     council_fact(a, s, "ckg:concernsCouncil", e)
@@ -195,9 +186,7 @@ def intervention(store, ident):
 
 @loader("practice")
 def practice(store, ident):
-    a = fetch(store, "practice", ident, ("ckg:adoptedBy", "ckg:outcomeEvidence", *EVIDENCE))
-    s = a.subject
-    e = Entity("practice", ident, a.label(s))
+    a, s, e = page(store, "practice", ident, ("ckg:adoptedBy", "ckg:outcomeEvidence", *EVIDENCE))
     listed = sorted(a.all(s, "ckg:theme"), key=lambda t: (THEME_ORDER.get(a.ident(t), len(THEME_ORDER)), t))  # as extracted
     e.facts = [("Kind", a.one(s, "ckg:practiceKind")), ("Themes", a.links(listed) or "none"),
                ("Outcome", a.one(s, "ckg:outcome") or "not reported in the minutes")]
