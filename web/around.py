@@ -117,10 +117,12 @@ def fetch(store, kind: str, ident: str, paths: tuple[str, ...] = (), limit: int 
     NotFound if it has none."""
     s = f"<{iri(kind, ident)}>"
     branches = [f"{{ VALUES ?n {{ {s} }} ?n ?p ?o }}"]
+    light = f'FILTER(?p != ckg:text || !STRSTARTS(STR(?n), "{ID}item/"))'  # a neighbour item is named by its title, not its text
     for path in paths:  # the limit picks the same first nodes (by IRI) in every branch that starts with the same step
         first, _, rest = path.partition("/")
         anchor = f"{{ SELECT DISTINCT ?x WHERE {{ {s} {first} ?x FILTER(isIRI(?x)) }} ORDER BY ?x LIMIT {limit} }}"
-        branches.append(f"{{ {anchor} ?x {rest} ?n . FILTER(isIRI(?n)) ?n ?p ?o }}" if rest else f"{{ {anchor} BIND(?x AS ?n) ?n ?p ?o }}")
+        branches.append(f"{{ {anchor} ?x {rest} ?n . FILTER(isIRI(?n)) ?n ?p ?o {light} }}" if rest
+                        else f"{{ {anchor} BIND(?x AS ?n) ?n ?p ?o {light} }}")
     q = sparql_prologue() + "CONSTRUCT { ?n ?p ?o } WHERE {\n  " + "\n  UNION ".join(branches) + "\n}"
     found = Around(str(iri(kind, ident)), store.construct(q))
     if not found.out.get(found.subject):
