@@ -35,6 +35,10 @@ class Around:
         self.subject = subject
         self.out: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         self.inc: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self.add(triples)
+
+    def add(self, triples: list) -> None:
+        """Index more triples (those of a second query)."""
         for t in triples:
             s, p, o = t.subject.value, t.predicate.value, t.object.value
             self.out[s][p].append(o)

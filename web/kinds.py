@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from councilkg.graph.practices import THEMES
+from councilkg.graph.vocab import sparql_prologue
 from councilkg.web.around import Around, fetch, split_iri
 from councilkg.web.entities import Entity, Entry, Quote, concept_label, limited
 from councilkg.web.loaders import loader
@@ -73,8 +74,7 @@ def page(store, kind: str, ident: str, paths: tuple[str, ...], width: int = 80) 
 
 @loader("point")
 def point(store, ident):
-    paths = ("ckg:agendaItem", *(f"ckg:agendaItem/{p}" for p in ITEM_CONTEXT), "ckg:mentions", "^prov:wasDerivedFrom",
-             "ckg:agendaItem/^ckg:agendaItem")
+    paths = ("ckg:agendaItem", *(f"ckg:agendaItem/{p}" for p in ITEM_CONTEXT), "ckg:mentions", "^prov:wasDerivedFrom")
     a, s, e = page(store, "point", ident, paths, 90)
     item = a.one(s, "ckg:agendaItem")
     e.text = a.one(s, "ckg:text")
@@ -83,6 +83,9 @@ def point(store, ident):
         e.facts.append(("Mentions", a.links(a.all(s, "ckg:mentions"))))
     e.group("Facts read from this point", facts_read_from(a, s))
     here = a.pos(s)
+    if item:  # the points two places either side: an item may hold hundreds
+        a.add(store.construct(sparql_prologue() + f"CONSTRUCT {{ ?n ?p ?o }} WHERE {{ ?n ckg:agendaItem <{item}> ; a ckg:DebatePoint ; "
+                              f"ckg:position ?at FILTER(?at >= {here - 2} && ?at <= {here + 2}) ?n ?p ?o }}"))
     near = sorted((n for n in a.back(item, "ckg:agendaItem", "point") if n != s and abs(a.pos(n) - here) <= 2), key=a.pos)
     e.group("Nearby points in the same item", [Entry(a.link(n, 200), "before" if a.pos(n) < here else "after") for n in near])
     return e
