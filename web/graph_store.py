@@ -102,18 +102,20 @@ class QueryRejected(WebError):
 
 class LocalStore:
     """A data directory's embedded Oxigraph store behind GraphStore's select and construct, so one set of loaders reads both.
-    Only our own queries come here (they carry their prologue): a visitor's go through graph.sparql.query and its limits."""
+    Only our own queries come here (they carry their prologue): a visitor's go through graph.sparql.query and its limits.
+    The default graph is the union of every graph (the same as the default graph alone while the export sits in it; each owner's
+    named graph once the store is updated in place)."""
 
     def __init__(self, st):
         self.st = st  # a pyoxigraph Store (graph.sparql.open_store)
 
     def select(self, q: str) -> list[dict[str, str]]:
-        res = self.st.query(q)
+        res = self.st.query(q, use_default_graph_as_union=True)
         names = [v.value for v in res.variables]
         return [{n: t.value for n, t in zip(names, row) if t is not None} for row in res]
 
     def construct(self, q: str) -> list:
-        return list(self.st.query(q))
+        return list(self.st.query(q, use_default_graph_as_union=True))
 
 
 def page_store() -> GraphStore | LocalStore:
