@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from rdflib import Graph
 from rdflib.namespace import RDF, SKOS, XSD
 
+from councilkg.corpus.model import stable_id
 from councilkg.graph.ofsted import AREAS, official_grades, record_grade
 from councilkg.graph.vocab import (
     FALSE, GSS, IRI_OK, ISSUED, TRUE, A, BASE, DATE, DERIVED, DESCRIPTION, IN_SCHEME, LABEL, NOTATION, PREF, SAME, SOURCE, TITLE, P, bind_prefixes, date_literal, iri, lit, node,
@@ -66,8 +69,9 @@ def _meetings(con):
             yield f"{s} {P['council']} {node('council', cid)} .\n"
         if evidence:
             yield f"{s} {P['councilEvidence']} {lit(evidence)} .\n"
-        if day and len(day) == 10 and (d := date_literal(day)):
-            yield f"{s} {DATE} {d} .\n"
+        d = date_literal(day)
+        if d:  # dcterms:date is a day (contract §4); a month or a year the minutes give is ckg:partialDate
+            yield f"{s} {DATE if len(day) == 10 else P['partialDate']} {d} .\n"
             if date_method:
                 yield f"{s} {P['dateMethod']} {lit(date_method)} .\n"
         if committee:
@@ -78,9 +82,12 @@ def _meetings(con):
 
 @emitter("documents")
 def _documents(con):
-    for did, given, title, meta in con.execute("SELECT id, source, title, meta_json FROM documents"):
+    rows = con.execute("SELECT id, source, title, meta_json, fmt, sha256, ingested_at FROM documents")
+    for did, given, title, meta, fmt, sha, ingested in rows:
         s = node("document", did)
-        yield f"{s} {A} {P['Document']} .\n{s} {P['sourceFile']} {lit(given)} .\n"
+        yield (f"{s} {A} {P['Document']} .\n{s} {P['sourceFile']} {lit(given)} .\n{s} {P['readAs']} {lit(fmt)} .\n"
+               f"{s} {P['sha256']} {lit(sha)} .\n{s} {P['ingestedAt']} {lit(ingested)}^^{ref(XSD.dateTime)} .\n"
+               f"{s} {P['metadata']} {json_literal(json.loads(meta or '{}'))} .\n")
         if title:
             yield f"{s} {TITLE} {lit(title)} .\n"
         meta = json.loads(meta or "{}")
@@ -91,8 +98,8 @@ def _documents(con):
 
 @emitter("items")
 def _items(con):
-    rows = con.execute("SELECT id, doc_id, meeting_id, seq, number, title, procedural, description FROM items")
-    for iid, did, mid, seq, number, title, procedural, description in rows:
+    rows = con.execute("SELECT id, doc_id, meeting_id, seq, number, title, procedural, description, text FROM items")
+    for iid, did, mid, seq, number, title, procedural, description, body in rows:
         s = node("item", iid)
         yield (f"{s} {A} {P['AgendaItem']} .\n{s} {P['document']} {node('document', did)} .\n"
                f"{s} {P['position']} {typed(seq, XSD.integer)} .\n"
@@ -105,6 +112,8 @@ def _items(con):
             yield f"{s} {P['itemNumber']} {lit(number)} .\n"
         if description:
             yield f"{s} {DESCRIPTION} {lit(description)} .\n"
+        if body:
+            yield f"{s} {P['text']} {lit(body)} .\n"
 
 
 @emitter("points")
@@ -150,7 +159,8 @@ def _derived(s: str, row: sqlite3.Row) -> str:
 
 @emitter("inspections")
 def _inspections(con):
-    """Inspections the minutes name: one linked to Ofsted's event is that event ckg:discussedIn its point, not another inspection."""
+    """Inspections the minutes name: one linked to Ofsted's event is that event ckg:discussedIn its point, not another inspection
+    (the mention keeps only its quote, evidence and ckg:recordEvent, for its old IRI and the meetings that discussed the event)."""
     linked = {}
     for r in con.execute(_evidence("inspections")):
         s = node("inspection", r["id"])
@@ -158,6 +168,7 @@ def _inspections(con):
             linked[r["id"]] = r["event_id"]
             if r["ev"]:
                 yield f"{node('inspection', r['event_id'])} {P['discussedIn']} <{BASE}{r['ev']}> .\n"
+            yield f"{s} {P['recordEvent']} {node('inspection', r['event_id'])} .\n" + _derived(s, r)  # its page is the event's
             continue
         yield (f"{s} {A} {P['Inspection']} .\n{s} {P['inspectionType']} {node('inspection-type', r['type'])} .\n"
                f"{s} {P['inspectorate']} {lit(r['inspectorate'])} .\n{s} {P['inspectionStatus']} {lit(r['status'])} .\n"
@@ -247,20 +258,34 @@ def _practices(con):
 
 @emitter("mentions")
 def _mentions(con):
-    sql = ("SELECT DISTINCT CASE WHEN p.id IS NOT NULL THEN 'point/' || p.id ELSE 'item/' || i.id END, m.council_id "
+    """ckg:mentions from the point (or item) to the council, and each sentence naming it as a ckg:Mention quoting it."""
+    sql = ("SELECT DISTINCT CASE WHEN p.id IS NOT NULL THEN 'point/' || p.id ELSE 'item/' || i.id END AS ev, m.council_id, m.quote "
            "FROM mentions m LEFT JOIN points p ON p.id = m.ev_point LEFT JOIN items i ON i.id = m.ev_item "
-           "WHERE p.id IS NOT NULL OR i.id IS NOT NULL")
-    for ev, cid in con.execute(sql):
-        yield f"<{BASE}{ev}> {P['mentions']} {node('council', cid)} .\n"
+           "WHERE p.id IS NOT NULL OR i.id IS NOT NULL ORDER BY ev, m.council_id")
+    for (ev, cid), found in groupby(con.execute(sql), key=itemgetter(0, 1)):
+        council = node("council", cid)
+        yield f"<{BASE}{ev}> {P['mentions']} {council} .\n"
+        for _, _, quote in found:
+            s = node("mention", stable_id("mention", ev, cid, quote))
+            yield (f"{s} {A} {P['Mention']} .\n{s} {P['mentionedCouncil']} {council} .\n{s} {DERIVED} <{BASE}{ev}> .\n"
+                   f"{s} {P['quote']} {lit(quote)} .\n")
 
 
 @emitter("themes")
 def _themes(con):
-    theme, point, item = P["theme"], BASE + "point/", BASE + "item/"
-    for pid, tid in con.execute("SELECT point_id, theme FROM point_themes"):
-        yield f"<{point}{pid}> {theme} {node('theme', tid)} .\n"
-    for iid, tid in con.execute("SELECT item_id, theme FROM item_themes"):
-        yield f"<{item}{iid}> {theme} {node('theme', tid)} .\n"
+    theme, scores = P["theme"], P["themeScores"]
+    for kind, table, key in (("point", "point_themes", "point_id"), ("item", "item_themes", "item_id")):
+        rows = con.execute(f"SELECT {key}, theme, score FROM {table} ORDER BY {key}")  # its primary key's order: no sort
+        for ident, found in groupby(rows, key=itemgetter(0)):
+            found = list(found)
+            s = f"<{BASE}{kind}/{ident}>"
+            yield "".join(f"{s} {theme} {node('theme', tid)} .\n" for _, tid, _ in found)
+            yield f"{s} {scores} {json_literal({tid: score for _, tid, score in found})} .\n"
+
+
+def json_literal(value: dict) -> str:
+    """An rdf:JSON literal (keys sorted, so one state exports one way)."""
+    return f"{lit(json.dumps(value, sort_keys=True, ensure_ascii=False))}^^{ref(RDF.JSON)}"
 
 
 def _used_concepts(con: sqlite3.Connection) -> dict[str, set[str]]:

@@ -20,7 +20,7 @@ from councilkg.graph import rdf, store
 from councilkg.graph.sparql_formats import GRAPH_FORMATS, RESULT_FORMATS, graph_bytes
 from councilkg.graph.vocab import PREFIXES
 
-CACHE_VERSION = "4"  # bump when the export's shape changes, so old cached stores are not served
+CACHE_VERSION = "6"  # bump when the export's shape changes, so old cached stores are not served
 KEEP = 2  # cached generations kept on disk: the newest and the one a serving process may still hold
 STORE, TRIPLES = "store", "triples.nt"  # in each generation's cache dir: the on-disk store and the export it was loaded from
 _open: dict[str, ox.Store] = {}  # cache dir -> on-disk store (lookups: linked data, the server)

@@ -31,6 +31,7 @@ class CKG(DefinedNamespace):
     Judgement: URIRef
     Intervention: URIRef
     Practice: URIRef
+    Mention: URIRef
     Document: URIRef
     # concept schemes
     Themes: URIRef
@@ -46,10 +47,15 @@ class CKG(DefinedNamespace):
     councilMethod: URIRef
     councilEvidence: URIRef
     dateMethod: URIRef
+    partialDate: URIRef
     committee: URIRef
     committeeMethod: URIRef
     document: URIRef
     sourceFile: URIRef
+    readAs: URIRef
+    sha256: URIRef
+    ingestedAt: URIRef
+    metadata: URIRef
     # items, points, actions
     meeting: URIRef
     itemNumber: URIRef
@@ -64,7 +70,9 @@ class CKG(DefinedNamespace):
     proposer: URIRef
     seconder: URIRef
     theme: URIRef
+    themeScores: URIRef
     mentions: URIRef
+    mentionedCouncil: URIRef
     # inspections, judgements, interventions
     inspectionType: URIRef
     inspectorate: URIRef
@@ -81,6 +89,7 @@ class CKG(DefinedNamespace):
     discussedIn: URIRef
     statedJudgement: URIRef
     agreesWithRecord: URIRef
+    recordEvent: URIRef
     interventionType: URIRef
     interventionBy: URIRef
     interventionDate: URIRef

@@ -155,9 +155,12 @@ def test_a_grade_the_minutes_state_against_the_record_is_kept_as_their_claim_and
     assert "June 2018" in str(g.value(g.value(claim, PROV.wasDerivedFrom), CKG.text))
     assert len([i for i in g.subjects(CKG.inspectedCouncil, ID["council/E06000019"]) if g.value(i, CKG.inspectionDate) is not None
                 and str(g.value(i, CKG.inspectionDate)).startswith("2018-06")]) == 1
+    from councilkg.graph.sparql import open_store
+    from councilkg.web.graph_store import LocalStore
     from councilkg.web.inspections import discussions
 
-    (d,) = discussions(con, ["ofsted-ilacs-E06000019-2018-06-11"])["ofsted-ilacs-E06000019-2018-06-11"]
+    (d,) = discussions(LocalStore(open_store(claim_data)), ["ofsted-ilacs-E06000019-2018-06-11"])["ofsted-ilacs-E06000019-2018-06-11"]
+    assert "June 2018" in d["quote"] and d["point"] and d["meeting"]["date"]
     assert d["claims"][0]["contradicts_record"] and d["claims"][0]["record"] == "requires-improvement"
 
 

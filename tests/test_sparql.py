@@ -186,7 +186,8 @@ def test_push_to_a_real_graph_store_and_query_it_back(data_dir, oxigraph_server)
     _, judgements = research_queries()[0]
     client.setQuery(judgements.replace("WHERE {", "WHERE { GRAPH <https://w3id.org/councilkg/graph> {", 1).replace(
         "\n}\nORDER BY", "\n} }\nORDER BY"))
-    assert len(client.queryAndConvert()["results"]["bindings"]) == 3
+    expected = len(sparql.query(data_dir, judgements).records())  # the minutes' 3 and Ofsted's record's judgements
+    assert len(client.queryAndConvert()["results"]["bindings"]) == expected > 3
     assert push.push(local, f"{oxigraph_server}/store") == len(local)  # an rdflib Graph, into the default graph
     from SPARQLWrapper import TURTLE
 

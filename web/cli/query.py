@@ -129,7 +129,9 @@ def inspections(data_dir, council, grade, year, framework, as_json):
     from councilkg.graph import store
     from councilkg.graph.councils import resolve
     from councilkg.graph.ofsted import family
+    from councilkg.graph.sparql import open_store
     from councilkg.web.errors import WebError
+    from councilkg.web.graph_store import LocalStore
     from councilkg.web.inspections import check_filters, listing
 
     try:
@@ -142,7 +144,8 @@ def inspections(data_dir, council, grade, year, framework, as_json):
         if not found:
             raise click.ClickException(f"unknown council {council!r}")
         ids = family(found["gss"])
-    found = listing(store.connect(data_dir, readonly=True), ids, f)
+    store.connect(data_dir, readonly=True).close()  # a clear error when DIR holds no database
+    found = listing(LocalStore(open_store(data_dir)), ids, f)
     if as_json:
         click.echo(json.dumps(found, indent=1, ensure_ascii=False))
         return
