@@ -10,6 +10,7 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.namespace import RDF, SKOS, XSD
 
+from councilkg.corpus.ofsted import FORMAT as REPORT_FORMAT
 from councilkg.graph.vocab import (
     GSS, IRI_OK, A, BASE, DATE, DERIVED, DESCRIPTION, IN_SCHEME, LABEL, NOTATION, PREF, SAME, SOURCE, TITLE, P, bind_prefixes, date_literal, iri, lit, node,
     ref, typed,
@@ -156,6 +157,10 @@ def _inspections(con):
         d = date_literal(r["date"], r["date_precision"])
         if d:
             yield f"{s} {P['inspectionDate']} {d} .\n"
+        if r["end_date"] and (d := date_literal(r["end_date"])):
+            yield f"{s} {P['inspectionEndDate']} {d} .\n"
+        if r["event"] and IRI_OK.match(r["event"]):
+            yield f"{s} {SAME} {ref(r['event'])} .\n"
         yield _derived(s, r)
     for r in con.execute(_evidence("judgements")):
         s = node("judgement", r["id"])
@@ -164,6 +169,20 @@ def _inspections(con):
         if r["area"]:
             yield f"{s} {P['judgementArea']} {lit(r['area'])} .\n"
         yield _derived(s, r)
+
+
+@emitter("recommendations")
+def _recommendations(con):
+    for r in con.execute(_evidence("recommendations")):
+        s = node("recommendation", r["id"])
+        yield (f"{node('inspection', r['inspection_id'])} {P['recommendation']} {s} .\n{s} {A} {P['Recommendation']} .\n"
+               f"{s} {P['text']} {lit(r['text'])} .\n{s} {P['position']} {typed(r['seq'], XSD.integer)} .\n")
+        yield _derived(s, r)
+    for rid, pid in con.execute("SELECT recommendation_id, point_id FROM followups"):
+        yield f"{node('recommendation', rid)} {P['addressedIn']} {node('point', pid)} .\n"
+    finding = P["InspectionFinding"]
+    for (pid,) in con.execute("SELECT p.id FROM points p JOIN documents d ON d.id = p.doc_id WHERE d.fmt = ?", (REPORT_FORMAT,)):
+        yield f"{node('point', pid)} {A} {finding} .\n"
 
 
 @emitter("interventions")

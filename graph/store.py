@@ -12,10 +12,11 @@ from councilkg.graph.facts import Evidence, Facts
 
 DB_NAME = "councilkg.sqlite"
 # Bump on any incompatible schema change; an older data directory is refused with a clear message.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 # Columns added since schema 1, added in place when a writer opens an older data directory.
 MIGRATIONS = {"1": [("meetings", "date_method TEXT"), ("meetings", "committee_method TEXT"), ("items", "description TEXT"),
-                    ("actions", "proposer TEXT"), ("actions", "seconder TEXT")]}
+                    ("actions", "proposer TEXT"), ("actions", "seconder TEXT")],
+              "2": [("inspections", "end_date TEXT"), ("inspections", "published TEXT"), ("inspections", "event TEXT")]}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
@@ -41,10 +42,18 @@ CREATE TABLE IF NOT EXISTS actions (
 CREATE TABLE IF NOT EXISTS inspections (
   id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
   council_id TEXT, inspectorate TEXT NOT NULL, type TEXT NOT NULL, date TEXT, date_precision TEXT,
-  status TEXT NOT NULL, ev_item TEXT, ev_point TEXT, quote TEXT NOT NULL);
+  status TEXT NOT NULL, ev_item TEXT, ev_point TEXT, quote TEXT NOT NULL, end_date TEXT, published TEXT, event TEXT);
 CREATE TABLE IF NOT EXISTS judgements (
   id TEXT PRIMARY KEY, inspection_id TEXT NOT NULL REFERENCES inspections(id) ON DELETE CASCADE,
   doc_id TEXT NOT NULL, grade TEXT NOT NULL, area TEXT, ev_item TEXT, ev_point TEXT, quote TEXT);
+CREATE TABLE IF NOT EXISTS recommendations (
+  id TEXT PRIMARY KEY, inspection_id TEXT NOT NULL REFERENCES inspections(id) ON DELETE CASCADE,
+  doc_id TEXT NOT NULL, council_id TEXT, seq INTEGER NOT NULL, text TEXT NOT NULL, after TEXT,
+  ev_item TEXT, ev_point TEXT, quote TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS followups (
+  recommendation_id TEXT NOT NULL REFERENCES recommendations(id) ON DELETE CASCADE,
+  point_id TEXT NOT NULL REFERENCES points(id) ON DELETE CASCADE, score REAL NOT NULL,
+  PRIMARY KEY (recommendation_id, point_id));
 CREATE TABLE IF NOT EXISTS interventions (
   id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
   council_id TEXT, type TEXT NOT NULL, by TEXT, date TEXT, ev_item TEXT, ev_point TEXT, quote TEXT NOT NULL);
@@ -72,6 +81,9 @@ CREATE INDEX IF NOT EXISTS points_item ON points(item_id);
 CREATE INDEX IF NOT EXISTS points_doc ON points(doc_id);
 CREATE INDEX IF NOT EXISTS actions_item ON actions(item_id);
 CREATE INDEX IF NOT EXISTS inspections_council ON inspections(council_id);
+CREATE INDEX IF NOT EXISTS recommendations_council ON recommendations(council_id, after);
+CREATE INDEX IF NOT EXISTS recommendations_doc ON recommendations(doc_id);
+CREATE INDEX IF NOT EXISTS followups_point ON followups(point_id);
 CREATE INDEX IF NOT EXISTS practices_council ON practices(council_id);
 CREATE INDEX IF NOT EXISTS point_themes_theme ON point_themes(theme);
 CREATE INDEX IF NOT EXISTS documents_sha ON documents(sha256);
@@ -220,9 +232,17 @@ def _write_facts(con: sqlite3.Connection, doc_id: str, council_id: str | None, f
     for n, ins in enumerate(facts.inspections):
         ins_id = stable_id("inspection", doc_id, n, ins.type, ins.date)
         con.execute(
-            "INSERT INTO inspections(id, doc_id, council_id, inspectorate, type, date, date_precision, status, ev_item, ev_point, quote) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (ins_id, doc_id, council_id, ins.inspectorate, ins.type, ins.date, ins.date_precision, ins.status, *_ev(doc_id, ins.evidence)),
+            "INSERT INTO inspections(id, doc_id, council_id, inspectorate, type, date, date_precision, status, ev_item, ev_point, quote,"
+            " end_date, published, event) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (ins_id, doc_id, council_id, ins.inspectorate, ins.type, ins.date, ins.date_precision, ins.status, *_ev(doc_id, ins.evidence),
+             ins.end_date, ins.published, ins.event),
         )
+        after = ins.published or ins.end_date  # the council can answer a report only once it has it
+        con.executemany(
+            "INSERT INTO recommendations(id, inspection_id, doc_id, council_id, seq, text, after, ev_item, ev_point, quote)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [(stable_id("recommendation", ins_id, r.seq), ins_id, doc_id, council_id, r.seq, r.text, after, *_ev(doc_id, r.evidence))
+             for r in ins.recommendations])
         for m, j in enumerate(ins.judgements):
             con.execute(
                 "INSERT INTO judgements(id, inspection_id, doc_id, grade, area, ev_item, ev_point, quote) VALUES (?,?,?,?,?,?,?,?)",
@@ -277,6 +297,8 @@ def counts(con: sqlite3.Connection) -> dict:
         "actions": one("SELECT count(*) FROM actions"),
         "inspections": one("SELECT count(*) FROM inspections"),
         "judgements": one("SELECT count(*) FROM judgements"),
+        "recommendations": one("SELECT count(*) FROM recommendations"),
+        "followups": one("SELECT count(*) FROM followups"),
         "interventions": one("SELECT count(*) FROM interventions"),
         "practices": one("SELECT count(*) FROM practices"),
         "themes": one("SELECT count(DISTINCT theme) FROM point_themes"),

@@ -32,6 +32,8 @@ class CKG(DefinedNamespace):
     Intervention: URIRef
     Practice: URIRef
     Document: URIRef
+    Recommendation: URIRef
+    InspectionFinding: URIRef
     # concept schemes
     Themes: URIRef
     Grades: URIRef
@@ -73,6 +75,9 @@ class CKG(DefinedNamespace):
     judgement: URIRef
     grade: URIRef
     judgementArea: URIRef
+    inspectionEndDate: URIRef
+    recommendation: URIRef
+    addressedIn: URIRef
     interventionType: URIRef
     interventionBy: URIRef
     interventionDate: URIRef
