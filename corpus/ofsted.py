@@ -54,7 +54,9 @@ _RECS_HEAD = re.compile(r"^(?:What needs to improve(?: in this area)?\??\d?|What
                         r"|Areas for improvement|Recommendations)\s*$", _I)
 _SECTION_HEAD = re.compile(r"^(?:The experiences and progress of|The impact of leaders|Summary of key findings|"
                            r"Information about this inspection|Section \d|Inspection judgements about|The local authority has the following"
-                           r"|Priority and immediate action|Record of main findings|Contents$)", _I)
+                           r"|Record of main findings|Contents$)", _I)
+# Sub-headings inside a SIF list of recommendations: skipped while the numbered list goes on after them.
+_SUBHEAD = re.compile(r"^(?:Priority and immediate action|Areas for improvement)\s*$", _I)
 # bullets: the few glyphs Ofsted's fonts use, and any private-use code point (symbol fonts' bullets)
 _GLYPH = re.compile(r"^\s*[◼■•▪●\ue000-\uf8ff]\s*")
 _NUMBERED = re.compile(r"^\s*(\d{1,3})\.\s+\S")
@@ -187,6 +189,13 @@ def _heading(lines: list[str], j: int) -> bool:
             and bool(_GLYPH.match(nxt) or _NUMBERED.match(nxt.strip())))
 
 
+def _list_goes_on(lines: list[str], j: int, style: str | None) -> bool:
+    """After a sub-heading, the next paragraph is another numbered recommendation ("Social work practice", "7. Review")."""
+    nxt = next((ln.strip() for ln in lines[j + 1:j + 8] if ln.strip() and not re.fullmatch(r"\d{1,3}", ln.strip())), "")
+    num = _NUMBERED.match(nxt)
+    return style != "bullet" and bool(num) and bool(_IMPERATIVE.match(nxt[num.end() - 1:]))
+
+
 def recommendations(lines: list[str]) -> tuple[list[str], int, int]:
     """The recommendations (one per bullet or numbered paragraph) under the first recommendations heading, and the
     span of lines they take; ([], -1, -1) when the report has none."""
@@ -204,6 +213,8 @@ def recommendations(lines: list[str]) -> tuple[list[str], int, int]:
                 pass  # "22. In order to improve ..., the local authority should take the following action."
             elif glyph or num:
                 kind = "bullet" if glyph else "number"
+                if style and kind != style and not recs and cur and _LEAD_IN.search(" ".join(cur)):
+                    style, cur = None, None  # the numbered paragraph was the list's lead-in
                 if style and kind != style:
                     break
                 if num and recs and cur is None and not _IMPERATIVE.match(s[num.end() - 1:]):
@@ -216,10 +227,16 @@ def recommendations(lines: list[str]) -> tuple[list[str], int, int]:
                 if cur and cur[-1].rstrip().endswith((".", ")")):
                     recs.append(" ".join(cur))
                     cur = None
+            elif _TIMING.match(s):
+                pass  # "Immediately:", "Within three months:"
+            elif (_SUBHEAD.match(s) or (cur and _heading(lines, j))) and _list_goes_on(lines, j, style):
+                if cur:
+                    recs.append(" ".join(cur))
+                    cur = None
             elif _SECTION_HEAD.match(s) or (_RECS_HEAD.match(s) and recs) or (cur and _heading(lines, j)):
                 break
-            elif _TIMING.match(s) or (cur is None and not recs):
-                pass  # "Immediately:" and a lead-in ("the local authority should take the following action")
+            elif cur is None and not recs:
+                pass  # a lead-in ("the local authority should take the following action")
             elif cur is not None:
                 cur.append(s)
             elif recs:
