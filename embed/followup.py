@@ -12,7 +12,7 @@ import numpy as np
 from councilkg.corpus.ofsted import FORMAT as REPORT_FORMAT
 
 # Cosine (best passage of the point) at or above which a point addresses a recommendation; measured, not guessed.
-THRESHOLD = 0.60
+THRESHOLD = 0.56
 CANDIDATES = 20  # nearest later points of the council looked at per recommendation
 
 
@@ -70,19 +70,23 @@ def _new_points(con, model: str, doc_ids: list[str], threshold: float) -> list[t
         if not recs:
             continue
         rvec = get_encoder(model).encode([t for _, t in recs])
-        pts = con.execute("SELECT s.point_id, v.vec FROM passages s JOIN points p ON p.id = s.point_id JOIN vectors v ON v.key = s.vec_key"
-                          " WHERE p.doc_id = ?", (did,)).fetchall()
-        if not pts:
-            continue
-        pvec = np.stack([np.frombuffer(v, dtype=np.float32) for _, v in pts])
-        sims = pvec @ rvec.T  # passages x recommendations
-        best: dict[tuple[str, str], float] = {}
-        for (pid, _), row in zip(pts, sims):
-            for (rid, _), s in zip(recs, row):
-                if s >= threshold and s > best.get((rid, pid), -1.0):
-                    best[(rid, pid)] = float(s)
-        out += [(rid, pid, s) for (rid, pid), s in best.items()]
+        best = cosines(con, rvec, "p.doc_id = ?", (did,))
+        out += [(recs[r][0], pid, s) for (r, pid), s in best.items() if s >= threshold]
     return out
+
+
+def cosines(con, rvec: np.ndarray, where: str, args: tuple) -> dict[tuple[int, str], float]:
+    """(recommendation row, point id) -> cosine of the point's best passage, for the points `where` selects."""
+    pts = con.execute("SELECT s.point_id, v.vec FROM passages s JOIN points p ON p.id = s.point_id JOIN vectors v"
+                      f" ON v.key = s.vec_key WHERE {where}", args).fetchall()
+    if not pts:
+        return {}
+    sims = np.stack([np.frombuffer(v, dtype=np.float32) for _, v in pts]) @ rvec.T  # passages x recommendations
+    best: dict[tuple[int, str], float] = {}
+    for (pid, _), row in zip(pts, sims):
+        for r, s in enumerate(row.tolist()):
+            best[(r, pid)] = max(s, best.get((r, pid), -1.0))
+    return best
 
 
 def _report_points(con, ids: list[str]) -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from councilkg.corpus.ofsted import FORMAT as REPORT_FORMAT
 from councilkg.web.errors import NotFound
 from councilkg.web.entities import (
     Entity,
@@ -90,7 +91,7 @@ def point(con, ident):
     e = Entity("point", ident, shorten(r["text"], 90))
     e.text = r["text"]
     e.facts = context_of_item(con, r["item_id"]) + [
-        ("Kind", r["kind"]),
+        ("Kind", "inspection finding" if _is_finding(con, r["doc_id"]) else r["kind"]),
         ("Themes", themes_of(con, "point_themes", "point_id", ident) or "none assigned"),
     ]
     mentioned = con.execute(
@@ -99,6 +100,10 @@ def point(con, ident):
     if mentioned:
         e.facts.append(("Mentions", [Link("council", c["id"], c["name"]) for c in mentioned]))
     e.group("Facts read from this point", facts_from(con, "ev_point", ident))
+    answers = con.execute("SELECT r.inspection_id, r.text FROM followups f JOIN recommendations r ON r.id = f.recommendation_id"
+                          " WHERE f.point_id=?", (ident,)).fetchall()
+    e.group("Inspection recommendations this point takes up", [Entry(Link("inspection", a["inspection_id"], shorten(a["text"], 200)), "")
+                                                                 for a in answers])
     near = con.execute(
         "SELECT id, seq, text FROM points WHERE item_id=? AND seq BETWEEN ? AND ? AND id<>? ORDER BY seq",
         (r["item_id"], r["seq"] - 2, r["seq"] + 2, ident),
@@ -116,6 +121,11 @@ def action(con, ident):
     e.facts = context_of_item(con, r["item_id"]) + [("Kind", r["kind"]), ("Owner", r["owner"] or "not stated")]
     e.facts += [(label, r[key]) for label, key in (("Proposed by", "proposer"), ("Seconded by", "seconder")) if r[key]]
     return e
+
+
+def _is_finding(con, doc_id: str) -> bool:
+    """A paragraph of an inspection report: the inspectorate's finding, not the council's debate."""
+    return bool(con.execute("SELECT 1 FROM documents WHERE id=? AND fmt=?", (doc_id, REPORT_FORMAT)).fetchone())
 
 
 def _quote(con, r, note: str = "") -> Quote | None:
@@ -136,8 +146,18 @@ def inspection(con, ident):
     _inspected(con, r, e)
     js = con.execute("SELECT id, grade, area FROM judgements WHERE inspection_id=? ORDER BY area IS NOT NULL, area", (ident,)).fetchall()
     e.facts.append(("Judgements", [Link("judgement", j["id"], judgement_label(j)) for j in js] or "none stated"))
+    if r["end_date"]:
+        e.facts.insert(3, ("End date", r["end_date"]))
     e.evidence = [q for q in [_quote(con, r)] if q]
+    recs = con.execute("SELECT id, text FROM recommendations WHERE inspection_id=? ORDER BY seq", (ident,)).fetchall()
+    if recs:  # the follow-up table: each recommendation and the later meetings that took it up
+        e.extra["followups"] = [(rec["text"], [(Link("meeting", m["meeting_id"], meeting_label(m)), Link("point", m["point_id"], shorten(m["text"], 160)))
+                                               for m in con.execute(_TAKEN_UP, (rec["id"],))]) for rec in recs]
     return e
+
+
+_TAKEN_UP = ("SELECT p.id AS point_id, p.text, m.id AS meeting_id, m.date, m.committee FROM followups f JOIN points p ON p.id = f.point_id"
+             " JOIN items i ON i.id = p.item_id JOIN meetings m ON m.id = i.meeting_id WHERE f.recommendation_id = ? ORDER BY m.date, f.score DESC")
 
 
 @loader("judgement")
