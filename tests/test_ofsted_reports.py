@@ -142,3 +142,15 @@ def test_search_hits_say_which_are_findings_and_what_they_answer(with_report):
     linked = sqlite3.connect(with_report / "councilkg.sqlite").execute("SELECT point_id FROM followups").fetchall()
     for h in got["hits"]:
         assert ("answers" in h) == ((h["id"],) in linked)
+
+
+def test_the_inspection_page_has_the_follow_up_table(with_report):
+    from councilkg.web.app import create_app
+
+    con = sqlite3.connect(with_report / "councilkg.sqlite")
+    (iid,) = con.execute("SELECT id FROM inspections WHERE end_date = '2018-06-22'").fetchone()
+    linked = con.execute("SELECT count(DISTINCT recommendation_id) FROM followups").fetchone()[0]
+    html = create_app(with_report).test_client().get(f"/id/inspection/{iid}").get_data(as_text=True)
+    assert "What the council did next" in html and "The sufficiency of social workers" in html
+    assert html.count("not found in the minutes held") == 7 - linked
+    assert "End date" in html

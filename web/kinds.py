@@ -147,7 +147,7 @@ def inspection(con, ident):
     js = con.execute("SELECT id, grade, area FROM judgements WHERE inspection_id=? ORDER BY area IS NOT NULL, area", (ident,)).fetchall()
     e.facts.append(("Judgements", [Link("judgement", j["id"], judgement_label(j)) for j in js] or "none stated"))
     if r["end_date"]:
-        e.facts.insert(3, ("End date", r["end_date"]))
+        e.facts.insert(4, ("End date", r["end_date"]))
     e.evidence = [q for q in [_quote(con, r)] if q]
     recs = con.execute("SELECT id, text FROM recommendations WHERE inspection_id=? ORDER BY seq", (ident,)).fetchall()
     if recs:  # the follow-up table: each recommendation and the later meetings that took it up
