@@ -37,7 +37,7 @@ def curve(pairs: list[tuple[float, bool]], thresholds) -> list[dict]:
     for t in thresholds:
         kept = [label for s, label in pairs if s >= t]
         tp = sum(kept)
-        rows.append({"threshold": round(t, 3), "links": len(kept), "precision": round(tp / len(kept), 3) if kept else None,
+        rows.append({"threshold": round(t, 4), "links": len(kept), "precision": round(tp / len(kept), 3) if kept else None,
                      "recall": round(tp / positives, 3) if positives else None})
     return rows
 
@@ -45,5 +45,5 @@ def curve(pairs: list[tuple[float, bool]], thresholds) -> list[dict]:
 if __name__ == "__main__":
     pairs = scored(Path(sys.argv[1]))
     print(json.dumps({"pairs": len(pairs), "positives": sum(l for _, l in pairs), "threshold_in_use": THRESHOLD}))
-    for row in curve(pairs, sorted({round(s, 3) for s, _ in pairs} | {THRESHOLD}, reverse=True)):
+    for row in curve(pairs, sorted({s for s, _ in pairs} | {THRESHOLD}, reverse=True)):
         print(json.dumps(row))
