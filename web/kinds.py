@@ -151,9 +151,12 @@ def inspection(con, ident):
     e.evidence = [q for q in [_quote(con, r)] if q]
     recs = con.execute("SELECT id, text FROM recommendations WHERE inspection_id=? ORDER BY seq", (ident,)).fetchall()
     if recs:  # the follow-up table: each recommendation and the later meetings that took it up
-        e.extra["followups"] = [(rec["text"], [(Link("meeting", m["meeting_id"], meeting_label(m)), Link("point", m["point_id"], shorten(m["text"], 160)))
-                                               for m in con.execute(_TAKEN_UP, (rec["id"],))]) for rec in recs]
+        e.extra["followups"] = [(rec["text"], [_taken_up(m) for m in con.execute(_TAKEN_UP, (rec["id"],))]) for rec in recs]
     return e
+
+
+def _taken_up(m) -> tuple[Link, Link]:
+    return Link("meeting", m["meeting_id"], meeting_label(m["date"], m["committee"])), Link("point", m["point_id"], shorten(m["text"], 160))
 
 
 _TAKEN_UP = ("SELECT p.id AS point_id, p.text, m.id AS meeting_id, m.date, m.committee FROM followups f JOIN points p ON p.id = f.point_id"
