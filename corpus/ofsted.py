@@ -189,6 +189,14 @@ def _heading(lines: list[str], j: int) -> bool:
             and bool(_GLYPH.match(nxt) or _NUMBERED.match(nxt.strip())))
 
 
+def _join(lines: list[str]) -> str:
+    """A wrapped paragraph on one line; a word hyphenated at a line end ("extra-" / "familial") stays one word."""
+    text = ""
+    for ln in lines:
+        text += ln.strip() if text.endswith("-") and text[-2:-1].isalpha() else " " + ln.strip()
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def _list_goes_on(lines: list[str], j: int, style: str | None) -> bool:
     """After a sub-heading, the next paragraph is another numbered recommendation ("Social work practice", "7. Review")."""
     nxt = next((ln.strip() for ln in lines[j + 1:j + 8] if ln.strip() and not re.fullmatch(r"\d{1,3}", ln.strip())), "")
@@ -221,17 +229,17 @@ def recommendations(lines: list[str]) -> tuple[list[str], int, int]:
                     break
                 style = style or kind
                 if cur:
-                    recs.append(" ".join(cur))
+                    recs.append(_join(cur))
                 cur = [_GLYPH.sub("", lines[j]).strip() if glyph else s[num.end() - 1:].strip()]
             elif not s:
                 if cur and cur[-1].rstrip().endswith((".", ")")):
-                    recs.append(" ".join(cur))
+                    recs.append(_join(cur))
                     cur = None
             elif _TIMING.match(s):
                 pass  # "Immediately:", "Within three months:"
             elif (_SUBHEAD.match(s) or (cur and _heading(lines, j))) and _list_goes_on(lines, j, style):
                 if cur:
-                    recs.append(" ".join(cur))
+                    recs.append(_join(cur))
                     cur = None
             elif _SECTION_HEAD.match(s) or (_RECS_HEAD.match(s) and recs) or (cur and _heading(lines, j)):
                 break
@@ -245,8 +253,7 @@ def recommendations(lines: list[str]) -> tuple[list[str], int, int]:
             if j - i > 12 and not recs and cur is None:
                 break
         if cur:
-            recs.append(" ".join(cur))
-        recs = [re.sub(r"\s+", " ", r).replace("- ", "-").strip() if r.endswith("-") else re.sub(r"\s+", " ", r).strip() for r in recs]
+            recs.append(_join(cur))
         recs = [r for r in recs if not r.endswith(":") and not re.search(r"no areas of priority action", r, _I)]
         if recs:
             return recs, i, j
