@@ -49,12 +49,5 @@ def report_facts(doc: Document) -> Facts:
     for n, line in enumerate(filter(None, recs)):
         text = line.removeprefix("• ")
         ins.recommendations.append(Recommendation(text, n, Evidence(RECS_ITEM, None, text)))
-    council = report_council(doc)
-    ins.event = official_event(ins, council.gss)
-    return Facts(council, [ins])
-
-
-def official_event(inspection: Inspection, council_gss: str | None) -> str | None:
-    """The call point for Ofsted's own record: the IRI of the official inspection event this report's inspection is,
-    or None. None until the register's resolver is merged (issue 20 parts 1-3); then this calls it."""
-    return None
+    # linked to Ofsted's own event where the store writes it (graph/ofsted.resolve_event with the report's two days)
+    return Facts(report_council(doc), [ins])

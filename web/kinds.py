@@ -139,7 +139,15 @@ def _inspected(con, r, e: Entity, label: str = "Council") -> None:
 
 @loader("inspection")
 def inspection(con, ident):
+    if ident.startswith("ofsted-"):  # an event of Ofsted's record, not one read from minutes
+        from councilkg.web.inspections import official_inspection
+
+        return _followups(con, official_inspection(con, ident), ident)
     r = _one(con, "SELECT * FROM inspections WHERE id=?", ident, "inspection")
+    if r["event_id"]:  # a mention resolved to Ofsted's event is that event
+        from councilkg.web.inspections import official_inspection
+
+        return _followups(con, official_inspection(con, r["event_id"]), r["event_id"])
     e = Entity("inspection", ident, inspection_label(r))
     e.facts = [("Inspectorate", r["inspectorate"]), ("Type", Link("inspection-type", r["type"], concept_label("inspection-type", r["type"]))),
                ("Date", r["date"] or "not stated"), ("Status", r["status"])]
@@ -149,8 +157,14 @@ def inspection(con, ident):
     if r["end_date"]:
         e.facts.insert(4, ("End date", r["end_date"]))
     e.evidence = [q for q in [_quote(con, r)] if q]
-    recs = con.execute("SELECT id, text FROM recommendations WHERE inspection_id=? ORDER BY seq", (ident,)).fetchall()
-    if recs:  # the follow-up table: each recommendation and the later meetings that took it up
+    return _followups(con, e, ident)
+
+
+def _followups(con, e: Entity, ident: str) -> Entity:
+    """The follow-up table: each recommendation of the inspection's report and the later meetings that took it up."""
+    recs = con.execute("SELECT r.id, r.text FROM recommendations r JOIN inspections i ON i.id = r.inspection_id"
+                       " WHERE i.id = ? OR i.event_id = ? ORDER BY r.seq", (ident, ident)).fetchall()
+    if recs:
         e.extra["followups"] = [(rec["text"], [_taken_up(m) for m in con.execute(_TAKEN_UP, (rec["id"],))]) for rec in recs]
     return e
 
