@@ -106,6 +106,11 @@ def test_the_report_is_in_the_graph_with_its_recommendations_and_findings(with_r
     recs = set(g.subjects(RDF.type, URIRef(CKG + "Recommendation")))
     assert len(recs) == 7
     (ins,) = set(g.subjects(URIRef(CKG + "recommendation"), None))
+    assert "/inspection/ofsted-" in str(ins)  # the report's inspection is Ofsted's own event, not a second one
+    june = [s for s in g.subjects(RDF.type, URIRef(CKG + "Inspection"))
+            if str(g.value(s, URIRef(CKG + "inspectionDate"))).startswith("2018-06")
+            and str(g.value(s, URIRef(CKG + "inspectedCouncil"))).endswith("E06000019")]
+    assert june == [ins]
     assert str(g.value(ins, URIRef(CKG + "inspectionEndDate"))) == "2018-06-22"
     findings = set(g.subjects(RDF.type, URIRef(CKG + "InspectionFinding")))
     n = con.execute("SELECT count(*) FROM points p JOIN documents d ON d.id = p.doc_id WHERE d.fmt = 'ofsted-report'").fetchone()[0]

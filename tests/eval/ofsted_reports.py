@@ -14,6 +14,7 @@ from councilkg.corpus.model import SourceFile
 from councilkg.corpus.readers import read
 from councilkg.corpus.segment import segment
 from councilkg.graph.extract import extract
+from councilkg.graph.ofsted import resolve_event
 
 OFSTED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ofsted"
 HAND = Path(__file__).resolve().parents[1] / "gold" / "ofsted_recommendations.json"
@@ -47,6 +48,7 @@ def compare() -> list[dict]:
         facts = extract(doc)
         ins = facts.inspections[0] if facts.inspections else None
         overall = next((j.grade for j in ins.judgements if j.area is None), None) if ins else None
+        event = resolve_event(facts.council.gss, ins.type, (ins.date, ins.end_date), "day", ins.evidence.quote, doc.meta.get("date")) if ins else None
         rec = rows.get((urn, published), {})
         want_grade = (rec.get("overall_effectiveness_grade") or "").replace(" ", "-") or None
         if want_grade in ("not_reported_post_reform", "inspection_pre_dates_judgement", "data_unreadable"):
@@ -58,6 +60,7 @@ def compare() -> list[dict]:
             "start": ins.date if ins else None, "want_start": want_start,
             "grade": overall, "want_grade": want_grade,
             "recommendations": len(ins.recommendations) if ins else 0, "hand": hand.get(pdf.name),
+            "event": event["id"] if event else None,
         })
     return out
 
@@ -71,6 +74,8 @@ def summary(rows: list[dict]) -> dict:
             "council": agree("gss"), "start": agree("start"), "grade": agree("grade"),
             "grade_missing_in_register": sum(1 for r in rows if not r["want_grade"]),
             "recommendations": sum(r["recommendations"] for r in rows),
+            "resolved_to_an_event": sum(bool(r["event"]) for r in rows),
+            "events_shared": len(rows) - len({r["event"] for r in rows if r["event"]}) - sum(not r["event"] for r in rows),
             "hand_counted": len(handed), "hand_equal": sum(r["hand"] == r["recommendations"] for r in handed),
             "mismatches": [r for r in rows if any(r[f"want_{k}"] and r[k] != r[f"want_{k}"] for k in ("gss", "start", "grade"))
                            or (r["hand"] is not None and r["hand"] != r["recommendations"])]}
