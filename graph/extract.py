@@ -11,6 +11,7 @@ from councilkg.graph.heading_body import read_body
 from councilkg.graph.facts import CouncilDecision, Facts, Mention
 from councilkg.graph.inspections import inspections, interventions
 from councilkg.graph.practices import practices
+from councilkg.graph.reports import is_report, report_facts
 from councilkg.graph.sentences import Sentence, units
 
 _EMAIL = re.compile(r"\b[\w.+-]+@((?:[\w-]+\.)+gov\.uk)\b", re.IGNORECASE)
@@ -96,6 +97,8 @@ def owner(text: str) -> str | None:
 
 def extract(doc: Document) -> Facts:
     """All facts of one document, each with the sentence it came from."""
+    if is_report(doc):  # an inspection report, read by its template, not by sentences
+        return report_facts(doc)
     council = decide_council(doc)
     us = list(units(doc))
     facts = Facts(council, inspections(us), interventions(us))

@@ -35,6 +35,15 @@ class Judgement:
 
 
 @dataclass
+class Recommendation:
+    """What an inspection report says needs to improve, one bullet or numbered paragraph of it."""
+
+    text: str
+    seq: int
+    evidence: Evidence
+
+
+@dataclass
 class Inspection:
     inspectorate: str  # Ofsted, CQC, HMICFRS, Care Inspectorate Wales
     type: str  # ilacs, sif, safeguarding-cp, focused-visit, monitoring-visit, jtai, send-area, fostering, adoption, ...
@@ -43,6 +52,9 @@ class Inspection:
     status: str  # happened, expected
     evidence: Evidence
     judgements: list[Judgement] = field(default_factory=list)
+    end_date: str | None = None  # "YYYY-MM-DD" where an inspection report states it
+    published: str | None = None  # "YYYY-MM-DD" where the report states it
+    recommendations: list[Recommendation] = field(default_factory=list)  # read from the inspection's own report
 
 
 @dataclass

@@ -14,6 +14,7 @@ from rdflib.namespace import RDF, SKOS, XSD
 
 from councilkg.corpus.model import stable_id
 from councilkg.graph.ofsted import AREAS, official_grades, record_grade
+from councilkg.corpus.ofsted import FORMAT as REPORT_FORMAT
 from councilkg.graph.vocab import (
     FALSE, GSS, IRI_OK, ISSUED, TRUE, A, BASE, DATE, DERIVED, DESCRIPTION, IN_SCHEME, LABEL, NOTATION, PREF, SAME, SOURCE, TITLE, P, bind_prefixes, date_literal, iri, lit, node,
     ref, typed,
@@ -178,6 +179,8 @@ def _inspections(con):
         d = date_literal(r["date"], r["date_precision"])
         if d:
             yield f"{s} {P['inspectionDate']} {d} .\n"
+        if r["end_date"] and (d := date_literal(r["end_date"])):
+            yield f"{s} {P['inspectionEndDate']} {d} .\n"
         yield _derived(s, r)
     official = {}
     for r in con.execute(_evidence("judgements")):
@@ -220,6 +223,21 @@ def _official(con):
                    f"{j} {P['inOfficialRecord']} {TRUE} .\n")
             if area != "overall":
                 yield f"{j} {P['judgementArea']} {lit(AREAS.get(area, area))} .\n"
+
+
+@emitter("recommendations")
+def _recommendations(con):
+    event = "(SELECT event_id FROM inspections WHERE id = t.inspection_id) AS event_id,"
+    for r in con.execute(_evidence("recommendations", event)):
+        s = node("recommendation", r["id"])  # from Ofsted's event when the report's inspection is one
+        yield (f"{node('inspection', r['event_id'] or r['inspection_id'])} {P['recommendation']} {s} .\n{s} {A} {P['Recommendation']} .\n"
+               f"{s} {P['text']} {lit(r['text'])} .\n{s} {P['position']} {typed(r['seq'], XSD.integer)} .\n")
+        yield _derived(s, r)
+    for rid, pid in con.execute("SELECT recommendation_id, point_id FROM followups"):
+        yield f"{node('recommendation', rid)} {P['addressedIn']} {node('point', pid)} .\n"
+    finding = P["InspectionFinding"]
+    for (pid,) in con.execute("SELECT p.id FROM points p JOIN documents d ON d.id = p.doc_id WHERE d.fmt = ?", (REPORT_FORMAT,)):
+        yield f"{node('point', pid)} {A} {finding} .\n"
 
 
 @emitter("interventions")

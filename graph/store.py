@@ -13,12 +13,13 @@ from councilkg.graph.ofsted import events as official_events, grade_in_force, re
 
 DB_NAME = "councilkg.sqlite"
 # Bump on any incompatible schema change; an older data directory is refused with a clear message.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 # Columns added since schema 1, added in place when a writer opens an older data directory.
 MIGRATIONS = {"1": [("meetings", "date_method TEXT"), ("meetings", "committee_method TEXT"), ("items", "description TEXT"),
                     ("actions", "proposer TEXT"), ("actions", "seconder TEXT")],
               "2": [("councils", "within_id TEXT")],
-              "3": [("inspections", "event_id TEXT"), ("meetings", "ofsted_grade TEXT")]}
+              "3": [("inspections", "event_id TEXT"), ("meetings", "ofsted_grade TEXT")],
+              "4": [("inspections", "end_date TEXT"), ("inspections", "published TEXT")]}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
@@ -44,13 +45,21 @@ CREATE TABLE IF NOT EXISTS actions (
 CREATE TABLE IF NOT EXISTS inspections (
   id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
   council_id TEXT, inspectorate TEXT NOT NULL, type TEXT NOT NULL, date TEXT, date_precision TEXT,
-  status TEXT NOT NULL, ev_item TEXT, ev_point TEXT, quote TEXT NOT NULL, event_id TEXT);
+  status TEXT NOT NULL, ev_item TEXT, ev_point TEXT, quote TEXT NOT NULL, event_id TEXT, end_date TEXT, published TEXT);
 CREATE TABLE IF NOT EXISTS official_inspections (
   id TEXT PRIMARY KEY, council_id TEXT NOT NULL, inspectorate TEXT NOT NULL, type TEXT NOT NULL, framework TEXT,
   start TEXT, end TEXT, published TEXT, url TEXT, overall TEXT, judgements TEXT, theme TEXT, source TEXT);
 CREATE TABLE IF NOT EXISTS judgements (
   id TEXT PRIMARY KEY, inspection_id TEXT NOT NULL REFERENCES inspections(id) ON DELETE CASCADE,
   doc_id TEXT NOT NULL, grade TEXT NOT NULL, area TEXT, ev_item TEXT, ev_point TEXT, quote TEXT);
+CREATE TABLE IF NOT EXISTS recommendations (
+  id TEXT PRIMARY KEY, inspection_id TEXT NOT NULL REFERENCES inspections(id) ON DELETE CASCADE,
+  doc_id TEXT NOT NULL, council_id TEXT, seq INTEGER NOT NULL, text TEXT NOT NULL, after TEXT,
+  ev_item TEXT, ev_point TEXT, quote TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS followups (
+  recommendation_id TEXT NOT NULL REFERENCES recommendations(id) ON DELETE CASCADE,
+  point_id TEXT NOT NULL REFERENCES points(id) ON DELETE CASCADE, score REAL NOT NULL,
+  PRIMARY KEY (recommendation_id, point_id));
 CREATE TABLE IF NOT EXISTS interventions (
   id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
   council_id TEXT, type TEXT NOT NULL, by TEXT, date TEXT, ev_item TEXT, ev_point TEXT, quote TEXT NOT NULL);
@@ -78,6 +87,9 @@ CREATE INDEX IF NOT EXISTS points_item ON points(item_id);
 CREATE INDEX IF NOT EXISTS points_doc ON points(doc_id);
 CREATE INDEX IF NOT EXISTS actions_item ON actions(item_id);
 CREATE INDEX IF NOT EXISTS inspections_council ON inspections(council_id);
+CREATE INDEX IF NOT EXISTS recommendations_council ON recommendations(council_id, after);
+CREATE INDEX IF NOT EXISTS recommendations_doc ON recommendations(doc_id);
+CREATE INDEX IF NOT EXISTS followups_point ON followups(point_id);
 CREATE INDEX IF NOT EXISTS official_council ON official_inspections(council_id, published);
 CREATE INDEX IF NOT EXISTS practices_council ON practices(council_id);
 CREATE INDEX IF NOT EXISTS point_themes_theme ON point_themes(theme);
@@ -249,13 +261,20 @@ def _write_facts(con: sqlite3.Connection, doc_id: str, council_id: str | None, f
     gss = facts.council.gss
     for n, ins in enumerate(facts.inspections):
         ins_id = stable_id("inspection", doc_id, n, ins.type, ins.date)
-        event = resolve_event(gss, ins.type, ins.date, ins.date_precision, ins.evidence.quote, on) if ins.status == "happened" else None
+        when = (ins.date, ins.end_date) if ins.end_date else ins.date  # a report states both days
+        event = resolve_event(gss, ins.type, when, ins.date_precision, ins.evidence.quote, on) if ins.status == "happened" else None
         con.execute(
             "INSERT INTO inspections(id, doc_id, council_id, inspectorate, type, date, date_precision, status, ev_item, ev_point, quote,"
-            " event_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            " event_id, end_date, published) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (ins_id, doc_id, council_id, ins.inspectorate, ins.type, ins.date, ins.date_precision, ins.status, *_ev(doc_id, ins.evidence),
-             event and event["id"]),
+             event and event["id"], ins.end_date, ins.published),
         )
+        after = ins.published or ins.end_date  # the council can answer a report only once it has it
+        con.executemany(
+            "INSERT INTO recommendations(id, inspection_id, doc_id, council_id, seq, text, after, ev_item, ev_point, quote)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [(stable_id("recommendation", ins_id, r.seq), ins_id, doc_id, council_id, r.seq, r.text, after, *_ev(doc_id, r.evidence))
+             for r in ins.recommendations])
         for m, j in enumerate(ins.judgements):
             con.execute(
                 "INSERT INTO judgements(id, inspection_id, doc_id, grade, area, ev_item, ev_point, quote) VALUES (?,?,?,?,?,?,?,?)",
@@ -317,6 +336,8 @@ def counts(con: sqlite3.Connection) -> dict:
         "inspections": one("SELECT count(*) FROM inspections WHERE event_id IS NULL") + one("SELECT count(*) FROM official_inspections"),
         "official_inspections": one("SELECT count(*) FROM official_inspections"),
         "judgements": one("SELECT count(*) FROM judgements"),
+        "recommendations": one("SELECT count(*) FROM recommendations"),
+        "followups": one("SELECT count(*) FROM followups"),
         "interventions": one("SELECT count(*) FROM interventions"),
         "practices": one("SELECT count(*) FROM practices"),
         "themes": one("SELECT count(DISTINCT theme) FROM point_themes"),

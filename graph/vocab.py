@@ -33,6 +33,8 @@ class CKG(DefinedNamespace):
     Practice: URIRef
     Mention: URIRef
     Document: URIRef
+    Recommendation: URIRef
+    InspectionFinding: URIRef
     # concept schemes
     Themes: URIRef
     Grades: URIRef
@@ -90,6 +92,8 @@ class CKG(DefinedNamespace):
     statedJudgement: URIRef
     agreesWithRecord: URIRef
     recordEvent: URIRef
+    recommendation: URIRef
+    addressedIn: URIRef
     interventionType: URIRef
     interventionBy: URIRef
     interventionDate: URIRef

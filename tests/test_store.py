@@ -30,5 +30,5 @@ def test_schema_2_data_directory_gains_the_council_a_body_sits_in(tmp_path):
     store.set_state(con, "schema", "2")
     con.close()
     con = store.connect(tmp_path)
-    assert store.get_state(con, "schema") == store.SCHEMA_VERSION == "4"
+    assert store.get_state(con, "schema") == store.SCHEMA_VERSION == "5"
     assert [tuple(r) for r in con.execute("SELECT id, name, within_id FROM councils")] == [("c1", "Ashwell Parish Council", None)]

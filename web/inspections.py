@@ -141,6 +141,23 @@ def official_inspection(store, ident: str) -> Entity:
         Entry(Link("judgement", c["judgement"], f"{grade_label(c['grade'])} — {c['area'] or 'overall'}"),
               f"contradicts the record ({grade_label(c['record'])})" if c["contradicts_record"] else "agrees with the record" if c["record"] else "")
         for d in meetings for c in d["claims"]])
+    return followups(store, e, ident)
+
+
+def followups(store, e: Entity, ident: str) -> Entity:
+    """The follow-up table: each recommendation of the inspection's report and the later meetings that took it up."""
+    rows = store.select(sparql_prologue() + f"""SELECT ?rec ?text ?seq ?p ?ptext ?m ?day ?month ?committee WHERE {{
+  <{iri("inspection", ident)}> ckg:recommendation ?rec . ?rec ckg:text ?text ; ckg:position ?seq .
+  OPTIONAL {{ ?rec ckg:addressedIn ?p . ?p ckg:text ?ptext ; ckg:agendaItem/ckg:meeting ?m .
+             OPTIONAL {{ ?m dcterms:date ?day }} OPTIONAL {{ ?m ckg:partialDate ?month }} OPTIONAL {{ ?m ckg:committee ?committee }} }} }}""")
+    recs: dict[str, tuple[int, str, list]] = {}
+    for r in sorted(rows, key=lambda r: (r.get("day") or r.get("month") or "", r.get("p") or "")):
+        _, text, taken = recs.setdefault(r["rec"], (int(r["seq"]), r["text"], []))
+        if r.get("p"):
+            taken.append((Link("meeting", split_iri(r["m"])[1], meeting_label(r.get("day") or r.get("month"), r.get("committee"))),
+                          Link("point", split_iri(r["p"])[1], shorten(r["ptext"], 160))))
+    if recs:
+        e.extra["followups"] = [(text, taken) for _, text, taken in sorted(recs.values(), key=lambda v: v[0])]
     return e
 
 

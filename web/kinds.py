@@ -7,10 +7,10 @@ from datetime import datetime
 
 from councilkg.graph.practices import THEMES
 from councilkg.graph.vocab import sparql_prologue
-from councilkg.web.around import Around, fetch, split_iri
+from councilkg.web.around import Around, expand, fetch, split_iri
 from councilkg.web.entities import Entity, Entry, Quote, concept_label, limited
 from councilkg.web.loaders import loader
-from councilkg.web.present import Link, grade_label, safe_url
+from councilkg.web.present import Link, grade_label, safe_url, shorten
 
 ITEM_CONTEXT = ("ckg:meeting", "ckg:meeting/ckg:council", "ckg:document")
 EVIDENCE = ("prov:wasDerivedFrom", "prov:wasDerivedFrom/ckg:agendaItem")
@@ -77,14 +77,19 @@ def page(store, kind: str, ident: str, paths: tuple[str, ...], width: int = 80) 
 
 @loader("point")
 def point(store, ident):
-    paths = ("ckg:agendaItem", *(f"ckg:agendaItem/{p}" for p in ITEM_CONTEXT), "ckg:mentions", "^prov:wasDerivedFrom", RECORD)
+    paths = ("ckg:agendaItem", *(f"ckg:agendaItem/{p}" for p in ITEM_CONTEXT), "ckg:mentions", "^prov:wasDerivedFrom", RECORD,
+             "^ckg:addressedIn", "^ckg:addressedIn/^ckg:recommendation")
     a, s, e = page(store, "point", ident, paths, 90)
     item = a.one(s, "ckg:agendaItem")
     e.text = a.one(s, "ckg:text")
-    e.facts = item_context(a, item) + [("Kind", a.one(s, "ckg:pointKind")), ("Themes", themes(a, s))]
+    finding = expand("ckg:InspectionFinding") in a.all(s, "rdf:type")  # a report's paragraph: the inspectorate's, not debate
+    e.facts = item_context(a, item) + [("Kind", "inspection finding" if finding else a.one(s, "ckg:pointKind")), ("Themes", themes(a, s))]
     if a.all(s, "ckg:mentions"):
         e.facts.append(("Mentions", a.links(a.all(s, "ckg:mentions"))))
     e.group("Facts read from this point", facts_read_from(a, s))
+    e.group("Inspection recommendations this point takes up", [
+        Entry(Link("inspection", a.ident(event), shorten(a.one(rec, "ckg:text") or "", 200)), "")
+        for rec in sorted(a.back(s, "ckg:addressedIn")) for event in a.back(rec, "ckg:recommendation")])
     here = a.pos(s)
     if item:  # the points two places either side: an item may hold hundreds
         a.add(store.construct(sparql_prologue() + f"CONSTRUCT {{ ?n ?p ?o }} WHERE {{ ?n ckg:agendaItem <{item}> ; a ckg:DebatePoint ; "
@@ -159,7 +164,7 @@ def action(store, ident):
 
 @loader("inspection")
 def inspection(store, ident):
-    from councilkg.web.inspections import official_inspection
+    from councilkg.web.inspections import followups, official_inspection
 
     if ident.startswith("ofsted-"):  # an event of Ofsted's record, not one read from minutes
         return official_inspection(store, ident)
@@ -172,8 +177,10 @@ def inspection(store, ident):
                ("Date", a.one(s, "ckg:inspectionDate") or "not stated"), ("Status", a.one(s, "ckg:inspectionStatus"))]
     council_fact(a, s, "ckg:inspectedCouncil", e)
     e.facts.append(("Judgements", a.links(judgements(a, s)) or "none stated"))
+    if a.one(s, "ckg:inspectionEndDate"):
+        e.facts.insert(4, ("End date", a.one(s, "ckg:inspectionEndDate")))
     e.evidence = quote(a, s)
-    return e
+    return followups(store, e, ident)
 
 
 @loader("judgement")
