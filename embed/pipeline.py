@@ -21,6 +21,7 @@ from councilkg.embed import index as indexes
 from councilkg.embed.backends import STATE_KEY, parse_index, recorded
 from councilkg.embed.encoder import configured_name, get_encoder
 from councilkg.embed.passages import read_vectors, split, theme_keys, vec_key
+from councilkg.embed.practice_pass import add_learned_practices
 from councilkg.graph import store
 from councilkg.graph.instance import instance_id
 from councilkg.graph.councils import gazetteer
@@ -28,7 +29,7 @@ from councilkg.graph.extract import extract
 from councilkg.graph.themes import aggregate, assign, load_scheme, theme_texts
 
 # Bump when reading, segmentation or extraction changes what a file yields, so re-ingest redoes the work.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 MAX_BYTES = 50_000_000
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -251,6 +252,7 @@ def _embed_new(con, model: str, progress: Progress) -> int:
         con.executemany("INSERT OR REPLACE INTO vectors(key, model, vec) VALUES (?,?,?)", [(k, model, v.tobytes()) for k, v in zip(keys, vecs)])
     progress("embed", len(missing), len(missing))
     _theme_points(con, model, rows, point_keys, encoder)
+    add_learned_practices(con, rows, point_keys, encoder)  # on the passage vectors just stored
     return len(rows)
 
 
