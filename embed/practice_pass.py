@@ -32,7 +32,7 @@ def gated(con, point_keys: list[list[str]], m) -> list[int]:
 def add_learned_practices(con, rows, point_keys: list[list[str]], encoder) -> int:
     """Find and store the learned practices of the new points `rows` ((point id, text, title, item id) each); how many."""
     m = model()
-    if m is None or not rows:
+    if m is None or not m.trusted or not rows:  # a model short of the precision bar is shipped, trained, but not applied
         return 0
     ids = [rows[n][0] for n in gated(con, point_keys, m)]
     if not ids:

@@ -19,6 +19,7 @@ from councilkg.graph.practices import _MOTION, _NOT_A_PRACTICE, _asserted, key, 
 from councilkg.graph.sentences import Sentence
 
 MODEL = Path(__file__).parent / "data" / "practice_model.npz"
+MIN_PRECISION = 0.9
 Encode = Callable[[list[str]], np.ndarray]  # texts -> unit-length vectors, one row each
 # Phrases that name people, bodies, times or amounts are not practices however near they come.
 _NOT_A_NAME = re.compile(r"^(?:council|authority|leaders?|members?|officers?|managers?|staff|children|young people|families|"
@@ -36,6 +37,12 @@ class Model:
     proto: np.ndarray  # unit vector of what a practice's name looks like
     name_floor: float  # a noun phrase below this cosine to the prototype names nothing
     encoder: str
+    cv_precision: float  # the threshold's precision cross-validated on the train split (by council)
+
+    @property
+    def trusted(self) -> bool:
+        """Whether ingest may apply it: only a model whose cross-validated precision reaches the bar (precision first)."""
+        return self.cv_precision >= MIN_PRECISION
 
     def probability(self, vecs: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(np.asarray(vecs, dtype=np.float32) @ self.w + self.b)))
@@ -48,7 +55,7 @@ def model() -> Model | None:
         return None
     z = np.load(MODEL, allow_pickle=False)
     return Model(z["w"].astype(np.float32), float(z["b"]), float(z["threshold"]), float(z["gate"]),
-                 z["proto"].astype(np.float32), float(z["name_floor"]), str(z["encoder"]))
+                 z["proto"].astype(np.float32), float(z["name_floor"]), str(z["encoder"]), float(z["cv_precision"]))
 
 
 def _open(unit: list[Sentence]) -> list[int]:
