@@ -13,6 +13,8 @@ from councilkg.graph.practices import key
 from councilkg.graph.practices_learned import find, model
 from councilkg.graph.sentences import Sentence, split
 
+SLICE = 2048
+
 
 def gated(con, point_keys: list[list[str]], m) -> list[int]:
     """Positions (in `point_keys`) of the points one of whose passages scores at or above the gate."""
@@ -34,6 +36,11 @@ def add_learned_practices(con, rows, point_keys: list[list[str]], encoder) -> in
     m = model()
     if m is None or not m.trusted or not rows:  # a model short of the precision bar is shipped, trained, but not applied
         return 0
+    # in slices, so memory follows the slice, not the batch
+    return sum(_add(con, rows[a:a + SLICE], point_keys[a:a + SLICE], encoder, m) for a in range(0, len(rows), SLICE))
+
+
+def _add(con, rows, point_keys: list[list[str]], encoder, m) -> int:
     ids = [rows[n][0] for n in gated(con, point_keys, m)]
     if not ids:
         return 0
