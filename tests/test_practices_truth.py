@@ -88,6 +88,7 @@ def _row(name: str, c: Counter) -> str:
     return f"  {name:32s} P={p:.3f} R={r:.3f}  tp={c['tp']} fp={c['fp']} fn={c['fn']}"
 
 
+@pytest.mark.slow  # encodes every sentence of ~70 gold documents: minutes on a busy machine
 def test_document_level_before_and_after(encode):
     if not SHARED.exists():
         pytest.skip("../shared is absent")
