@@ -22,6 +22,7 @@ from councilkg.embed import index as indexes
 from councilkg.embed.backends import STATE_KEY, parse_index, recorded
 from councilkg.embed.encoder import configured_name, get_encoder
 from councilkg.embed.passages import read_vectors, split, theme_keys, vec_key
+from councilkg.embed.practice_pass import add_learned_practices
 from councilkg.graph import store
 from councilkg.graph.instance import instance_id
 from councilkg.graph.councils import gazetteer
@@ -256,6 +257,7 @@ def _embed_new(con, model: str, progress: Progress) -> int:
         con.executemany("INSERT OR REPLACE INTO vectors(key, model, vec) VALUES (?,?,?)", [(k, model, v.tobytes()) for k, v in zip(keys, vecs)])
     progress("embed", len(missing), len(missing))
     _theme_points(con, model, rows, point_keys, encoder)
+    add_learned_practices(con, rows, point_keys, encoder)  # on the passage vectors just stored
     return len(rows)
 
 

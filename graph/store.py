@@ -285,7 +285,19 @@ def _write_facts(con: sqlite3.Connection, doc_id: str, council_id: str | None, f
             "INSERT INTO interventions(id, doc_id, council_id, type, by, date, ev_item, ev_point, quote) VALUES (?,?,?,?,?,?,?,?,?)",
             (stable_id("intervention", doc_id, n, iv.type), doc_id, council_id, iv.type, iv.by, iv.date, *_ev(doc_id, iv.evidence)),
         )
-    for n, pr in enumerate(facts.practices):
+    add_practices(con, doc_id, council_id, facts.practices, councils)
+    for mn in facts.mentions:
+        _ensure_council(con, mn.gss, mn.name, councils)
+        con.execute(
+            "INSERT INTO mentions(doc_id, council_id, ev_item, ev_point, quote) VALUES (?,?,?,?,?)",
+            (doc_id, mn.gss, *_ev(doc_id, mn.evidence)),
+        )
+
+
+def add_practices(con: sqlite3.Connection, doc_id: str, council_id: str | None, practices: list, councils: dict[str, dict],
+                  start: int = 0) -> None:
+    """Store a document's practices, numbered from `start` (the learned pass adds to those extraction wrote)."""
+    for n, pr in enumerate(practices, start):
         _, opoint, oquote = _ev(doc_id, pr.outcome_evidence)
         if pr.council_gss:
             _ensure_council(con, pr.council_gss, None, councils)
@@ -293,12 +305,6 @@ def _write_facts(con: sqlite3.Connection, doc_id: str, council_id: str | None, f
             "INSERT INTO practices(id, doc_id, council_id, label, kind, themes, outcome, ev_item, ev_point, quote, outcome_point, outcome_quote) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (stable_id("practice", doc_id, n, pr.label), doc_id, pr.council_gss or council_id, pr.label, pr.kind, json.dumps(pr.themes), pr.outcome,
              *_ev(doc_id, pr.evidence), opoint, oquote),
-        )
-    for mn in facts.mentions:
-        _ensure_council(con, mn.gss, mn.name, councils)
-        con.execute(
-            "INSERT INTO mentions(doc_id, council_id, ev_item, ev_point, quote) VALUES (?,?,?,?,?)",
-            (doc_id, mn.gss, *_ev(doc_id, mn.evidence)),
         )
 
 
