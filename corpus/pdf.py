@@ -20,8 +20,7 @@ def sniff_pdf(payload: Payload) -> bool:
 @register("pdf", (".pdf",))
 def read_pdf(payload: Payload) -> tuple[str, dict[str, str]]:
     """Text of every page, furniture removed; a PDF we cannot trust to be whole or readable is an InputError."""
-    pages = extract_pages(payload)
-    text = join_pages(pages)
+    text = join_pages(payload.pages)
     if len(re.findall(r"[A-Za-z]{3,}", text)) < 5:
         raise InputError(payload.path, "no text layer (scanned PDF?)")
     return text, meeting_meta(text, payload.path.name)

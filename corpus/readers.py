@@ -36,6 +36,13 @@ class Payload:
             raise InputError(self.path, "no text after the header" if header else "empty file")
         return body
 
+    @cached_property
+    def pages(self) -> list[str]:
+        """A PDF's page texts, extracted once for whichever sniffer and reader look at them."""
+        from .pdf import extract_pages
+
+        return extract_pages(self)
+
 
 @dataclass
 class Reader:
@@ -63,7 +70,7 @@ def register(name: str, extensions: tuple[str, ...], sniff: Callable[[Payload], 
 
 def choose(payload: Payload) -> Reader:
     """Readers that claim the extension; one whose sniffer recognises the content beats a plain default."""
-    from . import mgmeeting, mgpage, moderngov, pdf  # noqa: F401 - importing registers their readers (they import this module)
+    from . import mgmeeting, mgpage, moderngov, ofsted, pdf  # noqa: F401 - importing registers their readers (they import this module)
 
     ext = payload.path.suffix.lower()
     claims = [r for r in READERS if ext in r.extensions]

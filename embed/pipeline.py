@@ -17,10 +17,12 @@ from councilkg.corpus.discover import discover
 from councilkg.corpus.model import InputError, NotMinutes, SourceFile, shown_path
 from councilkg.corpus.readers import read
 from councilkg.corpus.segment import segment
+from councilkg.embed import followup
 from councilkg.embed import index as indexes
 from councilkg.embed.backends import STATE_KEY, parse_index, recorded
 from councilkg.embed.encoder import configured_name, get_encoder
 from councilkg.embed.passages import read_vectors, split, theme_keys, vec_key
+from councilkg.embed.practice_pass import add_learned_practices
 from councilkg.graph import store
 from councilkg.graph.instance import instance_id
 from councilkg.graph.councils import gazetteer
@@ -28,7 +30,7 @@ from councilkg.graph.extract import extract
 from councilkg.graph.themes import aggregate, assign, load_scheme, theme_texts
 
 # Bump when reading, segmentation or extraction changes what a file yields, so re-ingest redoes the work.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "7"
 MAX_BYTES = 50_000_000
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -44,6 +46,7 @@ class IngestReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why it is not minutes)
     points_embedded: int = 0
+    followups: int = 0  # recommendation -> later point links this ingest found
     generation: int = 0
     seconds: float = 0.0
 
@@ -142,6 +145,7 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
     known = {r[0]: (r[1], r[2]) for r in con.execute("SELECT path_key, fingerprint, source FROM documents")}
     by_sha = {r[0]: r[1] for r in con.execute("SELECT sha256, source FROM documents")}
     changed = False
+    new_docs: list[str] = []
     councils = gazetteer()
     for n, src in enumerate(found):
         progress("read", n, len(found))
@@ -179,7 +183,7 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
             _fail(con, report, on_error, key, src.given, e.reason)
             continue
         con.execute("SAVEPOINT doc")
-        store.write_document(con, doc, facts, councils, _now(), fingerprint=fp)
+        new_docs.append(store.write_document(con, doc, facts, councils, _now(), fingerprint=fp))
         con.execute("RELEASE doc")
         by_sha[sha] = shown_path(src.given)
         report.ingested += 1
@@ -203,7 +207,9 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
         if before.spec != backend.spec:
             _retire(before, con)
         progress("index", 1, 1)
-        _update_rdf(data_dir)
+        # derived links over the committed generation (the vector search reads only what is committed)
+        report.followups = followup.link(con, data_dir, model, new_docs)
+        _update_rdf(data_dir)  # after the follow-up links' transaction, which stamps this generation again
     else:
         con.execute("COMMIT")
         if committed:
@@ -264,6 +270,7 @@ def _embed_new(con, model: str, progress: Progress) -> int:
         con.executemany("INSERT OR REPLACE INTO vectors(key, model, vec) VALUES (?,?,?)", [(k, model, v.tobytes()) for k, v in zip(keys, vecs)])
     progress("embed", len(missing), len(missing))
     _theme_points(con, model, rows, point_keys, encoder)
+    add_learned_practices(con, rows, point_keys, encoder)  # on the passage vectors just stored
     return len(rows)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from councilkg.corpus.ofsted import FORMAT as REPORT_FORMAT
 from councilkg.embed.filters import json_list
 from councilkg.embed.rank import highlight
 from councilkg.embed.table import PointTable, theme_labels
@@ -13,7 +14,7 @@ POINT_IRI = "https://w3id.org/councilkg/id/point/"
 
 _ROWS = """
 SELECT p.id, p.text, p.doc_id, p.item_id, i.title, i.number, i.meeting_id, m.date, m.committee,
-       m.council_id, c.name AS council_name, c.gss, d.source, d.meta_json
+       m.council_id, c.name AS council_name, c.gss, d.source, d.meta_json, d.fmt
 FROM points p JOIN items i ON i.id = p.item_id JOIN documents d ON d.id = p.doc_id
 LEFT JOIN meetings m ON m.id = i.meeting_id LEFT JOIN councils c ON c.id = m.council_id
 WHERE p.id IN (SELECT value FROM json_each(?))
@@ -61,9 +62,24 @@ def make_hits(con: sqlite3.Connection, ids: list[str], scores: list[float], stem
             continue
         row = dict(r) | {"source_url": source_url(r["meta_json"])}
         hits.append(hit(row, score, themes.get(pid, []), stems, labels) | (extra or {}).get(pid, {}))
+    answers = answered(con, ids)
     for n, h in enumerate(hits, start=1):
         h["rank"] = n
+        if rows[h["id"]]["fmt"] == REPORT_FORMAT:
+            h["finding"] = True  # an inspection report's paragraph, not the council's debate
+        if h["id"] in answers:
+            h["answers"] = answers[h["id"]]  # the inspection recommendations this point takes up
     return hits
+
+
+def answered(con: sqlite3.Connection, ids: list[str]) -> dict[str, list[dict]]:
+    """Point id -> the inspection recommendations it takes up (ckg:addressedIn, read backwards)."""
+    out: dict[str, list[dict]] = {}
+    for pid, rid, text, ins in con.execute(
+        "SELECT f.point_id, r.id, r.text, r.inspection_id FROM followups f JOIN recommendations r ON r.id = f.recommendation_id"
+        " WHERE f.point_id IN (SELECT value FROM json_each(?)) ORDER BY f.score DESC", (json_list(ids),)):
+        out.setdefault(pid, []).append({"recommendation": rid, "text": text, "inspection": ins})
+    return out
 
 
 def hit(r, score: float, themes: list[tuple[str, float]], stems: set[str], labels: dict[str, str]) -> dict:

@@ -20,8 +20,11 @@ class CouncilDecision:
 
     gss: str | None
     name: str | None
-    method: str  # "metadata", "text:heading", "text:statement", "text:email", "unknown"
+    method: str  # "metadata", "text:heading", "text:abbreviation", "page:title", "text:email", "unknown"
     evidence: str | None = None
+    kind: str | None = None  # an unlisted body's kind as its name gives it: "parish council", "municipal district" …
+    within_gss: str | None = None  # the principal council the body sits in, where the text or a gazetteer says so
+    within_name: str | None = None
 
 
 @dataclass
@@ -29,6 +32,15 @@ class Judgement:
     grade: str  # outstanding, good, requires-improvement, inadequate, adequate
     area: str | None  # None: overall
     evidence: Evidence | None = None
+
+
+@dataclass
+class Recommendation:
+    """What an inspection report says needs to improve, one bullet or numbered paragraph of it."""
+
+    text: str
+    seq: int
+    evidence: Evidence
 
 
 @dataclass
@@ -40,6 +52,9 @@ class Inspection:
     status: str  # happened, expected
     evidence: Evidence
     judgements: list[Judgement] = field(default_factory=list)
+    end_date: str | None = None  # "YYYY-MM-DD" where an inspection report states it
+    published: str | None = None  # "YYYY-MM-DD" where the report states it
+    recommendations: list[Recommendation] = field(default_factory=list)  # read from the inspection's own report
 
 
 @dataclass

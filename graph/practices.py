@@ -99,21 +99,33 @@ def practices(units: list[list[Sentence]], self_gss: str | None) -> list[tuple[P
                     if motion or not _whole(m.group("np")) or not _asserted(sent.text[: m.start()]):
                         continue
                     label = _label(m)
-                    key = re.sub(r"\W+", " ", label.lower()).strip()
-                    if len(key) < 4 or _NOT_A_PRACTICE.search(label) or any(key in k or k in key for k in seen):
+                    k_ = key(label)
+                    if len(k_) < 4 or _NOT_A_PRACTICE.search(label) or any(k_ in k or k in k_ for k in seen):
                         continue
-                    seen.add(key)
-                    kind_ = kind or next((k for k, p in _KIND if p.search(label)), "arrangement")
-                    themes = [t for t, p in THEMES.items() if re.search(p, label + " " + sent.text[max(0, m.start() - 30):m.end() + 30], _I)]
-                    outcome = _outcome(unit, i, m.end(), label)
-                    if outcome and (outcome.item_seq, outcome.point_seq, outcome.index) in told:
-                        outcome = None  # one outcome statement tells of one practice, not of each named beside it
-                    if outcome:
-                        told.add((outcome.item_seq, outcome.point_seq, outcome.index))
-                    pr = Practice(label, kind_, themes, outcome.text if outcome else None, sent.evidence(),
-                                  outcome.evidence() if outcome else None)
-                    out.append((pr, _adopter(sent.text[: m.start()], self_gss)))
+                    seen.add(k_)
+                    out.append(make(unit, i, label, m.start(), m.end(), kind, self_gss, told))
     return out
+
+
+def make(unit: list[Sentence], i: int, label: str, start: int, end: int, kind: str | None, self_gss: str | None,
+         told: set[tuple]) -> tuple[Practice, str | None]:
+    """A practice named `label` at unit[i].text[start:end], with its kind, themes, outcome and adopting council."""
+    sent = unit[i]
+    kind_ = kind or next((k for k, p in _KIND if p.search(label)), "arrangement")
+    themes = [t for t, p in THEMES.items() if re.search(p, label + " " + sent.text[max(0, start - 30):end + 30], _I)]
+    outcome = _outcome(unit, i, end, label)
+    if outcome and (outcome.item_seq, outcome.point_seq, outcome.index) in told:
+        outcome = None  # one outcome statement tells of one practice, not of each named beside it
+    if outcome:
+        told.add((outcome.item_seq, outcome.point_seq, outcome.index))
+    pr = Practice(label, kind_, themes, outcome.text if outcome else None, sent.evidence(),
+                  outcome.evidence() if outcome else None)
+    return pr, _adopter(sent.text[:start], self_gss)
+
+
+def key(label: str) -> str:
+    """What two labels of one practice share: lower-case words."""
+    return re.sub(r"\W+", " ", label.lower()).strip()
 
 
 def _whole(np: str) -> bool:

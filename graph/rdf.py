@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from rdflib import Graph
 from rdflib.namespace import RDF, SKOS, XSD
 
+from councilkg.corpus.model import stable_id
+from councilkg.graph.ofsted import AREAS, official_grades, record_grade
+from councilkg.corpus.ofsted import FORMAT as REPORT_FORMAT
 from councilkg.graph.vocab import (
-    GSS, IRI_OK, A, BASE, DATE, DERIVED, DESCRIPTION, IN_SCHEME, LABEL, NOTATION, PREF, SAME, SOURCE, TITLE, P, bind_prefixes, date_literal, iri, lit, node,
+    FALSE, GSS, IRI_OK, ISSUED, TRUE, A, BASE, DATE, DERIVED, DESCRIPTION, IN_SCHEME, LABEL, NOTATION, PREF, SAME, SOURCE, TITLE, P, bind_prefixes, date_literal, iri, lit, node,
     ref, typed,
 )
 
@@ -52,7 +57,7 @@ def _rows(con: sqlite3.Connection, sql: str, column: str, only: str | None, cond
 
 @emitter("councils", "council")
 def _councils(con, only):
-    for cid, name, gss, ctype, region in _rows(con, "SELECT id, name, gss, type, region FROM councils", "id", only):
+    for cid, name, gss, ctype, region, within in _rows(con, "SELECT id, name, gss, type, region, within_id FROM councils", "id", only):
         s = node("council", cid)
         yield cid, f"{s} {A} {P['Council']} .\n{s} {LABEL} {lit(name)} .\n"
         if gss:
@@ -61,6 +66,8 @@ def _councils(con, only):
             yield cid, f"{s} {P['councilType']} {lit(ctype)} .\n"
         if region:
             yield cid, f"{s} {P['region']} {lit(region)} .\n"
+        if within:
+            yield cid, f"{s} {P['withinCouncil']} {node('council', within)} .\n"
 
 
 @emitter("meetings", "meeting")
@@ -74,8 +81,9 @@ def _meetings(con, only):
             yield mid, f"{s} {P['council']} {node('council', cid)} .\n"
         if evidence:
             yield mid, f"{s} {P['councilEvidence']} {lit(evidence)} .\n"
-        if day and len(day) == 10 and (d := date_literal(day)):
-            yield mid, f"{s} {DATE} {d} .\n"
+        d = date_literal(day)
+        if d:  # dcterms:date is a day (contract §4); a month or a year the minutes give is ckg:partialDate
+            yield mid, f"{s} {DATE if len(day) == 10 else P['partialDate']} {d} .\n"
             if date_method:
                 yield mid, f"{s} {P['dateMethod']} {lit(date_method)} .\n"
         if committee:
@@ -86,9 +94,12 @@ def _meetings(con, only):
 
 @emitter("documents")
 def _documents(con, only):
-    for did, given, title, meta in _rows(con, "SELECT id, source, title, meta_json FROM documents", "id", only):
+    rows = _rows(con, "SELECT id, source, title, meta_json, fmt, sha256, ingested_at FROM documents", "id", only)
+    for did, given, title, meta, fmt, sha, ingested in rows:
         s = node("document", did)
-        yield did, f"{s} {A} {P['Document']} .\n{s} {P['sourceFile']} {lit(given)} .\n"
+        yield did, (f"{s} {A} {P['Document']} .\n{s} {P['sourceFile']} {lit(given)} .\n{s} {P['readAs']} {lit(fmt)} .\n"
+                    f"{s} {P['sha256']} {lit(sha)} .\n{s} {P['ingestedAt']} {lit(ingested)}^^{ref(XSD.dateTime)} .\n"
+                    f"{s} {P['metadata']} {json_literal(json.loads(meta or '{}'))} .\n")
         if title:
             yield did, f"{s} {TITLE} {lit(title)} .\n"
         meta = json.loads(meta or "{}")
@@ -99,8 +110,8 @@ def _documents(con, only):
 
 @emitter("items")
 def _items(con, only):
-    rows = _rows(con, "SELECT id, doc_id, meeting_id, seq, number, title, procedural, description FROM items", "doc_id", only)
-    for iid, did, mid, seq, number, title, procedural, description in rows:
+    rows = _rows(con, "SELECT id, doc_id, meeting_id, seq, number, title, procedural, description, text FROM items", "doc_id", only)
+    for iid, did, mid, seq, number, title, procedural, description, body in rows:
         s = node("item", iid)
         yield did, (f"{s} {A} {P['AgendaItem']} .\n{s} {P['document']} {node('document', did)} .\n"
                     f"{s} {P['position']} {typed(seq, XSD.integer)} .\n"
@@ -113,6 +124,8 @@ def _items(con, only):
             yield did, f"{s} {P['itemNumber']} {lit(number)} .\n"
         if description:
             yield did, f"{s} {DESCRIPTION} {lit(description)} .\n"
+        if body:
+            yield did, f"{s} {P['text']} {lit(body)} .\n"
 
 
 @emitter("points")
@@ -160,23 +173,92 @@ def _derived(s: str, row: sqlite3.Row) -> str:
 
 @emitter("inspections")
 def _inspections(con, only):
+    """Inspections the minutes name: one linked to Ofsted's event is that event ckg:discussedIn its point, not another inspection
+    (the mention keeps only its quote, evidence and ckg:recordEvent, for its old IRI and the meetings that discussed the event)."""
     for r in _evidence(con, "inspections", only):
-        s = node("inspection", r["id"])
+        s, did = node("inspection", r["id"]), r["doc_id"]
+        if r["event_id"]:
+            event = node("inspection", r["event_id"])
+            out = f"{event} {P['discussedIn']} <{BASE}{r['ev']}> .\n" if r["ev"] else ""
+            yield did, out + f"{s} {P['recordEvent']} {event} .\n" + _derived(s, r)  # its page is the event's
+            continue
         out = (f"{s} {A} {P['Inspection']} .\n{s} {P['inspectionType']} {node('inspection-type', r['type'])} .\n"
-               f"{s} {P['inspectorate']} {lit(r['inspectorate'])} .\n{s} {P['inspectionStatus']} {lit(r['status'])} .\n")
+               f"{s} {P['inspectorate']} {lit(r['inspectorate'])} .\n{s} {P['inspectionStatus']} {lit(r['status'])} .\n"
+               f"{s} {P['inOfficialRecord']} {FALSE} .\n")
         if r["council_id"]:
             out += f"{s} {P['inspectedCouncil']} {node('council', r['council_id'])} .\n"
         d = date_literal(r["date"], r["date_precision"])
         if d:
             out += f"{s} {P['inspectionDate']} {d} .\n"
-        yield r["doc_id"], out + _derived(s, r)
-    for r in _evidence(con, "judgements", only):
-        s = node("judgement", r["id"])
-        out = (f"{node('inspection', r['inspection_id'])} {P['judgement']} {s} .\n{s} {A} {P['Judgement']} .\n"
-               f"{s} {P['grade']} {node('grade', r['grade'])} .\n")
+        if r["end_date"] and (d := date_literal(r["end_date"])):
+            out += f"{s} {P['inspectionEndDate']} {d} .\n"
+        yield did, out + _derived(s, r)
+    official = {}  # event -> Ofsted's record of it (a row that is another owner's: its change relogs this document)
+    event = "(SELECT event_id FROM inspections WHERE id = t.inspection_id) AS event_id,"
+    for r in _evidence(con, "judgements", only, event):
+        s, event = node("judgement", r["id"]), r["event_id"]
+        out = ""
+        if event:  # the minutes' claim about the official event: kept beside the record's grades, never replacing them
+            if event not in official:
+                official[event] = con.execute("SELECT type, judgements FROM official_inspections WHERE id=?", (event,)).fetchone()
+            out += f"{node('inspection', event)} {P['statedJudgement']} {s} .\n"
+            grade = record_grade(official[event], r["area"]) if official[event] else None
+            if grade:
+                out += f"{s} {P['agreesWithRecord']} {TRUE if grade == r['grade'] else FALSE} .\n"
+        else:
+            out += f"{node('inspection', r['inspection_id'])} {P['judgement']} {s} .\n"
+        out += f"{s} {A} {P['Judgement']} .\n{s} {P['grade']} {node('grade', r['grade'])} .\n"
         if r["area"]:
             out += f"{s} {P['judgementArea']} {lit(r['area'])} .\n"
         yield r["doc_id"], out + _derived(s, r)
+
+
+@emitter("official_inspections", "council")
+def _official(con, only):
+    """Ofsted's own record of each inspection of the councils held: dates, report, and every judgement it gave (the council's)."""
+    for r in _rows(con, "SELECT * FROM official_inspections", "council_id", only):
+        s = node("inspection", r["id"])
+        out = (f"{s} {A} {P['Inspection']} .\n{s} {P['inspectionType']} {node('inspection-type', r['type'])} .\n"
+               f"{s} {P['inspectorate']} {lit(r['inspectorate'])} .\n{s} {P['inspectionStatus']} {lit('happened')} .\n"
+               f"{s} {P['inOfficialRecord']} {TRUE} .\n{s} {P['inspectedCouncil']} {node('council', r['council_id'])} .\n")
+        for col, term in (("start", P["inspectionDate"]), ("end", P["inspectionEndDate"]), ("published", ISSUED)):
+            if r[col] and (d := date_literal(r[col])):
+                out += f"{s} {term} {d} .\n"
+        if r["framework"]:
+            out += f"{s} {P['inspectionFramework']} {lit(r['framework'])} .\n"
+        if r["theme"]:
+            out += f"{s} {P['visitTheme']} {lit(r['theme'])} .\n"
+        if r["url"] and IRI_OK.match(r["url"]):
+            out += f"{s} {SOURCE} {ref(r['url'])} .\n"
+        for area, grade in official_grades(r["judgements"]):
+            j = node("judgement", f"{r['id']}-{area}")
+            out += (f"{s} {P['judgement']} {j} .\n{j} {A} {P['Judgement']} .\n{j} {P['grade']} {node('grade', grade)} .\n"
+                    f"{j} {P['inOfficialRecord']} {TRUE} .\n")
+            if area != "overall":
+                out += f"{j} {P['judgementArea']} {lit(AREAS.get(area, area))} .\n"
+        yield r["council_id"], out
+
+
+@emitter("recommendations")
+def _recommendations(con, only):
+    event = "(SELECT event_id FROM inspections WHERE id = t.inspection_id) AS event_id,"
+    for r in _evidence(con, "recommendations", only, event):
+        s = node("recommendation", r["id"])  # from Ofsted's event when the report's inspection is one
+        yield r["doc_id"], (f"{node('inspection', r['event_id'] or r['inspection_id'])} {P['recommendation']} {s} .\n"
+                            f"{s} {A} {P['Recommendation']} .\n{s} {P['text']} {lit(r['text'])} .\n"
+                            f"{s} {P['position']} {typed(r['seq'], XSD.integer)} .\n" + _derived(s, r))
+    finding = P["InspectionFinding"]
+    sql = "SELECT p.id, p.doc_id FROM points p JOIN documents d ON d.id = p.doc_id"
+    for pid, did in _rows(con, sql, "p.doc_id", only, cond=f"d.fmt = '{REPORT_FORMAT}'"):
+        yield did, f"{node('point', pid)} {A} {finding} .\n"
+
+
+@emitter("followups")
+def _followups(con, only):
+    """ckg:addressedIn, owned by the point's document: written after the ingest's commit, logged by a trigger on followups."""
+    sql = "SELECT f.recommendation_id, f.point_id, p.doc_id FROM followups f JOIN points p ON p.id = f.point_id"
+    for rid, pid, did in _rows(con, sql, "p.doc_id", only):
+        yield did, f"{node('recommendation', rid)} {P['addressedIn']} {node('point', pid)} .\n"
 
 
 @emitter("interventions")
@@ -215,21 +297,40 @@ def _practices(con, only):
 
 @emitter("mentions")
 def _mentions(con, only):
-    sql = ("SELECT DISTINCT CASE WHEN p.id IS NOT NULL THEN 'point/' || p.id ELSE 'item/' || i.id END, m.council_id, m.doc_id "
-           "FROM mentions m LEFT JOIN points p ON p.id = m.ev_point LEFT JOIN items i ON i.id = m.ev_item")
-    for ev, cid, did in _rows(con, sql, "m.doc_id", only, cond="(p.id IS NOT NULL OR i.id IS NOT NULL)"):
-        yield did, f"<{BASE}{ev}> {P['mentions']} {node('council', cid)} .\n"
+    """ckg:mentions from the point (or item) to the council, and each sentence naming it as a ckg:Mention quoting it."""
+    sql = ("SELECT DISTINCT CASE WHEN p.id IS NOT NULL THEN 'point/' || p.id ELSE 'item/' || i.id END AS ev, m.council_id, m.quote, "
+           "m.doc_id FROM mentions m LEFT JOIN points p ON p.id = m.ev_point LEFT JOIN items i ON i.id = m.ev_item")
+    sql += " WHERE (p.id IS NOT NULL OR i.id IS NOT NULL)"
+    rows = con.execute(f"{sql} ORDER BY ev, m.council_id") if only is None else con.execute(f"{sql} AND m.doc_id = ? ORDER BY ev, m.council_id", (only,))
+    for (ev, cid), found in groupby(rows, key=itemgetter(0, 1)):
+        council = node("council", cid)
+        found = list(found)
+        did = found[0][3]
+        out = f"<{BASE}{ev}> {P['mentions']} {council} .\n"
+        for _, _, quote, _ in found:
+            s = node("mention", stable_id("mention", ev, cid, quote))
+            out += (f"{s} {A} {P['Mention']} .\n{s} {P['mentionedCouncil']} {council} .\n{s} {DERIVED} <{BASE}{ev}> .\n"
+                    f"{s} {P['quote']} {lit(quote)} .\n")
+        yield did, out
 
 
 @emitter("themes")
 def _themes(con, only):
-    theme, point, item = P["theme"], BASE + "point/", BASE + "item/"
-    for pid, tid, did in _rows(con, "SELECT t.point_id, t.theme, p.doc_id FROM point_themes t JOIN points p ON p.id = t.point_id",
-                               "p.doc_id", only):
-        yield did, f"<{point}{pid}> {theme} {node('theme', tid)} .\n"
-    for iid, tid, did in _rows(con, "SELECT t.item_id, t.theme, i.doc_id FROM item_themes t JOIN items i ON i.id = t.item_id",
-                               "i.doc_id", only):
-        yield did, f"<{item}{iid}> {theme} {node('theme', tid)} .\n"
+    theme, scores = P["theme"], P["themeScores"]
+    for kind, table, key, parent in (("point", "point_themes", "point_id", "points"), ("item", "item_themes", "item_id", "items")):
+        sql = f"SELECT t.{key}, t.theme, t.score, o.doc_id FROM {table} t JOIN {parent} o ON o.id = t.{key}"
+        order = f" ORDER BY t.{key}"  # its primary key's order: no sort over the whole table
+        rows = con.execute(sql + order) if only is None else con.execute(f"{sql} WHERE o.doc_id = ?{order}", (only,))
+        for ident, found in groupby(rows, key=itemgetter(0)):
+            found = list(found)
+            s = f"<{BASE}{kind}/{ident}>"
+            yield found[0][3], ("".join(f"{s} {theme} {node('theme', tid)} .\n" for _, tid, _, _ in found)
+                                + f"{s} {scores} {json_literal({tid: score for _, tid, score, _ in found})} .\n")
+
+
+def json_literal(value: dict) -> str:
+    """An rdf:JSON literal (keys sorted, so one state exports one way)."""
+    return f"{lit(json.dumps(value, sort_keys=True, ensure_ascii=False))}^^{ref(RDF.JSON)}"
 
 
 def _used_concepts(con: sqlite3.Connection) -> dict[str, set[str]]:
@@ -238,7 +339,10 @@ def _used_concepts(con: sqlite3.Connection) -> dict[str, set[str]]:
     themes = q("SELECT theme FROM point_themes UNION SELECT theme FROM item_themes")
     for (js,) in con.execute("SELECT themes FROM practices"):
         themes.update(json.loads(js or "[]"))
-    return {"grade": q("SELECT DISTINCT grade FROM judgements"), "inspection-type": q("SELECT DISTINCT type FROM inspections"),
+    grades = q("SELECT DISTINCT grade FROM judgements")
+    for (js,) in con.execute("SELECT DISTINCT judgements FROM official_inspections"):
+        grades.update(g for _, g in official_grades(js))
+    return {"grade": grades, "inspection-type": q("SELECT DISTINCT type FROM inspections UNION SELECT type FROM official_inspections"),
             "intervention-type": q("SELECT DISTINCT type FROM interventions"), "theme": themes}
 
 

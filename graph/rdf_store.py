@@ -31,7 +31,7 @@ import pyoxigraph as ox
 from councilkg.graph import rdf, store
 from councilkg.graph.vocab import BASE
 
-FORMAT = "5"  # bump when what the store holds or how it is laid out changes: an older store is rebuilt
+FORMAT = "6"  # bump when what the store holds or how it is laid out changes: an older store is rebuilt
 SNAP_KEEP = 2  # snapshots kept: the newest and the one a serving process may still be reading
 STORE, STATE, LOCK = "store", "state.json", ".lock"
 _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -48,7 +48,8 @@ def fingerprint() -> str:
 
 
 def generation(con: sqlite3.Connection) -> int:
-    return int(store.get_state(con, "generation", "0"))
+    """The RDF generation (graph/store.py): the data's generation, moved again by derived rows written after its commit."""
+    return int(store.get_state(con, "rdf_generation", None) or store.get_state(con, "generation", "0"))
 
 
 # ---- the change log ---------------------------------------------------------------------------------------------

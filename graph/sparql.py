@@ -17,7 +17,7 @@ from councilkg.graph import rdf, rdf_store, store
 from councilkg.graph.sparql_formats import GRAPH_FORMATS, RESULT_FORMATS, graph_bytes
 from councilkg.graph.vocab import PREFIXES
 
-CACHE_VERSION = "4"  # bump when the export's shape changes, so caches keyed by fingerprint() are not served
+CACHE_VERSION = "7"  # bump when the export's shape changes, so caches keyed by fingerprint() are not served
 _open: dict[str, tuple[Path, ox.Store]] = {}  # data dir -> (snapshot, its read-only store): lookups, CLI queries
 _memory: dict[str, "_Copy"] = {}  # data dir -> in-memory copy (the /sparql workers' queries)
 _lock = threading.Lock()

@@ -31,7 +31,10 @@ class CKG(DefinedNamespace):
     Judgement: URIRef
     Intervention: URIRef
     Practice: URIRef
+    Mention: URIRef
     Document: URIRef
+    Recommendation: URIRef
+    InspectionFinding: URIRef
     # concept schemes
     Themes: URIRef
     Grades: URIRef
@@ -41,14 +44,20 @@ class CKG(DefinedNamespace):
     gssCode: URIRef
     councilType: URIRef
     region: URIRef
+    withinCouncil: URIRef
     council: URIRef
     councilMethod: URIRef
     councilEvidence: URIRef
     dateMethod: URIRef
+    partialDate: URIRef
     committee: URIRef
     committeeMethod: URIRef
     document: URIRef
     sourceFile: URIRef
+    readAs: URIRef
+    sha256: URIRef
+    ingestedAt: URIRef
+    metadata: URIRef
     # items, points, actions
     meeting: URIRef
     itemNumber: URIRef
@@ -63,7 +72,9 @@ class CKG(DefinedNamespace):
     proposer: URIRef
     seconder: URIRef
     theme: URIRef
+    themeScores: URIRef
     mentions: URIRef
+    mentionedCouncil: URIRef
     # inspections, judgements, interventions
     inspectionType: URIRef
     inspectorate: URIRef
@@ -73,6 +84,16 @@ class CKG(DefinedNamespace):
     judgement: URIRef
     grade: URIRef
     judgementArea: URIRef
+    inspectionEndDate: URIRef
+    inspectionFramework: URIRef
+    visitTheme: URIRef
+    inOfficialRecord: URIRef
+    discussedIn: URIRef
+    statedJudgement: URIRef
+    agreesWithRecord: URIRef
+    recordEvent: URIRef
+    recommendation: URIRef
+    addressedIn: URIRef
     interventionType: URIRef
     interventionBy: URIRef
     interventionDate: URIRef
@@ -151,7 +172,8 @@ def typed(value: object, datatype: str) -> str:
 
 A, LABEL, SAME, DERIVED = ref(RDF.type), ref(RDFS.label), ref(OWL.sameAs), ref(PROV.wasDerivedFrom)
 TITLE, DATE, SOURCE = ref(DCTERMS.title), ref(DCTERMS.date), ref(DCTERMS.source)
-DESCRIPTION = ref(DCTERMS.description)
+DESCRIPTION, ISSUED = ref(DCTERMS.description), ref(DCTERMS.issued)
+TRUE, FALSE = typed("true", XSD.boolean), typed("false", XSD.boolean)
 PREF, IN_SCHEME, NOTATION = ref(SKOS.prefLabel), ref(SKOS.inScheme), ref(SKOS.notation)
 P = {name: ref(CKG[name]) for name in CKG.__annotations__}
 BASE = str(ID)

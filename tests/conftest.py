@@ -27,6 +27,18 @@ def need(path: Path) -> Path:
     return path
 
 
+def month_dated_sample(src: Path) -> Path:
+    """The sample's Lincolnshire minutes alone in src (made), with a manifest that dates the meeting to the month (2015-06)."""
+    import shutil
+
+    src.mkdir()
+    header, *rows = (SAMPLE / "manifest.csv").read_text(encoding="utf-8").splitlines()
+    row = next(r for r in rows if r.startswith("004"))
+    shutil.copy(SAMPLE / row.split(",")[0], src)
+    (src / "manifest.csv").write_text(f"{header}\n{row.replace(',2015-06-05,', ',2015-06,')}\n", encoding="utf-8")
+    return src
+
+
 @pytest.fixture(scope="session")
 def sample_data(tmp_path_factory) -> Path:
     """A data directory holding the shipped sample corpus."""

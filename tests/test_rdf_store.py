@@ -27,8 +27,9 @@ ROWS = {r["file"][:3]: r for r in csv.DictReader(open(SAMPLE / "manifest.csv", n
 MADE_UP = ("theme", "made-up-theme"), ("grade", "unheard-of")  # concepts no shipped scheme declares
 
 
-def commit(data_dir: Path, files: list[Path], made_up: bool = False) -> None:
-    """One generation that (re)writes these files (named like the sample's, so their facts apply), as an ingest would."""
+def commit(data_dir: Path, files: list[Path], made_up: bool = False, claim: bool = False) -> None:
+    """One generation that (re)writes these files (named like the sample's, so their facts apply), as an ingest would
+    (claim: each inspection also states an overall grade and carries a recommendation, as a report would)."""
     con = store.connect(data_dir)
     con.execute("BEGIN")
     for path in files:
@@ -39,6 +40,9 @@ def commit(data_dir: Path, files: list[Path], made_up: bool = False) -> None:
                                               F.Evidence(0, 0, doc.items[0].points[0].text[:20])))
             facts.inspections.append(F.Inspection("Ofsted", "ilacs", "2020", "year", "happened",
                                                   F.Evidence(0, 0, doc.items[0].points[0].text[:20]), [F.Judgement(MADE_UP[1][1], None)]))
+        for ins in facts.inspections if claim else ():
+            ins.judgements.append(F.Judgement("requires-improvement", None))
+            ins.recommendations.append(F.Recommendation("Improve the timeliness of assessments", 1, ins.evidence))
         _themes(con, store.write_document(con, doc, facts, COUNCILS, "2024-01-01T00:00:00"))
     store.set_state(con, "generation", str(int(store.get_state(con, "generation", "0")) + 1))
     con.execute("COMMIT")
@@ -106,6 +110,57 @@ def test_a_sequence_of_commits_is_replayed_in_place_and_equals_a_fresh_export(tm
     assert (data_dir / "rdf" / "store").stat().st_ino == primary, "the store was rebuilt, not updated in place"
     snaps = sorted((data_dir / "rdf").glob("snap-*"))
     assert len(snaps) == rdf_store.SNAP_KEEP and snaps[-1].name.startswith("snap-5-")
+
+
+def ask(data_dir: Path, where: str) -> bool:
+    return sparql.query(data_dir, f"ASK {{ {where} }}").boolean
+
+
+def test_changes_to_the_official_record_and_follow_ups_are_replayed(tmp_path):
+    """Rows another owner's triples depend on: Ofsted's event (a document's claim is checked against its judgements) and
+    the follow-up links written after an ingest's commit. The store replayed in place still equals a fresh export."""
+    from councilkg.embed import followup
+
+    data_dir = build_sample(tmp_path / "d")
+    assert_current(data_dir)
+    herefordshire = next(SAMPLE.glob("000_*.txt"))
+    commit(data_dir, [herefordshire], claim=True)  # the minutes state the ILACS grade Ofsted's record gives
+    assert_current(data_dir)
+    agrees = "?j ckg:agreesWithRecord ?v . ?e ckg:statedJudgement ?j ; ckg:inOfficialRecord true"
+    assert ask(data_dir, agrees.replace("?v", "true")) and not ask(data_dir, agrees.replace("?v", "false"))
+
+    con = store.connect(data_dir)  # Ofsted's record changes (a new register shipped): no document is rewritten
+    (event,) = con.execute("SELECT event_id FROM inspections WHERE event_id IS NOT NULL AND doc_id IN "
+                           "(SELECT doc_id FROM recommendations)").fetchone()
+    con.execute("BEGIN")
+    con.execute("UPDATE official_inspections SET judgements = 'overall=good' WHERE id = ?", (event,))
+    store.set_state(con, "generation", str(int(store.get_state(con, "generation", "0")) + 1))
+    con.execute("COMMIT")
+    assert {r[0] for r in con.execute("SELECT kind FROM rdf_log WHERE generation = (SELECT max(generation) FROM rdf_log)")} \
+        == {"council", "document"}
+    con.close()
+    assert_current(data_dir)
+    assert ask(data_dir, agrees.replace("?v", "false")) and not ask(data_dir, agrees.replace("?v", "true"))
+
+    con = store.connect(data_dir)  # follow-ups found after the commit, in their own transaction (as ingest does)
+    (rec,) = con.execute("SELECT id FROM recommendations").fetchone()
+    later = con.execute("SELECT p.id FROM points p JOIN documents d ON d.id = p.doc_id WHERE d.source NOT LIKE '%000_%' "
+                        "ORDER BY p.id LIMIT 2").fetchall()
+    followup.write(con, [(rec, pid, 0.9) for (pid,) in later])
+    con.close()
+    assert_current(data_dir)
+    assert ask(data_dir, f"<{rdf.iri('recommendation', rec)}> ckg:addressedIn <{rdf.iri('point', later[0][0])}>")
+    con = store.connect(data_dir)  # the point's document goes: its follow-up goes with it (cascade, logged)
+    (doc,) = con.execute("SELECT doc_id FROM points WHERE id = ?", (later[0][0],)).fetchone()
+    con.execute("BEGIN")
+    store.delete_document(con, doc)
+    store.set_state(con, "generation", str(int(store.get_state(con, "generation", "0")) + 1))
+    con.execute("COMMIT")
+    con.close()
+    assert_current(data_dir)
+    commit(data_dir, [herefordshire])  # the report's claim and recommendation go: so do the links to it
+    assert_current(data_dir)
+    assert not ask(data_dir, "?r ckg:addressedIn ?p")
 
 
 def test_a_store_behind_by_more_than_the_log_holds_is_rebuilt(tmp_path):

@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import COUNCILKG, SAMPLE
+from conftest import COUNCILKG, SAMPLE, month_dated_sample
 from engines import MilvusServer, end, free_port, need_milvus
 from reliability import QUERIES, cli
 from sparql_server import oxigraph_serve
@@ -306,11 +306,7 @@ def test_the_store_gives_the_databases_rows_but_a_month_for_a_date(tmp_path):
     from sparql_server import oxigraph_serve
 
     src, data = tmp_path / "src", tmp_path / "data"
-    src.mkdir()
-    header, *rows = (SAMPLE / "manifest.csv").read_text(encoding="utf-8").splitlines()
-    row = next(r for r in rows if r.startswith("004"))
-    shutil.copy(SAMPLE / row.split(",")[0], src)
-    (src / "manifest.csv").write_text(f"{header}\n{row.replace(',2015-06-05,', ',2015-06,')}\n", encoding="utf-8")
+    month_dated_sample(src)
     with oxigraph_serve(tmp_path / "oxigraph") as url:
         res = cli("ingest", str(src), "--data", str(data), "--push", f"{url}/store")
         assert res.exit_code == 0 and "pushed generation" in res.output, res.output

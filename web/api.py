@@ -130,7 +130,7 @@ def api_topics():
 @bp.get("/api/stats")
 def api_stats():
     """What the data directory holds (the same as `councilkg stats --json`); without one, what the SPARQL store holds."""
-    from councilkg.web.graph_lists import counts
+    from councilkg.web.lists import counts
     from councilkg.web.graph_store import graph_store, stateless
 
     return jsonify(counts(graph_store()) if stateless() else store.counts(db()))

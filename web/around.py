@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from urllib.parse import unquote
 
@@ -34,6 +35,10 @@ class Around:
         self.subject = subject
         self.out: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         self.inc: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self.add(triples)
+
+    def add(self, triples: list) -> None:
+        """Index more triples (those of a second query)."""
         for t in triples:
             s, p, o = t.subject.value, t.predicate.value, t.object.value
             self.out[s][p].append(o)
@@ -50,6 +55,15 @@ class Around:
         """Nodes with pred -> node (of our kind `kind` if given), in IRI order."""
         found = sorted(set(self.inc.get(node, {}).get(expand(pred), [])))
         return [n for n in found if kind is None or (split_iri(n) or ("",))[0] == kind]
+
+    def json(self, node: str, pred: str) -> dict:
+        """An rdf:JSON object value (ckg:metadata, ckg:themeScores), {} when absent."""
+        value = self.one(node, pred)
+        return json.loads(value) if value else {}
+
+    def date(self, meeting: str | None) -> str | None:
+        """A meeting's date: the day, or the month or year when only that is known."""
+        return self.one(meeting, "dcterms:date") or self.one(meeting, "ckg:partialDate") if meeting else None
 
     def pos(self, node: str) -> int:
         value = self.one(node, "ckg:position")
@@ -77,7 +91,7 @@ class Around:
         if kind == "item":
             return item_label(one("ckg:itemNumber"), one("dcterms:title"))
         if kind == "meeting":
-            return meeting_label(one("dcterms:date"), one("ckg:committee"))
+            return meeting_label(self.date(node), one("ckg:committee"))
         if kind == "document":
             return one("dcterms:title") or one("ckg:sourceFile") or ident
         if kind == "inspection":
@@ -107,10 +121,12 @@ def fetch(store, kind: str, ident: str, paths: tuple[str, ...] = (), limit: int 
     NotFound if it has none."""
     s = f"<{iri(kind, ident)}>"
     branches = [f"{{ VALUES ?n {{ {s} }} ?n ?p ?o }}"]
+    light = f'FILTER(?p != ckg:text || !STRSTARTS(STR(?n), "{ID}item/"))'  # a neighbour item is named by its title, not its text
     for path in paths:  # the limit picks the same first nodes (by IRI) in every branch that starts with the same step
         first, _, rest = path.partition("/")
         anchor = f"{{ SELECT DISTINCT ?x WHERE {{ {s} {first} ?x FILTER(isIRI(?x)) }} ORDER BY ?x LIMIT {limit} }}"
-        branches.append(f"{{ {anchor} ?x {rest} ?n . FILTER(isIRI(?n)) ?n ?p ?o }}" if rest else f"{{ {anchor} BIND(?x AS ?n) ?n ?p ?o }}")
+        branches.append(f"{{ {anchor} ?x {rest} ?n . FILTER(isIRI(?n)) ?n ?p ?o {light} }}" if rest
+                        else f"{{ {anchor} BIND(?x AS ?n) ?n ?p ?o {light} }}")
     q = sparql_prologue() + "CONSTRUCT { ?n ?p ?o } WHERE {\n  " + "\n  UNION ".join(branches) + "\n}"
     found = Around(str(iri(kind, ident)), store.construct(q))
     if not found.out.get(found.subject):

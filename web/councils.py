@@ -1,26 +1,19 @@
-"""Councils and themes: a council's timeline of inspections, interventions and meetings; a theme across all councils."""
+"""Councils (a timeline of inspections, interventions and meetings), themes across all councils, grades and inspection or
+intervention types, read from the SPARQL store."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
+from councilkg.graph.vocab import iri, sparql_prologue
+from councilkg.web.around import Around, fetch, split_iri
+from councilkg.web.entities import Entity, Entry, limited, scheme, theme_link
 from councilkg.web.errors import MAX_LIST, NotFound
-from councilkg.web.entities import (
-    Entity,
-    Entry,
-    _one,
-    concept_label,
-    inspection_label,
-    item_label,
-    judgement_label,
-    limited,
-    meeting_label,
-    scheme,
-    theme_link,
-)
-from councilkg.web.present import Link, shorten
+from councilkg.web.inspections import official_timeline
+from councilkg.web.kinds import judgements, page
 from councilkg.web.loaders import loader
+from councilkg.web.present import Link, shorten
 
 IMPROVEMENT = re.compile(r"improv|ofsted|inspect|monitoring visit|recommendation|action plan", re.IGNORECASE)
 
@@ -36,56 +29,79 @@ class Event:
     subs: list[Entry] = field(default_factory=list)
 
 
-def timeline(con, council_id: str) -> list[Event]:
-    """Inspections (with judgements), interventions and meetings (with their improvement items), oldest first."""
-    events: list[Event] = []
-    for r in con.execute("SELECT * FROM inspections WHERE council_id=?", (council_id,)):
-        js = con.execute("SELECT id, grade, area FROM judgements WHERE inspection_id=? ORDER BY area IS NOT NULL, area", (r["id"],))
-        detail = "expected" if r["status"] == "expected" else ""
-        events.append(Event(r["date"], "inspection", Link("inspection", r["id"], inspection_label(r)), detail,
-                            [Entry(Link("judgement", j["id"], judgement_label(j)), j["grade"]) for j in js]))
-    for r in con.execute("SELECT * FROM interventions WHERE council_id=?", (council_id,)):
-        label = concept_label("intervention-type", r["type"])
-        events.append(Event(r["date"], "intervention", Link("intervention", r["id"], label), f"by {r['by']}" if r["by"] else ""))
-    for m in con.execute("SELECT id, date, committee FROM meetings WHERE council_id=?", (council_id,)):
-        items = con.execute("SELECT id, number, title FROM items WHERE meeting_id=? AND NOT procedural ORDER BY doc_id, seq",
-                            (m["id"],)).fetchall()
-        marked = [Entry(Link("item", i["id"], item_label(i["number"], i["title"])),
-                        "improvement" if IMPROVEMENT.search(i["title"] or "") else "") for i in items]
-        events.append(Event(m["date"], "meeting", Link("meeting", m["id"], meeting_label(m["date"], m["committee"])),
-                            f"{len(items)} agenda item{'s' if len(items) != 1 else ''}", marked[:8]))
+def in_order(events: list[Event]) -> list[Event]:
+    """Oldest first, undated last; on one day an inspection before an intervention before a meeting, then by name."""
+    order = {"inspection": 0, "intervention": 1, "meeting": 2}
+    return sorted(events, key=lambda ev: (ev.date is None, ev.date or "", order[ev.kind], ev.link.label))
+
+
+_EV = "^ckg:mentionedCouncil/prov:wasDerivedFrom"  # a mention's point or item, then whose minutes hold it
+MENTION = ("^ckg:mentionedCouncil", _EV, f"{_EV}/ckg:agendaItem", f"{_EV}/ckg:agendaItem/ckg:meeting", f"{_EV}/ckg:agendaItem/ckg:meeting/ckg:council",
+           f"{_EV}/ckg:meeting", f"{_EV}/ckg:meeting/ckg:council")
+
+
+def _counts(store, q: str) -> dict[str, int]:
+    return {r["k"]: int(r["n"]) for r in store.select(sparql_prologue() + q)}
+
+
+def _timeline(store, a: Around) -> list[Event]:
+    s = a.subject
+    events = []
+    for n in a.back(s, "ckg:inspectedCouncil", "inspection"):
+        if a.one(n, "ckg:inOfficialRecord") == "true":  # Ofsted's events have their own timeline (official.html)
+            continue
+        js = judgements(a, n)
+        detail = "expected" if a.one(n, "ckg:inspectionStatus") == "expected" else ""
+        events.append(Event(a.one(n, "ckg:inspectionDate"), "inspection", a.link(n), detail,
+                            [Entry(a.link(j), a.ident(a.one(j, "ckg:grade")) or "") for j in js]))
+    for n in a.back(s, "ckg:concernsCouncil", "intervention"):
+        by = a.one(n, "ckg:interventionBy")
+        events.append(Event(a.one(n, "ckg:interventionDate"), "intervention", a.link(n), f"by {by}" if by else ""))
+    sizes = _counts(store, f"SELECT (STR(?m) AS ?k) (COUNT(DISTINCT ?i) AS ?n) WHERE {{ ?m ckg:council <{s}> . "
+                           "?i ckg:meeting ?m ; ckg:procedural false } GROUP BY ?m")
+    for m in a.back(s, "ckg:council", "meeting"):
+        items = sorted((i for i in a.back(m, "ckg:meeting", "item") if a.one(i, "ckg:procedural") != "true"),
+                       key=lambda i: (a.one(i, "ckg:document") or "", a.pos(i)))
+        n = sizes.get(m, len(items))
+        marked = [Entry(a.link(i), "improvement" if IMPROVEMENT.search(a.one(i, "dcterms:title") or "") else "") for i in items]
+        events.append(Event(a.date(m), "meeting", a.link(m), f"{n} agenda item{'s' if n != 1 else ''}", marked[:8]))
     return in_order(events)
 
 
-def in_order(events: list[Event]) -> list[Event]:
-    """Oldest first, undated last; on one day an inspection before an intervention before a meeting."""
-    order = {"inspection": 0, "intervention": 1, "meeting": 2}
-    return sorted(events, key=lambda ev: (ev.date is None, ev.date or "", order[ev.kind]))
+def _minutes_of(a: Around, node: str) -> str | None:
+    """The council whose minutes hold a point or item."""
+    item = a.one(node, "ckg:agendaItem") or node
+    meeting = a.one(item, "ckg:meeting")
+    council = a.one(meeting, "ckg:council") if meeting else None
+    return a.label(council) if council else None
+
+
+def _mentions(a: Around) -> list[Entry]:
+    """Each sentence of other minutes naming the council, linked to its point or item, with whose minutes they are."""
+    found = sorted((ev, a.one(m, "ckg:quote") or "") for m in a.back(a.subject, "ckg:mentionedCouncil", "mention")
+                   if (ev := a.one(m, "prov:wasDerivedFrom")) and split_iri(ev))
+    return [Entry(Link(*split_iri(ev), shorten(quote, 160)), f"minutes of {who}" if (who := _minutes_of(a, ev)) else "")
+            for ev, quote in found[:MAX_LIST]]
 
 
 @loader("council")
-def council(con, ident):
-    r = _one(con, "SELECT * FROM councils WHERE id=?", ident, "council")
-    e = Entity("council", ident, r["name"])
-    e.facts = [("Name", r["name"])]
-    if r["gss"]:
-        e.facts.append(("GSS code", r["gss"]))
-        e.facts.append(("Same as", f"http://statistics.data.gov.uk/id/statistical-geography/{r['gss']}"))
-    e.facts += [(k, r[c]) for k, c in (("Type", "type"), ("Region", "region")) if r[c]]
-    e.extra["timeline"] = timeline(con, ident)
-    pr = con.execute("SELECT id, label, kind, themes, outcome FROM practices WHERE council_id=? ORDER BY label", (ident,)).fetchall()
-    e.group("Practices", [Entry(Link("practice", p["id"], p["label"]), p["outcome"] or p["kind"]) for p in pr])
-    themes = con.execute(
-        "SELECT pt.theme, count(*) AS n FROM point_themes pt JOIN points p ON p.id = pt.point_id JOIN items i ON i.id = p.item_id "
-        "JOIN meetings m ON m.id = i.meeting_id WHERE m.council_id=? GROUP BY pt.theme ORDER BY n DESC", (ident,)).fetchall()
-    e.group("Themes in its minutes", [Entry(theme_link(t["theme"]), f"{t['n']} points") for t in themes])
-    mentions = con.execute(
-        "SELECT DISTINCT m.ev_point, m.ev_item, m.quote, c.id AS cid, c.name FROM mentions m JOIN documents d ON d.id = m.doc_id "
-        "LEFT JOIN meetings mt ON mt.id = d.meeting_id LEFT JOIN councils c ON c.id = mt.council_id WHERE m.council_id=? LIMIT ?",
-        (ident, MAX_LIST)).fetchall()
-    e.group("Mentioned in other minutes", [
-        Entry(Link("point", x["ev_point"], shorten(x["quote"], 160)) if x["ev_point"] else Link("item", x["ev_item"], shorten(x["quote"], 160)),
-              f"minutes of {x['name']}" if x["name"] else "") for x in mentions if x["ev_point"] or x["ev_item"]])
+def council(store, ident):
+    paths = ("^ckg:inspectedCouncil", "^ckg:inspectedCouncil/ckg:judgement", "^ckg:concernsCouncil", "^ckg:council",
+             "^ckg:council/^ckg:meeting", "^ckg:adoptedBy", *MENTION)
+    a, s, e = page(store, "council", ident, paths)
+    e.facts = [("Name", e.label)]
+    if a.one(s, "ckg:gssCode"):
+        e.facts += [("GSS code", a.one(s, "ckg:gssCode")), ("Same as", a.one(s, "owl:sameAs"))]
+    e.facts += [(k, a.one(s, p)) for k, p in (("Type", "ckg:councilType"), ("Region", "ckg:region")) if a.one(s, p)]
+    e.extra["timeline"] = _timeline(store, a)
+    e.extra["official"] = official_timeline(store, ident)
+    practices = sorted(a.back(s, "ckg:adoptedBy", "practice"), key=a.label)
+    e.group("Practices", [Entry(a.link(p), a.one(p, "ckg:outcome") or a.one(p, "ckg:practiceKind") or "") for p in practices])
+    themes = _counts(store, f"SELECT (STR(?t) AS ?k) (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?m ckg:council <{s}> . ?i ckg:meeting ?m . "
+                            "?p ckg:agendaItem ?i ; a ckg:DebatePoint ; ckg:theme ?t } GROUP BY ?t")
+    e.group("Themes in its minutes", [Entry(theme_link(split_iri(t)[1]), f"{n} points")
+                                      for t, n in sorted(themes.items(), key=lambda x: (-x[1], x[0])) if split_iri(t)])
+    e.group("Mentioned in other minutes", _mentions(a))
     return e
 
 
@@ -107,59 +123,77 @@ def theme_entity(ident: str) -> Entity:
 
 
 @loader("theme")
-def theme(con, ident):
-    info = scheme().get(ident)
-    used = con.execute("SELECT 1 FROM point_themes WHERE theme=? UNION ALL SELECT 1 FROM item_themes WHERE theme=? UNION ALL "
-                       "SELECT 1 FROM practices, json_each(practices.themes) WHERE value=? LIMIT 1", (ident,) * 3).fetchone()
-    if info is None and used is None:
-        raise NotFound(f"No theme {ident}")
+def theme(store, ident):
+    paths = ("^ckg:theme", "^ckg:theme/ckg:adoptedBy", "^ckg:theme/ckg:agendaItem", "^ckg:theme/ckg:agendaItem/ckg:meeting",
+             "^ckg:theme/ckg:agendaItem/ckg:meeting/ckg:council")
+    a = fetch(store, "theme", ident, paths)
+    s = a.subject
     e = theme_entity(ident)
-    pr = con.execute("SELECT p.id, p.label, p.outcome, p.council_id, c.name FROM practices p LEFT JOIN councils c ON c.id = p.council_id "
-                     "WHERE EXISTS (SELECT 1 FROM json_each(p.themes) WHERE value=?) ORDER BY c.name, p.label", (ident,)).fetchall()
-    e.group("Practices on this theme", [Entry(Link("practice", p["id"], p["label"]),
-                                              " — ".join(x for x in (p["name"], p["outcome"]) if x)) for p in pr])
-    rows = con.execute(
-        "SELECT p.id, p.text, m.date, c.id AS cid, c.name FROM point_themes pt JOIN points p ON p.id = pt.point_id "
-        "JOIN items i ON i.id = p.item_id LEFT JOIN meetings m ON m.id = i.meeting_id LEFT JOIN councils c ON c.id = m.council_id "
-        "WHERE pt.theme=? ORDER BY c.name IS NULL, c.name, m.date, pt.score DESC", (ident,)).fetchall()
-    total = len(rows)
+    practices = sorted(a.back(s, "ckg:theme", "practice"), key=lambda p: (a.label(a.one(p, "ckg:adoptedBy") or ""), a.label(p)))
+    e.group("Practices on this theme", [Entry(a.link(p), " — ".join(x for x in (a.label(a.one(p, "ckg:adoptedBy")) if a.one(p, "ckg:adoptedBy")
+                                                                                 else None, a.one(p, "ckg:outcome")) if x))
+                                        for p in practices])
+    total = int(store.select(sparql_prologue() + f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p ckg:theme <{s}> ; a ckg:DebatePoint }}")[0]["n"])
+
+    def where(p):
+        meeting = a.one(a.one(p, "ckg:agendaItem") or "", "ckg:meeting")
+        return meeting, a.one(meeting or "", "ckg:council")
+
+    def order(p):  # by council, date, then the best scored first
+        meeting, council = where(p)
+        return council is None, a.label(council or ""), a.date(meeting) or "", -a.json(p, "ckg:themeScores").get(ident, 0.0), p
+
+    rows = sorted(a.back(s, "ckg:theme", "point"), key=order)
     rows, _ = limited(rows, "points")
     by_council: dict[tuple, list[Entry]] = {}
     for p in rows:
-        key = (p["cid"], p["name"] or "Council not stated")
-        by_council.setdefault(key, []).append(Entry(Link("point", p["id"], shorten(p["text"], 220)), p["date"] or ""))
+        meeting, c = where(p)
+        key = (split_iri(c)[1] if c else None, a.label(c) if c else "Council not stated")
+        by_council.setdefault(key, []).append(Entry(a.link(p, 220), a.date(meeting) or ""))
     e.extra["by_council"] = [(Link("council", cid, name) if cid else None, name, entries) for (cid, name), entries in by_council.items()]
     shown = f"the first {len(rows)} of " if len(rows) < total else ""
     e.extra["points_note"] = f"{shown}{total} point{'s' if total != 1 else ''} from {len(by_council)} group{'s' if len(by_council) != 1 else ''}"
     return e
 
 
-def all_councils(con) -> list[dict]:
-    """Every council with how much the data holds on it, for /councils."""
-    return [dict(r) for r in con.execute(
-        "SELECT c.id, c.name, c.gss, (SELECT count(*) FROM meetings m WHERE m.council_id = c.id) AS meetings, "
-        "(SELECT count(*) FROM inspections i WHERE i.council_id = c.id) AS inspections, "
-        "(SELECT count(*) FROM practices p WHERE p.council_id = c.id) AS practices, "
-        "(SELECT max(date) FROM meetings m WHERE m.council_id = c.id) AS latest FROM councils c ORDER BY meetings = 0, c.name")]
+@loader("grade")
+def grade(store, ident):
+    a = fetch(store, "grade", ident, ("^ckg:grade", *(f"^ckg:grade/^ckg:{p}{c}" for p in ("judgement", "statedJudgement")
+                                                     for c in ("", "/ckg:inspectedCouncil"))))
+    e = Entity("grade", ident, a.label(a.subject))
+
+    def council_of(j):  # the inspection that gave it, or Ofsted's event that minutes say gave it
+        ins = next(iter(a.back(j, "ckg:judgement") or a.back(j, "ckg:statedJudgement")), None)
+        return ins, a.one(ins, "ckg:inspectedCouncil") if ins else None
+
+    rows = sorted(a.back(a.subject, "ckg:grade", "judgement"), key=lambda j: (a.label(council_of(j)[1] or ""), a.one(council_of(j)[0] or "", "ckg:inspectionDate") or ""))
+    rows, title = limited(rows, "Judgements with this grade")
+    e.group(title, [Entry(Link("judgement", split_iri(j)[1], f"{a.label(c) if (c := council_of(j)[1]) else 'Unknown council'}: {a.label(j)}"),
+                          a.label(council_of(j)[0]) if council_of(j)[0] else "") for j in rows])
+    return e
 
 
-def all_themes(con) -> list[dict]:
-    """Every theme of the scheme with its point and council counts, for /themes."""
-    counts = {r["theme"]: dict(r) for r in con.execute(
-        "SELECT pt.theme, count(*) AS points, count(DISTINCT m.council_id) AS councils FROM point_themes pt "
-        "JOIN points p ON p.id = pt.point_id JOIN items i ON i.id = p.item_id LEFT JOIN meetings m ON m.id = i.meeting_id "
-        "GROUP BY pt.theme")}
-    return theme_rows(counts)
+def _concept_page(store, kind: str, pred: str, council: str, target: str, noun: str, detail: str, ident: str) -> Entity:
+    """Every inspection or intervention of one type, by council."""
+    a = fetch(store, kind, ident, (f"^{pred}", f"^{pred}/{council}"))
+    found = a.back(str(iri(kind, ident)), pred, target)
+    if not found:
+        raise NotFound(f"No {noun} of type {ident}")
+    e = Entity(kind, ident, a.label(a.subject))
+    rows = sorted(found, key=lambda n: (a.label(a.one(n, council) or ""), a.label(n)))
+    rows, title = limited(rows, f"{noun.capitalize()} of this type")
+    e.group(title, [Entry(Link(target, split_iri(n)[1], f"{a.label(c) if (c := a.one(n, council)) else 'Unknown council'}: {a.label(n)}"),
+                          a.one(n, detail) or "") for n in rows])
+    return e
 
 
-def theme_rows(counts: dict[str, dict]) -> list[dict]:
-    """The /themes rows from {theme id: {points, councils}}: the scheme's themes in order, then any others the data uses."""
-    ids = [t for t, x in scheme().items() if x.get("broader")] + sorted(set(counts) - set(scheme()))
-    return [{"link": theme_link(t), "definition": (scheme().get(t) or {}).get("definition"),
-             "points": counts.get(t, {}).get("points", 0), "councils": counts.get(t, {}).get("councils", 0)} for t in ids]
+@loader("inspection-type")
+def inspection_type(store, ident):
+    return _concept_page(store, "inspection-type", "ckg:inspectionType", "ckg:inspectedCouncil", "inspection", "inspections",
+                         "ckg:inspectionStatus", ident)
 
 
-def practices_by_theme(con) -> dict[str, int]:
-    return {t: n for t, n in con.execute(
-        "SELECT value, count(*) FROM practices, json_each(practices.themes) GROUP BY value")}
-
+@loader("intervention-type")
+def intervention_type(store, ident):
+    return _concept_page(store, "intervention-type", "ckg:interventionType", "ckg:concernsCouncil", "intervention", "interventions",
+                         "ckg:interventionBy", ident)

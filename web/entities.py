@@ -1,14 +1,13 @@
-"""Every kind of node read from the store as one Entity: its facts, verbatim text, evidence and neighbours as links."""
+"""Every kind of node as one Entity (its facts, verbatim text, evidence and neighbours as links), and the labels pages give them."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from councilkg.web.errors import MAX_LIST, NotFound
-from councilkg.web.present import KIND_LABELS, Link, grade_label, safe_url, shorten
+from councilkg.web.errors import MAX_LIST
+from councilkg.web.present import KIND_LABELS, Link, grade_label, shorten
 
 
 @dataclass
@@ -46,13 +45,6 @@ class Entity:
     def group(self, title: str, entries: list[Entry]) -> None:
         if entries:
             self.groups.append((title, entries))
-
-
-def _one(con: sqlite3.Connection, sql: str, ident: str, kind: str) -> sqlite3.Row:
-    row = con.execute(sql, (ident,)).fetchone()
-    if row is None:
-        raise NotFound(f"No {KIND_LABELS.get(kind, kind).lower()} with id {ident}")
-    return row
 
 
 @lru_cache(maxsize=1)
@@ -97,50 +89,11 @@ def item_label(number: str | None, title: str | None) -> str:
     return f"{number}. {title}" if number else title
 
 
-def evidence_link(con: sqlite3.Connection, ev_item: str | None, ev_point: str | None) -> Link | None:
-    """The point (or else the item) a fact was read from, if it still exists."""
-    if ev_point:
-        r = con.execute("SELECT id, text FROM points WHERE id=?", (ev_point,)).fetchone()
-        if r:
-            return Link("point", r["id"], shorten(r["text"], 80))
-    if ev_item:
-        r = con.execute("SELECT id, number, title FROM items WHERE id=?", (ev_item,)).fetchone()
-        if r:
-            return Link("item", r["id"], item_label(r["number"], r["title"]))
-    return None
-
-
-def context_of_item(con: sqlite3.Connection, item_id: str) -> list[tuple[str, object]]:
-    """Where an item stands: its meeting, council and document, as facts."""
-    r = con.execute(
-        "SELECT i.id, i.number, i.title, i.doc_id, m.id AS mid, m.date, m.committee, c.id AS cid, c.name, d.source, d.meta_json "
-        "FROM items i LEFT JOIN meetings m ON m.id = i.meeting_id LEFT JOIN councils c ON c.id = m.council_id "
-        "JOIN documents d ON d.id = i.doc_id WHERE i.id=?",
-        (item_id,),
-    ).fetchone()
-    if r is None:
-        return []
-    facts: list[tuple[str, object]] = [("Agenda item", Link("item", r["id"], item_label(r["number"], r["title"])))]
-    if r["mid"]:
-        facts.append(("Meeting", Link("meeting", r["mid"], meeting_label(r["date"], r["committee"]))))
-    facts.append(("Council", council_link(r["cid"], r["name"]) or "not stated"))
-    facts.append(("Minutes", Link("document", r["doc_id"], r["source"])))
-    url = safe_url(json.loads(r["meta_json"] or "{}").get("source_url"))
-    if url:
-        facts.append(("Published at", url))
-    return facts
-
-
-def themes_of(con: sqlite3.Connection, table: str, key: str, ident: str) -> list[Link]:
-    rows = con.execute(f"SELECT theme FROM {table} WHERE {key}=? ORDER BY score DESC", (ident,)).fetchall()
-    return [theme_link(r[0]) for r in rows]
-
-
 def facts_from(con: sqlite3.Connection, column: str, ident: str) -> list[Entry]:
     """Inspections, judgements, interventions and practices read from this point or item (column ev_point or ev_item)."""
     out: list[Entry] = []
-    for r in con.execute(f"SELECT id, inspectorate, type, date FROM inspections WHERE {column}=?", (ident,)):
-        out.append(Entry(Link("inspection", r["id"], inspection_label(r)), "inspection"))
+    for r in con.execute(f"SELECT id, inspectorate, type, date, event_id FROM inspections WHERE {column}=?", (ident,)):
+        out.append(Entry(Link("inspection", r["event_id"] or r["id"], inspection_label(r)), "Ofsted's record" if r["event_id"] else "inspection"))
     for r in con.execute(f"SELECT id, grade, area FROM judgements WHERE {column}=?", (ident,)):
         out.append(Entry(Link("judgement", r["id"], judgement_label(r)), "judgement"))
     for r in con.execute(f"SELECT id, type, date FROM interventions WHERE {column}=?", (ident,)):

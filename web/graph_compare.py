@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from councilkg.embed.compare import Reader
-from councilkg.graph.practices import THEMES
 from councilkg.graph.vocab import iri, sparql_prologue
 from councilkg.web.around import split_iri
-
-_ORDER = {t: n for n, t in enumerate(THEMES)}  # the extractor lists a practice's themes in this order; the graph keeps no order
+from councilkg.web.kinds import THEME_ORDER
 
 PRACTICE = """SELECT ?p ?label ?kind ?theme ?outcome ?quote ?ev ?item ?oquote ?opoint ?source WHERE {{
   {{ SELECT DISTINCT ?p WHERE {{ {which} }} }}
@@ -63,7 +61,7 @@ def store_reader(store) -> Reader:
             if "theme" in b:
                 r["themes"].add(_id(b["theme"]))
         for r in rows.values():
-            r["themes"] = sorted(r["themes"], key=lambda t: (_ORDER.get(t, len(_ORDER)), t))
+            r["themes"] = sorted(r["themes"], key=lambda t: (THEME_ORDER.get(t, len(THEME_ORDER)), t))
         return list(rows.values())
 
     def actions(items: list[str]) -> list[dict]:

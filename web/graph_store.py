@@ -9,7 +9,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from flask import current_app
+from flask import current_app, g
 
 from councilkg.graph.push import GRAPH_BASE
 from councilkg.graph.vocab import sparql_prologue
@@ -98,6 +98,35 @@ class QueryRejected(WebError):
     """The store refused a visitor's query (syntax, or an update sent as a query)."""
 
     status = 400
+
+
+class LocalStore:
+    """A data directory's embedded Oxigraph store behind GraphStore's select and construct, so one set of loaders reads both.
+    Only our own queries come here (they carry their prologue): a visitor's go through graph.sparql.query and its limits.
+    The default graph is the union of every graph (the same as the default graph alone while the export sits in it; each owner's
+    named graph once the store is updated in place)."""
+
+    def __init__(self, st):
+        self.st = st  # a pyoxigraph Store (graph.sparql.open_store)
+
+    def select(self, q: str) -> list[dict[str, str]]:
+        res = self.st.query(q, use_default_graph_as_union=True)
+        names = [v.value for v in res.variables]
+        return [{n: t.value for n, t in zip(names, row) if t is not None} for row in res]
+
+    def construct(self, q: str) -> list:
+        return list(self.st.query(q, use_default_graph_as_union=True))
+
+
+def page_store() -> GraphStore | LocalStore:
+    """Where this request's pages read the graph: the data directory's own store, or without one the shared store."""
+    if stateless():
+        return graph_store()
+    if "page_store" not in g:
+        from councilkg.graph.sparql import open_store
+
+        g.page_store = LocalStore(open_store(current_app.config["DATA_DIR"]))
+    return g.page_store
 
 
 def graph_store() -> GraphStore:

@@ -1,215 +1,219 @@
-"""Loaders for the graph's smaller nodes: meetings, documents, items, points, actions, inspections and what they yield."""
+"""Pages of the graph's smaller nodes (meetings, documents, items, points, actions, inspections and what they yield), built from the
+triples around each IRI in the SPARQL store: the data directory's own or, without one, the shared store."""
 
 from __future__ import annotations
 
-import json
+from datetime import datetime
 
-from councilkg.web.errors import NotFound
-from councilkg.web.entities import (
-    Entity,
-    Entry,
-    Quote,
-    _one,
-    concept_label,
-    context_of_item,
-    council_link,
-    evidence_link,
-    facts_from,
-    inspection_label,
-    item_label,
-    judgement_label,
-    limited,
-    meeting_label,
-    theme_link,
-    themes_of,
-)
-from councilkg.web.present import GRADES, Link, grade_label, safe_url, shorten
+from councilkg.graph.practices import THEMES
+from councilkg.graph.vocab import sparql_prologue
+from councilkg.web.around import Around, expand, fetch, split_iri
+from councilkg.web.entities import Entity, Entry, Quote, concept_label, limited
 from councilkg.web.loaders import loader
+from councilkg.web.present import Link, grade_label, safe_url, shorten
+
+ITEM_CONTEXT = ("ckg:meeting", "ckg:meeting/ckg:council", "ckg:document")
+EVIDENCE = ("prov:wasDerivedFrom", "prov:wasDerivedFrom/ckg:agendaItem")
+RECORD = "^prov:wasDerivedFrom/ckg:recordEvent"  # Ofsted's event a mention read from the point or item was resolved to
+FACT_KINDS = ("inspection", "judgement", "intervention", "practice")
+THEME_ORDER = {t: n for n, t in enumerate(THEMES)}  # the extractor lists a practice's themes in this order; the graph keeps none
 
 
-@loader("meeting")
-def meeting(con, ident):
-    r = _one(con, "SELECT m.*, c.name FROM meetings m LEFT JOIN councils c ON c.id = m.council_id WHERE m.id=?", ident, "meeting")
-    e = Entity("meeting", ident, meeting_label(r["date"], r["committee"]))
-    e.facts = [("Council", council_link(r["council_id"], r["name"]) or "not stated"), ("Date", r["date"] or "unknown"),
-               ("Committee", r["committee"] or "unknown"), ("Council decided by", r["council_method"])]
-    e.facts += [(f"{label} decided by", r[key]) for label, key in (("Date", "date_method"), ("Committee", "committee_method"))
-                if r[key]]
-    if r["council_evidence"]:
-        e.evidence.append(Quote(r["council_evidence"], note="why this council"))
-    docs = con.execute("SELECT id, source FROM documents WHERE meeting_id=? ORDER BY source", (ident,)).fetchall()
-    e.group("Minutes", [Entry(Link("document", d["id"], d["source"])) for d in docs])
-    items = con.execute("SELECT id, number, title, procedural FROM items WHERE meeting_id=? ORDER BY doc_id, seq", (ident,)).fetchall()
-    e.group("Agenda items", [Entry(Link("item", i["id"], item_label(i["number"], i["title"])), "procedural" if i["procedural"] else "")
-                             for i in items])
-    return e
+def item_context(a: Around, item: str | None) -> list[tuple[str, object]]:
+    """Where an item stands: its meeting, council and minutes, as facts."""
+    if not item or not a.out.get(item):
+        return []
+    meeting, doc = a.one(item, "ckg:meeting"), a.one(item, "ckg:document")
+    facts: list[tuple[str, object]] = [("Agenda item", a.link(item))]
+    if meeting:
+        facts.append(("Meeting", a.link(meeting)))
+    facts.append(("Council", a.link(a.one(meeting, "ckg:council") if meeting else None) or "not stated"))
+    if doc:
+        facts.append(("Minutes", Link("document", split_iri(doc)[1], a.one(doc, "ckg:sourceFile") or a.label(doc))))
+        url = safe_url(a.one(doc, "dcterms:source"))
+        if url:
+            facts.append(("Published at", url))
+    return facts
 
 
-@loader("document")
-def document(con, ident):
-    r = _one(con, "SELECT * FROM documents WHERE id=?", ident, "document")
-    meta = json.loads(r["meta_json"] or "{}")
-    e = Entity("document", ident, r["title"] or r["source"])
-    e.facts = [("File", r["source"]), ("Read as", r["fmt"]), ("SHA-256", r["sha256"]), ("Ingested", r["ingested_at"])]
-    if r["meeting_id"]:
-        m = con.execute("SELECT date, committee FROM meetings WHERE id=?", (r["meeting_id"],)).fetchone()
-        if m:
-            e.facts.insert(0, ("Meeting", Link("meeting", r["meeting_id"], meeting_label(m["date"], m["committee"]))))
-    url = safe_url(meta.get("source_url") or meta.get("source"))
-    if url:
-        e.facts.append(("Published at", url))
-    e.facts += [(f"Metadata: {k}", str(v)) for k, v in sorted(meta.items()) if k not in ("source_url", "source")]
-    items = con.execute("SELECT id, number, title FROM items WHERE doc_id=? ORDER BY seq", (ident,)).fetchall()
-    e.group("Agenda items", [Entry(Link("item", i["id"], item_label(i["number"], i["title"]))) for i in items])
+def facts_read_from(a: Around, *nodes: str) -> list[Entry]:
+    """Inspections, judgements, interventions and practices derived from these points or items, by kind and label."""
+    found = sorted({n for node in nodes for n in a.back(node, "prov:wasDerivedFrom") if (split_iri(n) or ("",))[0] in FACT_KINDS})
+    found = [a.one(n, "ckg:recordEvent") or n for n in found]  # a mention resolved to Ofsted's event leads to the event
+    found.sort(key=lambda n: (FACT_KINDS.index(split_iri(n)[0]), a.label(n), n))
+    detail = {"inspection": lambda n: "Ofsted's record" if a.one(n, "ckg:inOfficialRecord") == "true" else "inspection",
+              "judgement": lambda n: "judgement",
+              "intervention": lambda n: a.one(n, "ckg:interventionDate") or "", "practice": lambda n: a.one(n, "ckg:practiceKind") or ""}
+    return [Entry(a.link(n), detail[split_iri(n)[0]](n)) for n in found]
+
+
+def themes(a: Around, node: str) -> list[Link] | str:
+    """A point's or item's themes, the best scored first."""
+    scores = a.json(node, "ckg:themeScores")
+    found = sorted(a.all(node, "ckg:theme"), key=lambda t: (-scores.get(a.ident(t), 0.0), t))
+    return a.links(found) or "none assigned"
+
+
+def quote(a: Around, node: str, note: str = "") -> list[Quote]:
+    text = a.one(node, "ckg:quote")
+    return [Quote(text, a.link(a.one(node, "prov:wasDerivedFrom")), note)] if text else []
+
+
+def judgements(a: Around, inspection: str) -> list[str]:
+    """An inspection's judgements, the overall one first, then by area."""
+    area = lambda j: a.one(j, "ckg:judgementArea")  # noqa: E731
+    return sorted(a.all(inspection, "ckg:judgement"), key=lambda j: (area(j) is not None, area(j) or ""))
+
+
+def council_fact(a: Around, node: str, pred: str, e: Entity, label: str = "Council") -> None:
+    e.facts.insert(0, (label, a.link(a.one(node, pred)) or "not stated"))
+
+
+def page(store, kind: str, ident: str, paths: tuple[str, ...], width: int = 80) -> tuple[Around, str, Entity]:
+    """The triples around the resource (fetch), its IRI, and its Entity named as its neighbours' pages name it."""
+    a = fetch(store, kind, ident, paths)
+    return a, a.subject, Entity(kind, ident, a.label(a.subject, width))
+
+
+@loader("point")
+def point(store, ident):
+    paths = ("ckg:agendaItem", *(f"ckg:agendaItem/{p}" for p in ITEM_CONTEXT), "ckg:mentions", "^prov:wasDerivedFrom", RECORD,
+             "^ckg:addressedIn", "^ckg:addressedIn/^ckg:recommendation")
+    a, s, e = page(store, "point", ident, paths, 90)
+    item = a.one(s, "ckg:agendaItem")
+    e.text = a.one(s, "ckg:text")
+    finding = expand("ckg:InspectionFinding") in a.all(s, "rdf:type")  # a report's paragraph: the inspectorate's, not debate
+    e.facts = item_context(a, item) + [("Kind", "inspection finding" if finding else a.one(s, "ckg:pointKind")), ("Themes", themes(a, s))]
+    if a.all(s, "ckg:mentions"):
+        e.facts.append(("Mentions", a.links(a.all(s, "ckg:mentions"))))
+    e.group("Facts read from this point", facts_read_from(a, s))
+    e.group("Inspection recommendations this point takes up", [
+        Entry(Link("inspection", a.ident(event), shorten(a.one(rec, "ckg:text") or "", 200)), "")
+        for rec in sorted(a.back(s, "ckg:addressedIn")) for event in a.back(rec, "ckg:recommendation")])
+    here = a.pos(s)
+    if item:  # the points two places either side: an item may hold hundreds
+        a.add(store.construct(sparql_prologue() + f"CONSTRUCT {{ ?n ?p ?o }} WHERE {{ ?n ckg:agendaItem <{item}> ; a ckg:DebatePoint ; "
+                              f"ckg:position ?at FILTER(?at >= {here - 2} && ?at <= {here + 2}) ?n ?p ?o }}"))
+    near = sorted((n for n in a.back(item, "ckg:agendaItem", "point") if n != s and abs(a.pos(n) - here) <= 2), key=a.pos)
+    e.group("Nearby points in the same item", [Entry(a.link(n, 200), "before" if a.pos(n) < here else "after") for n in near])
     return e
 
 
 @loader("item")
-def item(con, ident):
-    r = _one(con, "SELECT * FROM items WHERE id=?", ident, "item")
-    e = Entity("item", ident, item_label(r["number"], r["title"]))
-    e.facts = [f for f in context_of_item(con, ident) if f[0] != "Agenda item"]
-    e.facts.append(("Themes", themes_of(con, "item_themes", "item_id", ident) or "none assigned"))
-    if r["procedural"]:
+def item(store, ident):
+    a, s, e = page(store, "item", ident, (*ITEM_CONTEXT, "^ckg:agendaItem", "^prov:wasDerivedFrom", "^ckg:agendaItem/^prov:wasDerivedFrom",
+                                               RECORD, f"^ckg:agendaItem/{RECORD}"))
+    e.text = a.one(s, "ckg:text")
+    e.facts = [f for f in item_context(a, s) if f[0] != "Agenda item"] + [("Themes", themes(a, s))]
+    if a.one(s, "ckg:procedural") == "true":
         e.facts.append(("Procedural", "yes (apologies, declarations, minutes of the last meeting…)"))
-    if r["description"]:
-        e.facts.append(("Agenda text (not minutes, not searched)", r["description"]))
-    e.text = r["text"]
-    pts = con.execute("SELECT id, kind, text FROM points WHERE item_id=? ORDER BY seq", (ident,)).fetchall()
-    rows, title = limited(pts, "Debate points")
-    e.group(title, [Entry(Link("point", p["id"], shorten(p["text"], 200)), p["kind"]) for p in rows])
-    acts = con.execute("SELECT id, kind, text FROM actions WHERE item_id=? ORDER BY seq", (ident,)).fetchall()
-    e.group("Actions and resolutions", [Entry(Link("action", a["id"], shorten(a["text"], 200)), a["kind"]) for a in acts])
-    e.group("Facts read from this item", facts_from(con, "ev_item", ident))
+    if a.one(s, "dcterms:description"):
+        e.facts.append(("Agenda text (not minutes, not searched)", a.one(s, "dcterms:description")))
+    pts, title = limited(sorted(a.back(s, "ckg:agendaItem", "point"), key=a.pos), "Debate points")
+    e.group(title, [Entry(a.link(p, 200), a.one(p, "ckg:pointKind") or "") for p in pts])
+    acts = sorted(a.back(s, "ckg:agendaItem", "action"), key=a.pos)
+    e.group("Actions and resolutions", [Entry(a.link(x, 200), a.one(x, "ckg:actionKind") or "") for x in acts])
+    e.group("Facts read from this item", facts_read_from(a, s, *a.back(s, "ckg:agendaItem", "point")))  # its points' too
     return e
 
 
-@loader("point")
-def point(con, ident):
-    r = _one(con, "SELECT * FROM points WHERE id=?", ident, "point")
-    e = Entity("point", ident, shorten(r["text"], 90))
-    e.text = r["text"]
-    e.facts = context_of_item(con, r["item_id"]) + [
-        ("Kind", r["kind"]),
-        ("Themes", themes_of(con, "point_themes", "point_id", ident) or "none assigned"),
-    ]
-    mentioned = con.execute(
-        "SELECT DISTINCT c.id, c.name FROM mentions m JOIN councils c ON c.id = m.council_id WHERE m.ev_point=?", (ident,)
-    ).fetchall()
-    if mentioned:
-        e.facts.append(("Mentions", [Link("council", c["id"], c["name"]) for c in mentioned]))
-    e.group("Facts read from this point", facts_from(con, "ev_point", ident))
-    near = con.execute(
-        "SELECT id, seq, text FROM points WHERE item_id=? AND seq BETWEEN ? AND ? AND id<>? ORDER BY seq",
-        (r["item_id"], r["seq"] - 2, r["seq"] + 2, ident),
-    ).fetchall()
-    e.group("Nearby points in the same item", [Entry(Link("point", p["id"], shorten(p["text"], 200)),
-                                                     "before" if p["seq"] < r["seq"] else "after") for p in near])
+@loader("meeting")
+def meeting(store, ident):
+    a, s, e = page(store, "meeting", ident, ("ckg:council", "^ckg:meeting", "^ckg:meeting/ckg:document"))
+    e.facts = [("Council", a.link(a.one(s, "ckg:council")) or "not stated"), ("Date", a.date(s) or "unknown"),
+               ("Committee", a.one(s, "ckg:committee") or "unknown"), ("Council decided by", a.one(s, "ckg:councilMethod"))]
+    e.facts += [(f"{label} decided by", a.one(s, p)) for label, p in (("Date", "ckg:dateMethod"), ("Committee", "ckg:committeeMethod"))
+                if a.one(s, p)]
+    if a.one(s, "ckg:councilEvidence"):
+        e.evidence.append(Quote(a.one(s, "ckg:councilEvidence"), note="why this council"))
+    items = sorted(a.back(s, "ckg:meeting", "item"), key=lambda i: (a.one(i, "ckg:document") or "", a.pos(i)))
+    docs = sorted({d for i in items for d in a.all(i, "ckg:document")}, key=lambda d: a.one(d, "ckg:sourceFile") or d)
+    e.group("Minutes", [Entry(Link("document", split_iri(d)[1], a.one(d, "ckg:sourceFile") or a.label(d))) for d in docs])
+    e.group("Agenda items", [Entry(a.link(i), "procedural" if a.one(i, "ckg:procedural") == "true" else "") for i in items])
+    return e
+
+
+@loader("document")
+def document(store, ident):
+    a, s, e = page(store, "document", ident, ("^ckg:document", "^ckg:document/ckg:meeting"))
+    ingested = a.one(s, "ckg:ingestedAt")
+    e.facts = [("File", a.one(s, "ckg:sourceFile")), ("Read as", a.one(s, "ckg:readAs")), ("SHA-256", a.one(s, "ckg:sha256")),
+               ("Ingested", datetime.fromisoformat(ingested).isoformat() if ingested else None)]  # as written: +00:00, not Z
+    items = sorted(a.back(s, "ckg:document", "item"), key=a.pos)
+    meeting = next((m for i in items for m in a.all(i, "ckg:meeting")), None)
+    if meeting:
+        e.facts.insert(0, ("Meeting", a.link(meeting)))
+    meta = a.json(s, "ckg:metadata")
+    url = safe_url(a.one(s, "dcterms:source"))
+    if url:
+        e.facts.append(("Published at", url))
+    e.facts += [(f"Metadata: {k}", str(v)) for k, v in sorted(meta.items()) if k not in ("source_url", "source")]
+    e.group("Agenda items", [Entry(a.link(i)) for i in items])
     return e
 
 
 @loader("action")
-def action(con, ident):
-    r = _one(con, "SELECT * FROM actions WHERE id=?", ident, "action")
-    e = Entity("action", ident, shorten(r["text"], 90))
-    e.text = r["text"]
-    e.facts = context_of_item(con, r["item_id"]) + [("Kind", r["kind"]), ("Owner", r["owner"] or "not stated")]
-    e.facts += [(label, r[key]) for label, key in (("Proposed by", "proposer"), ("Seconded by", "seconder")) if r[key]]
+def action(store, ident):
+    a, s, e = page(store, "action", ident, ("ckg:agendaItem", *(f"ckg:agendaItem/{p}" for p in ITEM_CONTEXT)), 90)
+    e.text = a.one(s, "ckg:text")
+    e.facts = item_context(a, a.one(s, "ckg:agendaItem")) + [("Kind", a.one(s, "ckg:actionKind")),
+                                                              ("Owner", a.one(s, "ckg:actionOwner") or "not stated")]
+    e.facts += [(label, a.one(s, p)) for label, p in (("Proposed by", "ckg:proposer"), ("Seconded by", "ckg:seconder")) if a.one(s, p)]
     return e
-
-
-def _quote(con, r, note: str = "") -> Quote | None:
-    return Quote(r["quote"], evidence_link(con, r["ev_item"], r["ev_point"]), note) if r["quote"] else None
-
-
-def _inspected(con, r, e: Entity, label: str = "Council") -> None:
-    c = con.execute("SELECT id, name FROM councils WHERE id=?", (r["council_id"],)).fetchone() if r["council_id"] else None
-    e.facts.insert(0, (label, council_link(c["id"], c["name"]) if c else "not stated"))
 
 
 @loader("inspection")
-def inspection(con, ident):
-    r = _one(con, "SELECT * FROM inspections WHERE id=?", ident, "inspection")
-    e = Entity("inspection", ident, inspection_label(r))
-    e.facts = [("Inspectorate", r["inspectorate"]), ("Type", Link("inspection-type", r["type"], concept_label("inspection-type", r["type"]))),
-               ("Date", r["date"] or "not stated"), ("Status", r["status"])]
-    _inspected(con, r, e)
-    js = con.execute("SELECT id, grade, area FROM judgements WHERE inspection_id=? ORDER BY area IS NOT NULL, area", (ident,)).fetchall()
-    e.facts.append(("Judgements", [Link("judgement", j["id"], judgement_label(j)) for j in js] or "none stated"))
-    e.evidence = [q for q in [_quote(con, r)] if q]
-    return e
+def inspection(store, ident):
+    from councilkg.web.inspections import followups, official_inspection
+
+    if ident.startswith("ofsted-"):  # an event of Ofsted's record, not one read from minutes
+        return official_inspection(store, ident)
+    a = fetch(store, "inspection", ident, ("ckg:inspectedCouncil", "ckg:judgement", *EVIDENCE))
+    if a.one(a.subject, "ckg:recordEvent"):  # a mention resolved to Ofsted's event is that event
+        return official_inspection(store, a.ident(a.one(a.subject, "ckg:recordEvent")))
+    s, e = a.subject, Entity("inspection", ident, a.label(a.subject))
+    kind = a.ident(a.one(s, "ckg:inspectionType")) or ""
+    e.facts = [("Inspectorate", a.one(s, "ckg:inspectorate")), ("Type", Link("inspection-type", kind, concept_label("inspection-type", kind))),
+               ("Date", a.one(s, "ckg:inspectionDate") or "not stated"), ("Status", a.one(s, "ckg:inspectionStatus"))]
+    council_fact(a, s, "ckg:inspectedCouncil", e)
+    e.facts.append(("Judgements", a.links(judgements(a, s)) or "none stated"))
+    if a.one(s, "ckg:inspectionEndDate"):
+        e.facts.insert(4, ("End date", a.one(s, "ckg:inspectionEndDate")))
+    e.evidence = quote(a, s)
+    return followups(store, e, ident)
 
 
 @loader("judgement")
-def judgement(con, ident):
-    r = _one(con, "SELECT j.*, i.inspectorate, i.type, i.date, i.council_id FROM judgements j "
-                  "JOIN inspections i ON i.id = j.inspection_id WHERE j.id=?", ident, "judgement")
-    e = Entity("judgement", ident, judgement_label(r))
-    e.facts = [("Grade", Link("grade", r["grade"], grade_label(r["grade"]))), ("Area", r["area"] or "overall effectiveness"),
-               ("Inspection", Link("inspection", r["inspection_id"], inspection_label(r)))]
-    _inspected(con, r, e)
-    e.evidence = [q for q in [_quote(con, r)] if q]
+def judgement(store, ident):
+    paths = ("^ckg:judgement", "^ckg:judgement/ckg:inspectedCouncil", "^ckg:statedJudgement", "^ckg:statedJudgement/ckg:inspectedCouncil")
+    a, s, e = page(store, "judgement", ident, (*paths, *EVIDENCE))
+    grade = a.ident(a.one(s, "ckg:grade")) or ""
+    inspection = next(iter(a.back(s, "ckg:judgement") or a.back(s, "ckg:statedJudgement")), None)  # stated: the minutes' claim
+    e.facts = [("Grade", Link("grade", grade, grade_label(grade))), ("Area", a.one(s, "ckg:judgementArea") or "overall effectiveness"),
+               ("Inspection", a.link(inspection) or "not stated")]
+    e.facts.insert(0, ("Council", a.link(a.one(inspection, "ckg:inspectedCouncil") if inspection else None) or "not stated"))
+    e.evidence = quote(a, s)
     return e
 
 
 @loader("intervention")
-def intervention(con, ident):
-    r = _one(con, "SELECT * FROM interventions WHERE id=?", ident, "intervention")
-    e = Entity("intervention", ident, concept_label("intervention-type", r["type"]))
-    e.facts = [("Type", Link("intervention-type", r["type"], e.label)), ("By", r["by"] or "not stated"),
-               ("Date", r["date"] or "not stated")]
-    _inspected(con, r, e)
-    e.evidence = [q for q in [_quote(con, r)] if q]
+def intervention(store, ident):
+    a, s, e = page(store, "intervention", ident, ("ckg:concernsCouncil", *EVIDENCE))
+    e.facts = [("Type", Link("intervention-type", a.ident(a.one(s, "ckg:interventionType")) or "", e.label)),
+               ("By", a.one(s, "ckg:interventionBy") or "not stated"), ("Date", a.one(s, "ckg:interventionDate") or "not stated")]
+    council_fact(a, s, "ckg:concernsCouncil", e)
+    e.evidence = quote(a, s)
     return e
 
 
 @loader("practice")
-def practice(con, ident):
-    r = _one(con, "SELECT * FROM practices WHERE id=?", ident, "practice")
-    e = Entity("practice", ident, r["label"])
-    e.facts = [("Kind", r["kind"]), ("Themes", [theme_link(t) for t in json.loads(r["themes"] or "[]")] or "none"),
-               ("Outcome", r["outcome"] or "not reported in the minutes")]
-    _inspected(con, r, e, "Adopted by")
-    e.evidence = [q for q in [_quote(con, r, "what was done")] if q]
-    if r["outcome_quote"]:
-        e.evidence.append(Quote(r["outcome_quote"], evidence_link(con, None, r["outcome_point"]), "how it went"))
+def practice(store, ident):
+    a, s, e = page(store, "practice", ident, ("ckg:adoptedBy", "ckg:outcomeEvidence", *EVIDENCE))
+    listed = sorted(a.all(s, "ckg:theme"), key=lambda t: (THEME_ORDER.get(a.ident(t), len(THEME_ORDER)), t))  # as extracted
+    e.facts = [("Kind", a.one(s, "ckg:practiceKind")), ("Themes", a.links(listed) or "none"),
+               ("Outcome", a.one(s, "ckg:outcome") or "not reported in the minutes")]
+    council_fact(a, s, "ckg:adoptedBy", e, "Adopted by")
+    e.evidence = quote(a, s, "what was done")
+    if a.one(s, "ckg:outcomeQuote"):
+        e.evidence.append(Quote(a.one(s, "ckg:outcomeQuote"), a.link(a.one(s, "ckg:outcomeEvidence")), "how it went"))
     return e
-
-
-@loader("grade")
-def grade(con, ident):
-    if ident not in GRADES and not con.execute("SELECT 1 FROM judgements WHERE grade=?", (ident,)).fetchone():
-        raise NotFound(f"No grade {ident}")
-    e = Entity("grade", ident, grade_label(ident))
-    rows = con.execute(
-        "SELECT j.id, j.grade, j.area, i.id AS iid, i.inspectorate, i.type, i.date, c.name FROM judgements j "
-        "JOIN inspections i ON i.id = j.inspection_id LEFT JOIN councils c ON c.id = i.council_id "
-        "WHERE j.grade=? ORDER BY c.name, i.date", (ident,)).fetchall()
-    rows, title = limited(rows, "Judgements with this grade")
-    e.group(title, [Entry(Link("judgement", j["id"], f"{j['name'] or 'Unknown council'}: {judgement_label(j)}"),
-                          inspection_label(j)) for j in rows])
-    return e
-
-
-def _concept_page(con, kind: str, table: str, target: str, ident: str, noun: str) -> Entity:
-    """An inspection or intervention type: every one of that type, by council."""
-    rows = con.execute(f"SELECT t.*, c.name FROM {table} t LEFT JOIN councils c ON c.id = t.council_id WHERE t.type=? "
-                       "ORDER BY c.name, t.date", (ident,)).fetchall()
-    if not rows:
-        raise NotFound(f"No {noun} of type {ident}")
-    e = Entity(kind, ident, concept_label(kind, ident))
-    rows, title = limited(rows, f"{noun.capitalize()} of this type")
-    label = inspection_label if table == "inspections" else lambda r: e.label + (f" ({r['date']})" if r["date"] else "")
-    e.group(title, [Entry(Link(target, r["id"], f"{r['name'] or 'Unknown council'}: {label(r)}"), r["by"] if "by" in r.keys() else r["status"])
-                    for r in rows])
-    return e
-
-
-@loader("inspection-type")
-def inspection_type(con, ident):
-    return _concept_page(con, "inspection-type", "inspections", "inspection", ident, "inspections")
-
-
-@loader("intervention-type")
-def intervention_type(con, ident):
-    return _concept_page(con, "intervention-type", "interventions", "intervention", ident, "interventions")

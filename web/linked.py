@@ -12,10 +12,9 @@ from councilkg.graph import rdf
 from councilkg.graph.vocab import ID, PREFIXES, iri
 from councilkg.web.entities import Entity, Entry
 from councilkg.web.errors import BadRequest, NeedsDataDir, NotFound
-from councilkg.web.graph_store import graph_store, stateless
+from councilkg.web.graph_store import graph_store, page_store, stateless
 from councilkg.web.present import Link
 from councilkg.web.loaders import load
-from councilkg.web.services import db
 from councilkg.web.views import entity_page
 
 bp = Blueprint("linked", __name__)
@@ -124,7 +123,7 @@ def resource(kind: str, ident: str):
     fmt = negotiate()
     if fmt == "html":
         try:
-            e = load(graph_store(), kind, ident, "sparql") if stateless() else load(db(), kind, ident)
+            e = load(page_store(), kind, ident)
         except NotFound:
             e = from_graph(kind, ident)  # a vocabulary concept (grade, inspection type…) the data does not use yet
         resp = current_app.make_response(entity_page(e))

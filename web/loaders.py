@@ -1,9 +1,8 @@
-"""One registry of entity loaders: each kind module registers its loaders with @loader, and load() finds them by kind and backend
-("sqlite": a request's database connection; "sparql": the shared store a server without a data directory reads)."""
+"""One registry of entity loaders: each kind module registers its loader with @loader, and load() finds it by kind. Every loader
+reads the SPARQL store through the same two calls (select, construct): the data directory's own store or the shared one."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import TYPE_CHECKING, Callable
 
 from councilkg.web.errors import NotFound
@@ -11,23 +10,23 @@ from councilkg.web.errors import NotFound
 if TYPE_CHECKING:
     from councilkg.web.entities import Entity
 
-LOADERS: dict[tuple[str, str], Callable[[sqlite3.Connection, str], Entity]] = {}
+LOADERS: dict[str, Callable] = {}
 
 
-def loader(kind: str, backend: str = "sqlite"):
-    """Register fn as the loader of /id/<kind>/<ident> on that backend."""
+def loader(kind: str):
+    """Register fn as the loader of /id/<kind>/<ident>."""
     def register(fn):
-        LOADERS[(backend, kind)] = fn
+        LOADERS[kind] = fn
         return fn
 
     return register
 
 
-def load(source, kind: str, ident: str, backend: str = "sqlite") -> Entity:
-    """The entity at /id/<kind>/<ident> read from source (a connection, or a GraphStore for "sparql"), or NotFound."""
-    from councilkg.web import councils, graph_councils, graph_kinds, kinds  # noqa: F401 - importing registers their loaders
+def load(store, kind: str, ident: str) -> Entity:
+    """The entity at /id/<kind>/<ident> read from store (graph_store.LocalStore or GraphStore), or NotFound."""
+    from councilkg.web import councils, kinds  # noqa: F401 - importing registers their loaders
 
-    fn = LOADERS.get((backend, kind))
+    fn = LOADERS.get(kind)
     if fn is None:
         raise NotFound(f"No such kind of resource: {kind}")
-    return fn(source, ident)
+    return fn(store, ident)

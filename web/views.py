@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request, url_for
 from councilkg.graph import store
 from councilkg.web.api import flag, parse_search, run_compare, run_search
 from councilkg.web.entities import Entity, council_link, facts_from, item_label, meeting_label, theme_link
-from councilkg.web import graph_lists
+from councilkg.web import lists
 from councilkg.web.errors import MAX_K, MAX_SEARCH_CHARS, MAX_SPARQL_CHARS
 from councilkg.web.graph_store import graph_store, stateless
 from councilkg.web.graphview import layout
@@ -33,7 +33,7 @@ EXAMPLES = [
 
 @bp.get("/")
 def home():
-    c = graph_lists.counts(graph_store()) if stateless() else store.counts(db())
+    c = lists.counts(graph_store()) if stateless() else store.counts(db())
     return render_template("home.html", c=c, examples=EXAMPLES, max_chars=MAX_SEARCH_CHARS)
 
 
@@ -96,16 +96,12 @@ def compare():
 
 @bp.get("/councils")
 def councils():
-    from councilkg.web.councils import all_councils
-
-    return render_template("councils.html", councils=graph_lists.all_councils(graph_store()) if stateless() else all_councils(db()))
+    return render_template("councils.html", councils=lists.all_councils(graph_store()) if stateless() else lists.all_councils_db(db()))
 
 
 @bp.get("/themes")
 def themes():
-    from councilkg.web.councils import all_themes
-
-    return render_template("themes.html", themes=graph_lists.all_themes(graph_store()) if stateless() else all_themes(db()))
+    return render_template("themes.html", themes=lists.all_themes(graph_store()) if stateless() else lists.all_themes_db(db()))
 
 
 @bp.get("/topics")

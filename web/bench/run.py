@@ -28,6 +28,7 @@ TARGETS = {
     "search_p50_ms": (30, "max"), "search_p95_ms": (60, "max"), "search_ratio": (1.5, "max"), "rss_mb": (1500, "max"),
     "sparql_max_s": (1.0, "max"), "sparql_after_increment_s": (1.0, "max"), "cold_stats_s": (1.5, "max"), "cold_search_s": (10, "max"),
     "load_rps": (40, "min"), "load_errors": (0, "max"),
+    "harvest_four_vs_one": (1.6, "max"), "harvest_all_vs_slowest": (1.5, "max"),
 }
 
 
@@ -36,7 +37,8 @@ def default_workdir() -> Path:
 
 
 def bench(quick: bool = False, workdir: str | Path | None = None, log=None, points: int = SEARCH_POINTS,
-          base_docs: int = bench_scale.BASE_DOCS, index: str | None = None, study_only: bool = False) -> dict:
+          base_docs: int = bench_scale.BASE_DOCS, index: str | None = None, study_only: bool = False,
+          harvest_only: bool = False, harvest_sites: int = 50, harvest_delay: float = 1.0) -> dict:
     """Run the benchmark (quick: small ingest, cached 100k corpus, no load test or 1M study) and return every figure.
 
     points and base_docs shrink the search corpus (tests only: the targets are for the defaults); `index`
@@ -53,6 +55,9 @@ def bench(quick: bool = False, workdir: str | Path | None = None, log=None, poin
     t_start = time.perf_counter()
     out: dict = {"quick": quick, "cpus": os.cpu_count(), "load_avg_start": [round(x, 2) for x in os.getloadavg()]}
     stage = _Stages(out, log)
+    if harvest_only:  # the many-site harvest alone
+        _harvest(out, stage, workdir, log, harvest_sites, harvest_delay)
+        return _finish(out, t_start)
     if study_only:  # the 1M index study alone (with index: that backend beside FAISS), not the targets
         with stage("1M vectors: approximate indexes"):
             out["ann_1m"] = _study_1m(qs, workdir, base_docs, log, index)
@@ -91,9 +96,22 @@ def bench(quick: bool = False, workdir: str | Path | None = None, log=None, poin
     with stage("SPARQL after an increment"):
         out["sparql_increment"] = bench_sparql.after_increment(data, workdir, log)
     out["sparql_after_increment_s"] = out["sparql_increment"]["cli_first_s"]
+    _harvest(out, stage, workdir, log, harvest_sites, harvest_delay)
     if study_1m:
         with stage("1M vectors: approximate indexes"):
             out["ann_1m"] = _study_1m(qs, workdir, base_docs, log, index)
+    return _finish(out, t_start)
+
+
+def _harvest(out: dict, stage, workdir: Path, log, sites: int, delay: float) -> None:
+    from councilkg.web.bench.harvest import measure_harvest
+
+    with stage(f"harvest: {sites} stand-in sites on their own loopback addresses"):
+        h = out["harvest"] = measure_harvest(workdir, log, sites, delay)
+    out["harvest_four_vs_one"], out["harvest_all_vs_slowest"] = h["four_vs_one"], h["all_vs_slowest"]
+
+
+def _finish(out: dict, t_start: float) -> dict:
     out["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     out["total_s"] = round(time.perf_counter() - t_start, 1)
     out["meets"] = {k: _meets(k, out[k]) for k in TARGETS if k in out}
@@ -171,6 +189,11 @@ def format_table(result: dict) -> str:
         from councilkg.web.bench.backend import format_rows
 
         lines += format_rows(result["backend"])
+    if "harvest" in result:
+        h = result["harvest"]
+        lines.append(f"\nharvest, delay {h['delay_s']} s (bound of the slowest site {h['bound_s']} s): wall s, walks end s, meetings, commits")
+        for k in ("one", "four", "all"):
+            lines.append(f"  {h[k]['sites']:>3} sites {h[k]['wall_s']:>8} {h[k]['walk_s']:>8} {h[k]['meetings']:>6} {h[k]['commits']:>4}")
     lines.append("\nstages (s): " + ", ".join(f"{k} {v}" for k, v in result["stage_s"].items()))
     lines.append(f"\nload average {result['load_avg_start']} -> {result['load_avg_end']} on {result['cpus']} CPUs; total {result['total_s']} s")
     return "\n".join(lines)

@@ -1,10 +1,11 @@
-"""The home page's counts and the councils and themes lists of a server without a data directory, counted by SPARQL in the store."""
+"""The councils and themes lists (and, without a data directory, the home page's counts): from the data directory's database, or
+counted by SPARQL in the shared store."""
 
 from __future__ import annotations
 
 from councilkg.graph.vocab import sparql_prologue
 from councilkg.web.around import split_iri
-from councilkg.web.councils import theme_rows
+from councilkg.web.entities import scheme, theme_link
 
 # name -> the pattern whose distinct ?x are counted (DISTINCT: a council two writers both hold counts once)
 COUNTED = {
@@ -44,3 +45,29 @@ def all_themes(store) -> list[dict]:
     rows = store.select(sparql_prologue() + "SELECT ?t (COUNT(DISTINCT ?p) AS ?points) (COUNT(DISTINCT ?c) AS ?councils) WHERE { "
                         "?p a ckg:DebatePoint ; ckg:theme ?t OPTIONAL { ?p ckg:agendaItem/ckg:meeting/ckg:council ?c } } GROUP BY ?t")
     return theme_rows({split_iri(r["t"])[1]: {"points": int(r["points"]), "councils": int(r["councils"])} for r in rows if split_iri(r["t"])})
+
+
+def all_councils_db(con) -> list[dict]:
+    """Every council with how much the data holds on it, for /councils."""
+    return [dict(r) for r in con.execute(
+        "SELECT c.id, c.name, c.gss, (SELECT count(*) FROM meetings m WHERE m.council_id = c.id) AS meetings, "
+        "(SELECT count(*) FROM inspections i WHERE i.council_id = c.id AND i.event_id IS NULL)"
+        " + (SELECT count(*) FROM official_inspections o WHERE o.council_id = c.id) AS inspections, "
+        "(SELECT count(*) FROM practices p WHERE p.council_id = c.id) AS practices, "
+        "(SELECT max(date) FROM meetings m WHERE m.council_id = c.id) AS latest FROM councils c ORDER BY meetings = 0, c.name")]
+
+
+def all_themes_db(con) -> list[dict]:
+    """Every theme of the scheme with its point and council counts, for /themes."""
+    counts = {r["theme"]: dict(r) for r in con.execute(
+        "SELECT pt.theme, count(*) AS points, count(DISTINCT m.council_id) AS councils FROM point_themes pt "
+        "JOIN points p ON p.id = pt.point_id JOIN items i ON i.id = p.item_id LEFT JOIN meetings m ON m.id = i.meeting_id "
+        "GROUP BY pt.theme")}
+    return theme_rows(counts)
+
+
+def theme_rows(counts: dict[str, dict]) -> list[dict]:
+    """The /themes rows from {theme id: {points, councils}}: the scheme's themes in order, then any others the data uses."""
+    ids = [t for t, x in scheme().items() if x.get("broader")] + sorted(set(counts) - set(scheme()))
+    return [{"link": theme_link(t), "definition": (scheme().get(t) or {}).get("definition"),
+             "points": counts.get(t, {}).get("points", 0), "councils": counts.get(t, {}).get("councils", 0)} for t in ids]

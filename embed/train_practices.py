@@ -1,0 +1,130 @@
+"""Rebuild graph/data/practice_model.npz from the labelled sentences: `python -m councilkg.embed.train_practices`.
+
+Lives in embed/ because it needs the encoder; the model it writes is used by graph/practices_learned.py with numpy alone.
+Only the `train` split is read for fitting and for choosing the threshold (by cross-validation grouped by council);
+the `heldout` split is scored once, at the end, for the report."""
+
+from __future__ import annotations
+
+import csv
+import pickle
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from councilkg.graph import practices_learned as pl
+from councilkg.graph.practice_np import chunks
+
+DATA = Path(pl.__file__).parent / "data" / "practice_sentences.tsv"
+# What a practice's name looks like: short names of things councils set up (the name prototype's mean vector).
+PROTOTYPES = ["golden hello payment for new social workers", "social work academy", "family hub", "early help team",
+              "apprenticeship scheme", "recruitment campaign", "peer mentoring initiative for care leavers",
+              "multi-agency panel", "protocol for homeless young people", "drop-in hub for care leavers",
+              "parent advocacy service", "pilot of virtual meetings", "grant for community groups", "recycling contract",
+              "training programme for staff", "out of hours emergency team", "council tax exemption for care leavers"]
+C = 4.0  # inverse regularisation: fixed before any held-out figure was seen
+TARGET_PRECISION = 0.92  # cross-validated on train, a margin over the 0.9 asked held out; when no threshold reaches it,
+# the most precise one is kept and its cross-validated precision recorded, and ingest does not apply the model (practices_learned)
+NAME_FLOOR = 0.45  # chosen on train: below it most best names of positives and negatives alike are not names of things
+MIN_TP = 10  # a threshold is judged on at least this many cross-validated hits
+FOLDS = 5
+
+
+def rows(path: Path = DATA) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+class Cached:
+    """An encode function that remembers vectors by text, so sentences and phrases are encoded once per run."""
+
+    def __init__(self, encoder, path: Path | None = None):
+        self.enc, self.path = encoder, path
+        self.memo = pickle.loads(path.read_bytes()) if path and path.exists() else {}
+
+    def keep(self) -> None:
+        """Write the vectors to the cache file, when one was given (rebuilding after a label change then re-encodes little)."""
+        if self.path:
+            self.path.write_bytes(pickle.dumps(self.memo))
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        todo = list(dict.fromkeys(t for t in texts if t not in self.memo))
+        if todo:
+            self.memo.update(zip(todo, self.enc.encode(todo)))
+        return np.stack([self.memo[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+
+
+def decide(texts: list[str], probs: np.ndarray, encode, m: pl.Model) -> np.ndarray:
+    """What the whole learned pass says of each sentence alone: practice (True) or not, guards and naming included."""
+    out = np.zeros(len(texts), bool)
+    for n, (t, p) in enumerate(zip(texts, probs)):
+        unit = [pl.Sentence(0, 0, 0, t)]
+        out[n] = bool(p >= m.threshold and pl._open(unit) and pl.name(t, encode, m))
+    return out
+
+
+def figures(y: np.ndarray, pred: np.ndarray) -> dict:
+    tp, fp, fn = int((pred & y).sum()), int((pred & ~y).sum()), int((~pred & y).sum())
+    return {"precision": round(tp / (tp + fp), 3) if tp + fp else 1.0, "recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
+            "tp": tp, "fp": fp, "fn": fn, "sentences": len(y)}
+
+
+def train(log=print, cache: Path | None = None) -> dict:
+    """Fit, choose the threshold on train by grouped cross-validation, write the model, and report both splits."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    from councilkg.embed.encoder import configured_name, get_encoder
+
+    data = rows()
+    encode = Cached(get_encoder(), cache)
+    X = encode([r["text"] for r in data])
+    encode(sorted({c for r in data for c in chunks(r["text"])}))  # every candidate name in one batch
+    encode.keep()
+    y = np.array([r["label"] == "1" for r in data])
+    tr = np.array([r["split"] == "train" for r in data])
+    groups = np.array([r["council"] for r in data])
+    proto = encode(PROTOTYPES).mean(axis=0)
+    proto /= np.linalg.norm(proto)
+    base = dict(proto=proto.astype(np.float32), name_floor=NAME_FLOOR, encoder=configured_name(), gate=0.0)
+    fit = lambda idx: LogisticRegression(C=C, class_weight="balanced", max_iter=5000).fit(X[idx], y[idx])  # noqa: E731
+    oof = np.zeros(len(data))
+    idx_tr = np.flatnonzero(tr)
+    for a, b in GroupKFold(n_splits=FOLDS).split(idx_tr, y[idx_tr], groups[idx_tr]):
+        oof[idx_tr[b]] = fit(idx_tr[a]).predict_proba(X[idx_tr[b]])[:, 1]
+    texts = [r["text"] for r in data]
+    open_named = decide([texts[i] for i in idx_tr], np.ones(len(idx_tr)), encode, pl.Model(np.zeros(384, np.float32), 0.0, 0.0, cv_precision=0.0, **base))
+    scored = []
+    for t in np.arange(0.30, 0.99, 0.01):
+        f = figures(y[idx_tr], open_named & (oof[idx_tr] >= t))
+        if f["tp"] >= MIN_TP:
+            scored.append((f["precision"] >= TARGET_PRECISION, f["recall"] if f["precision"] >= TARGET_PRECISION else f["precision"], round(float(t), 2)))
+    threshold = max(scored)[2] if scored else 0.99
+    lr = fit(idx_tr)
+    cv = figures(y[idx_tr], open_named & (oof[idx_tr] >= threshold))
+    # The passage gate: below the 5th percentile of what the practice sentences of train score out of fold. A passage holds
+    # its practice sentence among others, so this is a proxy; tests/test_practices_truth.py measures what the gate loses.
+    base["gate"] = float(np.percentile(oof[idx_tr][y[idx_tr] & open_named], 5)) if (y[idx_tr] & open_named).any() else 0.0
+    m = pl.Model(lr.coef_[0].astype(np.float32), float(lr.intercept_[0]), threshold, cv_precision=cv["precision"], **base)
+    report = {"threshold": m.threshold, "train_cv": cv}
+    for split, mask in (("train", tr), ("heldout", ~tr)):
+        idx = np.flatnonzero(mask)
+        report[split] = figures(y[idx], decide([texts[i] for i in idx], m.probability(X[idx]), encode, m))
+    save(m)
+    log(report)
+    return report
+
+
+def save(m: pl.Model, path: Path = pl.MODEL) -> None:
+    """Write the model atomically: weights, bias, threshold, gate, name prototype, floor and the encoder it was fitted on."""
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, w=m.w, b=np.float32(m.b), threshold=np.float32(m.threshold), gate=np.float32(m.gate), proto=m.proto,
+             name_floor=np.float32(m.name_floor), encoder=np.str_(m.encoder), cv_precision=np.float32(m.cv_precision))
+    tmp.replace(path)
+    pl.model.cache_clear()
+
+
+if __name__ == "__main__":
+    train(cache=Path(sys.argv[sys.argv.index("--cache") + 1]) if "--cache" in sys.argv else None)
+    sys.exit(0)

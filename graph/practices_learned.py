@@ -1,0 +1,112 @@
+"""Practices by a learned sentence classifier over the MiniLM vectors (a council stating what it did or has in place, against a
+proposal, question, request, motion, hope or someone else's act), named by the sentence's noun phrase nearest a practice,
+with the cue rules' guards kept as vetoes. Weights: graph/data/practice_model.npz, rebuilt by
+`python -m councilkg.embed.train_practices` from graph/data/practice_sentences.tsv; inference is numpy only."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from councilkg.graph.facts import Practice
+from councilkg.graph.practice_np import chunks
+from councilkg.graph.practices import _MOTION, _NOT_A_PRACTICE, _asserted, key, make
+from councilkg.graph.sentences import Sentence
+
+MODEL = Path(__file__).parent / "data" / "practice_model.npz"
+MIN_PRECISION = 0.9
+Encode = Callable[[list[str]], np.ndarray]  # texts -> unit-length vectors, one row each
+# Phrases that name people, bodies, times or amounts are not practices however near they come.
+_NOT_A_NAME = re.compile(r"^(?:council|authority|leaders?|members?|officers?|managers?|staff|children|young people|families|"
+                         r"care leavers|social workers|practitioners|report|update|year|month|week|[\d£,.%\s]+)$", re.I)
+
+
+@dataclass(frozen=True)
+class Model:
+    """Logistic regression over one encoder's sentence vectors, its decision threshold, the passage gate and the name prototype."""
+
+    w: np.ndarray
+    b: float
+    threshold: float  # a sentence is a practice statement at or above this probability
+    gate: float  # a point's passage is worth reading sentence by sentence at or above this
+    proto: np.ndarray  # unit vector of what a practice's name looks like
+    name_floor: float  # a noun phrase below this cosine to the prototype names nothing
+    encoder: str
+    cv_precision: float  # the threshold's precision cross-validated on the train split (by council)
+
+    @property
+    def trusted(self) -> bool:
+        """Whether ingest may apply it: only a model whose cross-validated precision reaches the bar (precision first)."""
+        return self.cv_precision >= MIN_PRECISION
+
+    def probability(self, vecs: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(np.asarray(vecs, dtype=np.float32) @ self.w + self.b)))
+
+
+@lru_cache(maxsize=1)
+def model() -> Model | None:
+    """The shipped model, or None when absent (the learned pass then finds nothing)."""
+    if not MODEL.exists():
+        return None
+    z = np.load(MODEL, allow_pickle=False)
+    return Model(z["w"].astype(np.float32), float(z["b"]), float(z["threshold"]), float(z["gate"]),
+                 z["proto"].astype(np.float32), float(z["name_floor"]), str(z["encoder"]), float(z["cv_precision"]))
+
+
+def _open(unit: list[Sentence]) -> list[int]:
+    """Sentences the guards leave open: no question, and no motion or amendment anywhere in the unit."""
+    if _MOTION.search(" ".join(s.text for s in unit)):
+        return []
+    return [i for i, s in enumerate(unit) if not s.text.rstrip().endswith("?") and len(s.text.split()) >= 5]
+
+
+def name(text: str, encode: Encode, m: Model) -> tuple[str, int, int] | None:
+    """The noun phrase of the sentence nearest the practice prototype, asserted (no wish, motion or request before it)."""
+    found: list[tuple[str, int]] = []
+    pos = 0
+    for c in chunks(text):
+        at = text.find(c, pos if text.find(c, pos) >= 0 else 0)
+        pos = max(pos, at)
+        if len(c.split()) >= 2 and not _NOT_A_NAME.match(c) and not _NOT_A_PRACTICE.search(c) and _asserted(text[:at]):
+            found.append((c, at))
+    if not found:
+        return None
+    sims = encode([c for c, _ in found]) @ m.proto
+    best = int(np.argmax(sims))
+    if sims[best] < m.name_floor:
+        return None
+    label, at = found[best]
+    return label, at, at + len(label)
+
+
+def find(units: list[list[Sentence]], encode: Encode, self_gss: str | None, known: set[str] | None = None,
+         m: Model | None = None) -> list[tuple[Practice, str | None]]:
+    """Practices the classifier reads in these units, each once, none already `known` (label keys of the cue rules' finds)."""
+    m = m or model()
+    if m is None:
+        return []
+    seen = set(known or ())
+    told: set[tuple] = set()
+    open_ = [(u, i) for u, unit in enumerate(units) for i in _open(unit)]
+    if not open_:
+        return []
+    p = m.probability(encode([units[u][i].text for u, i in open_]))
+    hits = [(u, i) for (u, i), prob in zip(open_, p) if prob >= m.threshold]
+    names = list(dict.fromkeys(c for u, i in hits for c in chunks(units[u][i].text)))
+    vecs = dict(zip(names, encode(names))) if names else {}  # every candidate name in one batch
+    out = []
+    for u, i in hits:
+        named = name(units[u][i].text, lambda texts: np.stack([vecs[t] for t in texts]), m)
+        if not named:
+            continue
+        k = key(named[0])
+        if any(k in s or s in k for s in seen):
+            continue
+        seen.add(k)
+        out.append(make(units[u], i, named[0], named[1], named[2], None, self_gss, told))
+    return out
