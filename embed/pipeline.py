@@ -17,7 +17,7 @@ from councilkg.corpus.discover import discover
 from councilkg.corpus.model import InputError, NotMinutes, SourceFile, shown_path
 from councilkg.corpus.readers import read
 from councilkg.corpus.segment import segment
-from councilkg.embed import index as indexes
+from councilkg.embed import grow
 from councilkg.embed.backends import STATE_KEY, parse_index, recorded
 from councilkg.embed.encoder import configured_name, get_encoder
 from councilkg.embed.passages import read_vectors, split, theme_keys, vec_key
@@ -142,6 +142,7 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
     known = {r[0]: (r[1], r[2]) for r in con.execute("SELECT path_key, fingerprint, source FROM documents")}
     by_sha = {r[0]: r[1] for r in con.execute("SELECT sha256, source FROM documents")}
     changed = False
+    change = grow.Change()  # the points this transaction adds and retires, for the index's new segment
     councils = gazetteer()
     for n, src in enumerate(found):
         progress("read", n, len(found))
@@ -171,6 +172,7 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
             report.skipped.append((shown_path(src.given), e.reason))
             on_skip(shown_path(src.given), e.reason)
             if key in known:
+                change.retired.update(_points_of(con, store.document_id(key)))
                 store.delete_document(con, store.document_id(key))
                 changed = True
             con.execute("DELETE FROM failures WHERE path_key=?", (key,))
@@ -179,6 +181,8 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
             _fail(con, report, on_error, key, src.given, e.reason)
             continue
         con.execute("SAVEPOINT doc")
+        if key in known:
+            change.retired.update(_points_of(con, store.document_id(key)))
         store.write_document(con, doc, facts, councils, _now(), fingerprint=fp)
         con.execute("RELEASE doc")
         by_sha[sha] = shown_path(src.given)
@@ -190,16 +194,17 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
     # a new index, or its generation lost (a Milvus emptied), is rebuilt from the database as a new generation
     rebuild = committed > 0 and (before.spec != backend.spec or not backend.present(con, data_dir, committed))
     if changed or rebuild:
-        report.points_embedded = _embed_new(con, model, progress)
+        change.added = _embed_new(con, model, progress)
+        report.points_embedded = len(change.added)
         gen = committed + 1
         progress("index", 0, 1)
-        backend.build(con, data_dir, gen, model)
+        backend.build(con, data_dir, gen, model, None if rebuild else change)
         store.set_state(con, "generation", str(gen))
         store.set_state(con, "model", model)
         store.set_state(con, STATE_KEY, backend.spec)
         con.execute("COMMIT")
         backend.publish(con, data_dir, gen)  # Milvus: the alias moves only now, after the commit
-        indexes.prune(data_dir, gen)
+        grow.prune(data_dir, gen)
         if before.spec != backend.spec:
             _retire(before, con)
         progress("index", 1, 1)
@@ -218,14 +223,50 @@ def _retire(backend, con) -> None:
         pass
 
 
-def _embed_new(con, model: str, progress: Progress) -> int:
-    """Embed the passages of points that have none, reusing stored vectors for unchanged text, then theme them."""
+def _points_of(con, doc_id: str) -> list[str]:
+    """A document's point ids, read before it is replaced or deleted: the index retires them."""
+    return [r[0] for r in con.execute("SELECT id FROM points WHERE doc_id=?", (doc_id,))]
+
+
+def upgrade(data_dir: str | Path) -> IngestReport:
+    """A data directory an older councilkg indexed (or whose index is lost) gets a new generation built from the
+    stored vectors, nothing embedded again: an ingest of no files."""
+    return ingest([], data_dir)
+
+
+def compact(data_dir: str | Path) -> tuple[int, int]:
+    """Merge every segment into one, as a new generation committed like an ingest's; (generation, segments before)."""
+    data_dir = Path(data_dir)
+    with exclusive(data_dir):
+        con = store.connect(data_dir)
+        try:
+            committed = int(store.get_state(con, "generation", "0"))
+            backend = recorded(con)
+            if not committed or backend.spec != "faiss":
+                return committed, 0
+            con.execute("BEGIN IMMEDIATE")
+            before = len((grow.current(data_dir, committed) or {}).get("segments", [None]))
+            backend.build(con, data_dir, committed + 1, store.get_state(con, "model"))
+            store.set_state(con, "generation", str(committed + 1))
+            con.execute("COMMIT")
+            grow.prune(data_dir, committed + 1)
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+    return committed + 1, before
+
+
+def _embed_new(con, model: str, progress: Progress) -> set[str]:
+    """Embed the passages of points that have none, reusing stored vectors for unchanged text, then theme them; their ids."""
     rows = con.execute(
         "SELECT p.id, p.text, i.title, p.item_id FROM points p JOIN items i ON i.id = p.item_id "
         "WHERE NOT EXISTS (SELECT 1 FROM passages s WHERE s.point_id = p.id) ORDER BY p.id"
     ).fetchall()
     if not rows:
-        return 0
+        return set()
     enc = None
 
     def encoder():
@@ -251,7 +292,7 @@ def _embed_new(con, model: str, progress: Progress) -> int:
         con.executemany("INSERT OR REPLACE INTO vectors(key, model, vec) VALUES (?,?,?)", [(k, model, v.tobytes()) for k, v in zip(keys, vecs)])
     progress("embed", len(missing), len(missing))
     _theme_points(con, model, rows, point_keys, encoder)
-    return len(rows)
+    return {r[0] for r in rows}
 
 
 def _existing(con, keys: list[str]) -> set[str]:
