@@ -123,32 +123,49 @@ def test_an_ingest_reads_only_its_new_points_vectors(grown, tmp_path):
     assert [e["points"] for e in new] == [report.points_embedded], (new, report.points_embedded)
 
 
+def _writing(data, gen: int) -> str | None:
+    """What a running compact has on disk so far: a segment being written, or generation `gen` renamed into place."""
+    index = data / "index"
+    if (index / f"gen-{gen:06d}").exists():
+        return "generation renamed"
+    if any(p.name.endswith(".tmp") for p in index.iterdir() if p.name.startswith("seg-")):
+        return "segment being written"
+    if any(p.name.startswith(f"seg-{gen:06d}") for p in index.iterdir()):
+        return "segment renamed"
+    return None
+
+
 @pytest.mark.slow
 def test_sigkill_during_a_merge_leaves_old_or_new_and_a_rerun_finishes(grown, tmp_path):
-    """`councilkg compact` (a full merge) killed at points spread over its run: the directory answers as before, and a
-    rerun ends with one segment answering the same; a reader searching throughout sees no error and no other answer."""
+    """`councilkg compact` (a full merge) killed while it writes its segment, after the rename, and around the commit: the
+    directory answers as before, and a rerun ends with one segment answering the same."""
     base = grown["data"]
     want = snapshot(base)
-    t0 = time.monotonic()
-    probe = copy_data(base, tmp_path / "probe")
-    assert cli("compact", "--data", str(probe)).exit_code == 0
-    took = time.monotonic() - t0
+    gen = want["generation"] + 1
     outcomes = []
-    for n, f in enumerate((0.0, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95)):
+    for n, (stage, delay) in enumerate([("segment being written", d) for d in (0.0, 0.01, 0.05, 0.1, 0.2)]
+                                       + [("segment renamed", d) for d in (0.0, 0.002)]
+                                       + [("generation renamed", d) for d in (0.0, 0.001, 0.003)]):
         data = copy_data(base, tmp_path / f"trial-{n}")
         run = _compact(data)
-        time.sleep(f * took + 1.0)  # the process start (imports) takes about a second
+        got = None
+        while run.poll() is None and got != stage and not (stage != "generation renamed" and got == "generation renamed"):
+            got = _writing(data, gen) or got
+            time.sleep(0.0005)
+        time.sleep(delay)
         killed = run.poll() is None
         if killed:
             run.kill()
         run.wait(timeout=60)
-        assert snapshot(data) == want, f"trial {n}: a killed merge changed what the directory answers"
+        after = snapshot(data)
+        assert after["answers"] == want["answers"], f"trial {n}: a killed merge changed what the directory answers"
+        assert after == want or after["generation"] == gen, f"trial {n}: neither the old nor the new generation"
         res = cli("compact", "--data", str(data))
         assert res.exit_code == 0, res.output
         assert len(_segments(data)) == 1 and snapshot(data)["answers"] == want["answers"]
-        outcomes.append((n, round(f * took + 1.0, 2), killed))
-    print("\ncompact kills (trial, after s, was running):", outcomes)
-    assert sum(1 for o in outcomes if o[2]) >= 4
+        outcomes.append((n, got, delay, killed, after["generation"]))
+    print("\ncompact kills (trial, stage seen, delay, was running, generation after the kill):", *outcomes, sep="\n  ")
+    assert sum(1 for o in outcomes if o[3] and o[1]) >= 6, "too few kills landed while the merge was writing"
 
 
 def _compact(data):
