@@ -71,6 +71,21 @@ def exclusive(folder: Path, name: str = ".ingest.lock", busy: type[Exception] = 
         yield
 
 
+@contextmanager
+def writer(data_dir: Path):
+    """The data directory's one writer: its lock, and a connection whose open transaction any failure rolls back."""
+    with exclusive(data_dir):
+        con = store.connect(data_dir)
+        try:
+            yield con
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
+
 def fingerprint(src: SourceFile, data: bytes) -> str:
     """What decides whether a file must be redone: its bytes, its user metadata and the pipeline version."""
     h = hashlib.sha256(data)
@@ -105,19 +120,10 @@ def ingest(
     t0 = time.perf_counter()
     data_dir = Path(data_dir)
     report = IngestReport()
-    with exclusive(data_dir):
-        con = store.connect(data_dir)
-        try:
-            backend = parse_index(index) if index else recorded(con)
-            backend.check()  # an unreachable index fails here, before anything is read or written
-            _run(con, data_dir, paths, encoder or configured_name(), max_bytes, progress, on_error, on_skip, report,
-                 backend)
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+    with writer(data_dir) as con:
+        backend = parse_index(index) if index else recorded(con)
+        backend.check()  # an unreachable index fails here, before anything is read or written
+        _run(con, data_dir, paths, encoder or configured_name(), max_bytes, progress, on_error, on_skip, report, backend)
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -226,37 +232,6 @@ def _retire(backend, con) -> None:
 def _points_of(con, doc_id: str) -> list[str]:
     """A document's point ids, read before it is replaced or deleted: the index retires them."""
     return [r[0] for r in con.execute("SELECT id FROM points WHERE doc_id=?", (doc_id,))]
-
-
-def upgrade(data_dir: str | Path) -> IngestReport:
-    """A data directory an older councilkg indexed (or whose index is lost) gets a new generation built from the
-    stored vectors, nothing embedded again: an ingest of no files."""
-    return ingest([], data_dir)
-
-
-def compact(data_dir: str | Path) -> tuple[int, int]:
-    """Merge every segment into one, as a new generation committed like an ingest's; (generation, segments before)."""
-    data_dir = Path(data_dir)
-    with exclusive(data_dir):
-        con = store.connect(data_dir)
-        try:
-            committed = int(store.get_state(con, "generation", "0"))
-            backend = recorded(con)
-            if not committed or backend.spec != "faiss":
-                return committed, 0
-            con.execute("BEGIN IMMEDIATE")
-            before = len((grow.current(data_dir, committed) or {}).get("segments", [None]))
-            backend.build(con, data_dir, committed + 1, store.get_state(con, "model"))
-            store.set_state(con, "generation", str(committed + 1))
-            con.execute("COMMIT")
-            grow.prune(data_dir, committed + 1)
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
-    return committed + 1, before
 
 
 def _embed_new(con, model: str, progress: Progress) -> set[str]:

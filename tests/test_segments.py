@@ -181,7 +181,8 @@ def _compact(data):
 def test_readers_during_ingest_and_merge_see_old_or_new(grown, tmp_path):
     """Searches in a loop while an ingest (with a merge) and a compact commit: every answer is the old or the new one."""
     from councilkg.embed import grow
-    from councilkg.embed.pipeline import compact, ingest
+    from councilkg.embed.compact import compact
+    from councilkg.embed.pipeline import ingest
     from councilkg.embed.search import Searcher
 
     data = copy_data(grown["data"], tmp_path / "data")

@@ -203,7 +203,7 @@ def export(data_dir, fmt, output, to_url, graph_iri):
 @data_option
 def compact(data_dir):
     """Merge the search index's segments into one (a new generation; searches go on meanwhile)."""
-    from councilkg.embed.pipeline import compact as run
+    from councilkg.embed.compact import compact as run
 
     from councilkg.graph.store import DB_NAME
 
