@@ -149,6 +149,7 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
     by_sha = {r[0]: r[1] for r in con.execute("SELECT sha256, source FROM documents")}
     changed = False
     change = grow.Change()  # the points this transaction adds and retires, for the index's new segment
+    written: list[str] = []  # the documents it writes
     councils = gazetteer()
     for n, src in enumerate(found):
         progress("read", n, len(found))
@@ -189,7 +190,7 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
         con.execute("SAVEPOINT doc")
         if key in known:
             change.retired.update(_points_of(con, store.document_id(key)))
-        store.write_document(con, doc, facts, councils, _now(), fingerprint=fp)
+        written.append(store.write_document(con, doc, facts, councils, _now(), fingerprint=fp))
         con.execute("RELEASE doc")
         by_sha[sha] = shown_path(src.given)
         report.ingested += 1
@@ -200,7 +201,7 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
     # a new index, or its generation lost (a Milvus emptied), is rebuilt from the database as a new generation
     rebuild = committed > 0 and (before.spec != backend.spec or not backend.present(con, data_dir, committed))
     if changed or rebuild:
-        change.added = _embed_new(con, model, progress)
+        change.added = _embed_new(con, model, progress, written)
         report.points_embedded = len(change.added)
         gen = committed + 1
         progress("index", 0, 1)
@@ -234,11 +235,13 @@ def _points_of(con, doc_id: str) -> list[str]:
     return [r[0] for r in con.execute("SELECT id FROM points WHERE doc_id=?", (doc_id,))]
 
 
-def _embed_new(con, model: str, progress: Progress) -> set[str]:
-    """Embed the passages of points that have none, reusing stored vectors for unchanged text, then theme them; their ids."""
+def _embed_new(con, model: str, progress: Progress, docs: list[str]) -> set[str]:
+    """Embed the passages of the documents' points (the only ones without), reusing stored vectors for unchanged text,
+    then theme them; their ids."""
     rows = con.execute(
         "SELECT p.id, p.text, i.title, p.item_id FROM points p JOIN items i ON i.id = p.item_id "
-        "WHERE NOT EXISTS (SELECT 1 FROM passages s WHERE s.point_id = p.id) ORDER BY p.id"
+        "WHERE p.doc_id IN (SELECT value FROM json_each(?)) "
+        "AND NOT EXISTS (SELECT 1 FROM passages s WHERE s.point_id = p.id) ORDER BY p.id", (json.dumps(docs),)
     ).fetchall()
     if not rows:
         return set()
