@@ -20,7 +20,8 @@ KEYS = {  # issue 6's keys and their types; values are only checked for sanity, 
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
-    return bench.bench(quick=True, workdir=tmp_path_factory.mktemp("bench"), points=1500, base_docs=3, log=lambda m: None)
+    return bench.bench(quick=True, workdir=tmp_path_factory.mktemp("bench"), points=1500, base_docs=3, log=lambda m: None,
+                       harvest_sites=6, harvest_delay=0.2)
 
 
 def test_quick_reports_every_key_with_sane_values(quick):
@@ -32,6 +33,9 @@ def test_quick_reports_every_key_with_sane_values(quick):
     assert quick["search_p95_ms"] >= quick["search_p50_ms"] > 0
     assert quick["rss_mb"] > 50, "a server holding the model and indexes"
     assert set(quick["meets"]) >= set(KEYS)
+    h = quick["harvest"]  # six stand-in sites of 1 to 4 meetings, each on a loopback address of its own
+    assert (h["one"]["meetings"], h["four"]["meetings"], h["all"]["meetings"]) == (4, 16, 4 * 4 + 1 + 2)
+    assert h["all"]["walk_s"] >= h["bound_s"], "no site can be walked faster than its politeness bound"
     json.dumps(quick)  # the --json output
 
 

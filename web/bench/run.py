@@ -31,6 +31,7 @@ TARGETS = {
     "load_rps": (40, "min"), "load_errors": (0, "max"),
     # issue 18: a meeting added to the scaled directory against the same ingest into an empty one, in one run
     "increment_ratio": (1.5, "max"), "increment_peak_ratio": (1.3, "max"), "increment_search_ratio": (1.5, "max"),
+    "harvest_four_vs_one": (1.6, "max"), "harvest_all_vs_slowest": (1.5, "max"),
 }
 
 
@@ -39,7 +40,8 @@ def default_workdir() -> Path:
 
 
 def bench(quick: bool = False, workdir: str | Path | None = None, log=None, points: int = SEARCH_POINTS,
-          base_docs: int = bench_scale.BASE_DOCS, index: str | None = None, study_only: bool = False) -> dict:
+          base_docs: int = bench_scale.BASE_DOCS, index: str | None = None, study_only: bool = False,
+          harvest_only: bool = False, harvest_sites: int = 50, harvest_delay: float = 1.0) -> dict:
     """Run the benchmark (quick: small ingest, cached 100k corpus, no load test or 1M study) and return every figure.
 
     points and base_docs shrink the search corpus (tests only: the targets are for the defaults); `index`
@@ -56,6 +58,9 @@ def bench(quick: bool = False, workdir: str | Path | None = None, log=None, poin
     t_start = time.perf_counter()
     out: dict = {"quick": quick, "cpus": os.cpu_count(), "load_avg_start": [round(x, 2) for x in os.getloadavg()]}
     stage = _Stages(out, log)
+    if harvest_only:  # the many-site harvest alone
+        _harvest(out, stage, workdir, log, harvest_sites, harvest_delay)
+        return _finish(out, t_start)
     if study_only:  # the 1M index study alone (with index: that backend beside FAISS), not the targets
         with stage("1M vectors: approximate indexes"):
             out["ann_1m"] = _study_1m(qs, workdir, base_docs, log, index)
@@ -98,9 +103,22 @@ def bench(quick: bool = False, workdir: str | Path | None = None, log=None, poin
             sp["rdflib_memory"] = bench_sparql.on_rdflib_memory(data, timeout=300)
     out["sparql"] = sp
     out["sparql_max_s"] = max(v["s"] for v in sp["oxigraph"].values())
+    _harvest(out, stage, workdir, log, harvest_sites, harvest_delay)
     if study_1m:
         with stage("1M vectors: approximate indexes"):
             out["ann_1m"] = _study_1m(qs, workdir, base_docs, log, index)
+    return _finish(out, t_start)
+
+
+def _harvest(out: dict, stage, workdir: Path, log, sites: int, delay: float) -> None:
+    from councilkg.web.bench.harvest import measure_harvest
+
+    with stage(f"harvest: {sites} stand-in sites on their own loopback addresses"):
+        h = out["harvest"] = measure_harvest(workdir, log, sites, delay)
+    out["harvest_four_vs_one"], out["harvest_all_vs_slowest"] = h["four_vs_one"], h["all_vs_slowest"]
+
+
+def _finish(out: dict, t_start: float) -> dict:
     out["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     out["total_s"] = round(time.perf_counter() - t_start, 1)
     out["meets"] = {k: _meets(k, out[k]) for k in TARGETS if k in out}
@@ -182,6 +200,11 @@ def format_table(result: dict) -> str:
         from councilkg.web.bench.backend import format_rows
 
         lines += format_rows(result["backend"])
+    if "harvest" in result:
+        h = result["harvest"]
+        lines.append(f"\nharvest, delay {h['delay_s']} s (bound of the slowest site {h['bound_s']} s): wall s, walks end s, meetings, commits")
+        for k in ("one", "four", "all"):
+            lines.append(f"  {h[k]['sites']:>3} sites {h[k]['wall_s']:>8} {h[k]['walk_s']:>8} {h[k]['meetings']:>6} {h[k]['commits']:>4}")
     lines.append("\nstages (s): " + ", ".join(f"{k} {v}" for k, v in result["stage_s"].items()))
     lines.append(f"\nload average {result['load_avg_start']} -> {result['load_avg_end']} on {result['cpus']} CPUs; total {result['total_s']} s")
     return "\n".join(lines)
