@@ -13,7 +13,7 @@ import numpy as np
 
 from councilkg.embed import index as ix
 from councilkg.embed.milvus import MilvusError
-from councilkg.embed.table import PointTable
+from councilkg.embed.table import Rows
 from councilkg.graph import store
 from councilkg.graph.instance import instance_id
 
@@ -27,18 +27,23 @@ class BackendError(MilvusError):
 
 @dataclass(frozen=True)
 class Faiss:
-    """FAISS and BM25 files in the data directory's generation directory (embed/index.py, unchanged)."""
+    """Segments of FAISS, term counts and facet rows in the data directory, grown by each ingest (embed/grow.py)."""
 
     spec: str = DEFAULT
 
     def check(self) -> None:
         pass
 
-    def build(self, con: sqlite3.Connection, data_dir: Path, gen: int, model: str) -> None:
-        ix.build(con, data_dir, gen, model)
+    def build(self, con: sqlite3.Connection, data_dir: Path, gen: int, model: str, change=None) -> None:
+        """Generation `gen` grown from `gen - 1` by `change` (a grow.Change; None: one segment of every point)."""
+        from councilkg.embed import grow
+
+        grow.build(con, data_dir, gen, model, change, committed=gen - 1)
 
     def present(self, con: sqlite3.Connection, data_dir: Path, gen: int) -> bool:
-        return (ix.gen_dir(data_dir, gen) / "info.json").exists()
+        from councilkg.embed import grow
+
+        return grow.current(data_dir, gen) is not None
 
     def publish(self, con: sqlite3.Connection, data_dir: Path, gen: int) -> None:
         pass
@@ -46,8 +51,8 @@ class Faiss:
     def retire(self, con: sqlite3.Connection) -> None:
         pass
 
-    def load(self, data_dir: Path, gen: int, con: sqlite3.Connection):
-        return ix.Indexes.load(data_dir, gen)
+    def load(self, data_dir: Path, gen: int, con: sqlite3.Connection, previous=None):
+        return ix.Indexes.load(data_dir, gen, previous)
 
 
 @dataclass(frozen=True)
@@ -65,8 +70,9 @@ class Milvus:
 
         connect(self.uri)
 
-    def build(self, con: sqlite3.Connection, data_dir: Path, gen: int, model: str) -> None:
-        """Both collections first, then the generation directory (renamed into place); the caller then commits."""
+    def build(self, con: sqlite3.Connection, data_dir: Path, gen: int, model: str, change=None) -> None:
+        """Both collections first, then the generation directory (renamed into place); the caller then commits.
+        Built whole each generation, whatever `change` says (growing Milvus collections is the next step)."""
         from councilkg.embed import milvus_build
 
         point_ids = np.array([r[0] for r in con.execute("SELECT id FROM points ORDER BY id")], dtype="S16")
@@ -76,7 +82,7 @@ class Milvus:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         np.save(tmp / "point_ids.npy", point_ids)
-        PointTable.compute(con, point_ids).save(tmp)
+        Rows.read(con, point_ids, every=True).save(tmp)
         (tmp / "info.json").write_text(json.dumps(info | {"index": self.spec}, indent=1))
         shutil.rmtree(final, ignore_errors=True)
         tmp.rename(final)
@@ -99,7 +105,7 @@ class Milvus:
         if instance := store.get_state(con, "instance"):
             milvus_build.retire(self.uri, instance)
 
-    def load(self, data_dir: Path, gen: int, con: sqlite3.Connection):
+    def load(self, data_dir: Path, gen: int, con: sqlite3.Connection, previous=None):
         from councilkg.embed.milvus_index import MilvusIndexes
 
         return MilvusIndexes.load(data_dir, gen, self.uri, store.get_state(con, "instance") or "")

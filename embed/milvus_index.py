@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from councilkg.embed import index as ix
+from councilkg.embed.table import PointTable
 from councilkg.embed import milvus as mv
 from councilkg.embed.filters import Filters
 
@@ -43,6 +44,7 @@ class MilvusIndexes:
     passages: str
     client: object = field(repr=False, default=None)
     _df: dict[str, int] = field(default_factory=dict, repr=False)
+    folder: Path | None = None  # the generation directory, holding the point table's rows
 
     @classmethod
     def load(cls, data_dir: Path, gen: int, uri: str, instance: str) -> MilvusIndexes:
@@ -62,9 +64,13 @@ class MilvusIndexes:
             raise mv.fail(uri, f"cannot load {pname}", e) from None
         if lags:
             milvus_build.publish(uri, instance, gen, client, writer=False)
-        return cls(gen, info, point_ids, uri, pname, mv.passages_of(pname), client)
+        return cls(gen, info, point_ids, uri, pname, mv.passages_of(pname), client, folder=d)
 
     # --- the interface Searcher, example and rank use (shared with index.Indexes) ---------------------------------
+
+    def table(self, con: sqlite3.Connection) -> PointTable:
+        """Facets and hit themes over this generation's positions, with today's labels."""
+        return PointTable.open(self.folder, con, self.point_ids)
 
     def restrict(self, con: sqlite3.Connection, f: Filters, exclude_docs=()) -> str | None:
         """The filters as a Milvus expression (None when nothing is filtered)."""

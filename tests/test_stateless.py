@@ -17,17 +17,12 @@ from pathlib import Path
 import pytest
 from conftest import COUNCILKG, SAMPLE, month_dated_sample
 from engines import MilvusServer, end, free_port, need_milvus
-from reliability import QUERIES, cli
+from reliability import FILTERS, QUERIES, cli
 from sparql_server import oxigraph_serve
 
 # The sample split by council: Herefordshire (and the council-less file) in one data directory, the rest in the other.
 SPLIT = {"hereford": ("000", "001", "003"), "others": ("002", "004")}
 DEAD_SPARQL = "http://127.0.0.1:9/query"  # for the pages that must not need the store
-FILTERS = [
-    {}, {"council": "Herefordshire"}, {"council": "E09000014"}, {"council": "Lincolnshire County Council"},
-    {"exclude_council": ("Herefordshire Council",)}, {"theme": "workforce-recruitment"}, {"committee": "young people"},
-    {"since": "2019"}, {"until": "2019-11"}, {"since": "2015-06-05", "until": "2020"}, {"grade": "inadequate"},
-]
 
 
 def _split_corpus(root: Path) -> dict[str, Path]:

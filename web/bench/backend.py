@@ -66,8 +66,8 @@ def server_rss_mb(uri: str) -> float | None:
     return None
 
 
-FAISS_BUILD = ("import sys; from pathlib import Path; from councilkg.embed import index; from councilkg.graph import store; "
-               "con = store.connect(sys.argv[1], readonly=True); index.build(con, Path(sys.argv[2]), 1, store.get_state(con, 'model'))")
+FAISS_BUILD = ("import sys; from pathlib import Path; from councilkg.embed import grow; from councilkg.graph import store; "
+               "con = store.connect(sys.argv[1], readonly=True); grow.build(con, Path(sys.argv[2]), 1, store.get_state(con, 'model'))")
 
 
 def builds(data: Path, spec: str, workdir: Path) -> tuple[Path, dict]:
