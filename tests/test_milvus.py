@@ -108,7 +108,8 @@ FILTERS = [
     {"council": "Kent County Council"}, {"council": "E06000019"}, {"exclude_council": ("Kent",)},
     {"theme": "budget"}, {"theme": "care-leavers"}, {"committee": "scrutiny"}, {"committee": "Cabinet"},
     {"since": "2024-12"}, {"until": "2024-12"}, {"since": "2025-01-01", "until": "2025-02"},
-    {"grade": "inadequate"}, {"grade": "good"}, {"council": "Kent", "theme": "budget", "since": "2024"},
+    {"grade": "inadequate"}, {"grade": "requires improvement"}, {"grade": "good"},
+    {"council": "Kent", "theme": "budget", "since": "2024"},
 ]
 
 
@@ -118,7 +119,7 @@ def test_every_filter_gives_the_same_hits(pair, filters):
     for q in ("children's social care", "retention payment"):
         want = hit_ids(faiss, q, **filters)
         assert hit_ids(milvus_dir, q, **filters) == want, (q, filters)
-    if filters == {"grade": "inadequate"}:
+    if filters == {"grade": "requires improvement"}:  # Ofsted's grade of Slough at its meeting (its minutes claim inadequate)
         assert want, "the graded council gives the grade filter something to find"
 
 
