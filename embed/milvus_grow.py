@@ -27,8 +27,11 @@ def _set_retired(client, uri: str, name: str, key: str, keys: list[int], gen: in
 
 
 def _delete(client, uri: str, name: str, expr: str) -> int:
-    got = mv.call(uri, f"cannot delete rows of {name}", client.delete, name, filter=expr)
-    return int(got.get("delete_count", 0)) if isinstance(got, dict) else 0
+    """Delete the rows matching `expr`; their count (counted first: a delete by filter does not say)."""
+    n = mv.call(uri, f"cannot read {name}", client.query, name, filter=expr, output_fields=["count(*)"])[0]["count(*)"]
+    if n:
+        mv.call(uri, f"cannot delete rows of {name}", client.delete, name, filter=expr)
+    return int(n)
 
 
 def grow(con: sqlite3.Connection, uri: str, gen: int, before: dict, change) -> dict:
