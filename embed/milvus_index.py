@@ -16,7 +16,7 @@ from councilkg.embed import milvus as mv
 from councilkg.embed.filters import Filters
 
 MAX_LIMIT = 16_384  # Milvus's largest topk
-CANDIDATES = 1_000  # BM25 candidates Milvus ranks by its own statistics, before ours order them
+CANDIDATES = 1_000  # BM25 candidates Milvus ranks by its own statistics (retired and uncommitted rows counted), before ours order them
 _clients: dict[str, object] = {}
 _clients_lock = threading.Lock()
 

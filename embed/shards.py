@@ -14,7 +14,7 @@ from councilkg.embed import milvus as mv
 from councilkg.embed import rank
 from councilkg.embed.encoder import BatchEncoder
 from councilkg.embed.filters import Filters, SearchError
-from councilkg.embed.milvus_index import MilvusIndexes
+from councilkg.embed.milvus_index import CANDIDATES as LEX_FETCH, MilvusIndexes
 from councilkg.embed.search import FACET_POOL, query_themes
 from councilkg.embed.shard_bm25 import CorpusStats, scorer
 from councilkg.embed.shard_rows import ROW_FIELDS, council_ids, facets, hits
@@ -99,7 +99,7 @@ class ShardSearcher:
         c = self.client
         names = sorted(a for a in self._call("cannot list aliases", c.list_aliases).get("aliases", []) if a.startswith(mv.PREFIX))
 
-        def resolve(a: str) -> tuple[str, dict]:
+        def resolve(a: str) -> tuple[str, dict]:  # the collection, then what is published on it
             points = self._call(f"cannot resolve alias {a}", c.describe_alias, a)["collection_name"]
             return points, self._call(f"cannot describe {points}", mv.generation_info, c, points)
 
@@ -107,11 +107,9 @@ class ShardSearcher:
         for a, (points, info) in zip(names, list(self._pool.map(resolve, names))):
             if mv.parse_collection(points) is None or not info.get("generation"):
                 continue  # someone else's alias under our prefix, or nothing published on it yet
-            key = (points, info["generation"])
-            if key not in self._opened:
-                self._opened[key] = MilvusIndexes(info["generation"], info, np.zeros(0, "S16"), self.uri,
-                                                  points, mv.passages_of(points), c)
-            out.append(Shard(a.removeprefix(mv.PREFIX), self._opened[key]))
+            idx = self._opened.setdefault((points, info["generation"]), MilvusIndexes(
+                info["generation"], info, np.zeros(0, "S16"), self.uri, points, mv.passages_of(points), c))
+            out.append(Shard(a.removeprefix(mv.PREFIX), idx))
         current = {(s.points, s.idx.gen) for s in out}
         for gone in [k for k in self._opened if k not in current]:  # a request still on it holds its own reference
             self._opened.pop(gone, None)
@@ -171,9 +169,9 @@ class ShardSearcher:
         shards = self.shards()
         try:
             return self._answer(shards, query, filters, k, mode, with_facets)
-        except mv.MilvusError:  # a generation dropped while we read it (two ingests in a row): once more, from the aliases
+        except mv.MilvusError:  # a collection dropped while we read it (a rebuild): once more, from the aliases
             again = self.shards()
-            if [s.points for s in again] == [s.points for s in shards]:
+            if [(s.points, s.idx.gen) for s in again] == [(s.points, s.idx.gen) for s in shards]:
                 raise
             return self._answer(again, query, filters, k, mode, with_facets)
 
@@ -242,7 +240,7 @@ class ShardSearcher:
         """BM25 candidates in one shard, with their stems: Milvus matches our own stems (the `lex` field holds them)."""
         got = self._call(f"cannot search {s.points}", self.client.search, s.points, data=[" ".join(tokens)],
                          anns_field="sparse", search_params={"metric_type": "BM25"}, filter=mv.both(s.idx.live, expr),
-                         limit=min(n, MAX_LIMIT), output_fields=["point_id", "lex"])[0]
+                         limit=min(max(n, LEX_FETCH), MAX_LIMIT), output_fields=["point_id", "lex"])[0]
         return [(h["entity"]["point_id"], int(h["pos"]), h["entity"]["lex"]) for h in got]
 
     def _exact(self, shards: list[Shard], vec: np.ndarray, only: list[tuple[int, int]]) -> list[Found]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from engines import MilvusServer, need_milvus
+from engines import serve_milvus
 from reliability import FILTERS, copy_data, seed_variant
 from test_milvus import QUERIES, state, to_milvus
 
@@ -22,10 +22,7 @@ STEPS = [  # (file, tag): what each ingest writes into the shared folder before 
 @pytest.fixture(scope="module")
 def own_milvus(tmp_path_factory):
     """A Milvus of this module's alone, so a stateless searcher over it sees only the shard grown here."""
-    need_milvus()
-    server = MilvusServer(tmp_path_factory.mktemp("milvus-grow") / "server")
-    yield server
-    server.stop()
+    yield from serve_milvus(tmp_path_factory, "milvus-grow")
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +117,37 @@ def test_an_increment_writes_rows_in_proportion_to_the_change(grown):
     assert written["points"] * 4 < total, (written, total)  # the change, not the corpus
     assert last["points"] == before["points"] == infos[3]["points"] == total
     assert [i["written"]["deleted"] for i in infos] == [0, 0, 0, infos[1]["written"]["retired"]], infos
+
+
+def test_two_stateless_readers_during_an_increment_see_before_or_after(grown, own_milvus):
+    """While `councilkg ingest` changes a document in place, two stateless searchers (two servers' worth, in this
+    process) answer each query as before it or as after it, never a mixture; after it, both answer as FAISS."""
+    import os
+    import subprocess
+
+    from conftest import COUNCILKG
+    from councilkg.embed.pipeline import ingest
+    from councilkg.embed.shards import ShardSearcher
+
+    faiss, milvus, _ = grown
+    readers = [ShardSearcher(own_milvus.uri), ShardSearcher(own_milvus.uri)]
+    qs = ("Task and Finish Group action plan", QUERIES[0])  # the first: words of the changed document's old text
+
+    def view(s) -> list:
+        return [_ranked(s.search(q, k=10, with_facets=False)) for q in qs]
+
+    before = view(readers[0])
+    src = milvus.parent / "src"
+    seed_variant("001", src / "variant_004.txt", "epsilon")  # another meeting's text: every point changes
+    proc = subprocess.Popen([str(COUNCILKG), "ingest", str(src), "--data", str(milvus)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    seen = []
+    while proc.poll() is None:
+        seen += [view(r) for r in readers]
+    assert proc.wait() == 0, proc.stderr.read()
+    after = view(readers[1])
+    assert before != after and seen, "the change moves these queries' answers"
+    assert all(v in (before, after) for v in seen), [v for v in seen if v not in (before, after)][:1]
+    assert ingest([str(src)], faiss).ingested == 1
+    for r in readers:
+        assert view(r) == [_ranked(_answer(faiss, q, with_facets=False)) for q in qs]
