@@ -113,6 +113,6 @@ def _is_label(text: str) -> bool:
 
 def _join(prev: str, line: str) -> str:
     """'sub-' + 'categories' rejoins without a space; other wraps get one."""
-    if re.search(r"[A-Za-z]-$", prev) and line[:1].isalpha():
+    if prev[-2:-1].isascii() and prev[-2:-1].isalpha() and prev.endswith("-") and line[:1].isalpha():  # no regex: prev grows
         return prev + line
     return prev + " " + line

@@ -43,6 +43,15 @@ class Gathered:
     held: int = 0  # already held, not fetched again
     skipped: Counter = field(default_factory=Counter)  # reason -> meetings
     failed: list[tuple[str, str]] = field(default_factory=list)  # (meeting id or '-', reason)
+    sink: Callable[["Gathered", str, lg.MeetingEntry, str | None], None] | None = None
+
+    def note(self, mid: str, entry: lg.MeetingEntry, path: Path | None = None) -> None:
+        """One meeting's outcome, told to the harvest as it happens so it can commit while other meetings are fetched."""
+        self.ledger.meetings[mid] = entry
+        if path is not None:
+            self.files[mid] = str(path)
+        if self.sink is not None:
+            self.sink(self, mid, entry, None if path is None else str(path))
 
 
 class _Source:
@@ -72,12 +81,14 @@ def _fold(s: str) -> str:
 
 
 def gather(site: Site, data_dir: str | Path, client: Client | None, opts: Options,
-           progress: Callable[[str, int, int], None] = lambda *a: None) -> Gathered:
-    """Walk GetCommittees → GetMeetings (dd/mm/yyyy, and filtered here) → GetMeeting for what the ledger lacks."""
+           progress: Callable[[str, int, int], None] = lambda *a: None, sink=None) -> Gathered:
+    """Walk GetCommittees → GetMeetings (dd/mm/yyyy, and filtered here) → GetMeeting for what the ledger lacks.
+
+    Each meeting's outcome goes to `sink` as it is known; the manifest is the caller's to write (`write_manifest`)."""
     folder = lg.site_dir(data_dir, site.code)
     led = lg.load(data_dir, site.code)
     led.name, led.base_url, led.gss_code, led.service = site.name, site.base_url, site.gss_code, ""
-    out = Gathered(site, led)
+    out = Gathered(site, led, sink=sink)
     src = _Source(site, folder, None if opts.offline else client)
     today = dt.date.fromisoformat(opts.today)
     since = opts.since or (today - dt.timedelta(days=365)).isoformat()
@@ -89,7 +100,9 @@ def gather(site: Site, data_dir: str | Path, client: Client | None, opts: Option
         if _service_missing(e) and client is not None and not opts.offline:
             return _from_pages(out, folder, client, opts, since, until, recheck_from, e.reason, progress)
         if opts.offline and any(m.via == "printed-minutes" for m in led.meetings.values()):
-            out.files = {k: str(folder / m.file) for k, m in led.meetings.items() if m.file and m.via == "printed-minutes"}
+            for k, m in list(led.meetings.items()):
+                if m.file and m.via == "printed-minutes":
+                    out.note(k, m, folder / m.file)
             out.seen = out.held = len(out.files)
             return out
         out.failed.append(("-", f"GetCommittees: {e.reason}"))
@@ -119,7 +132,7 @@ def gather(site: Site, data_dir: str | Path, client: Client | None, opts: Option
         out.seen += 1
         prior = led.meetings.get(mid)
         if "cancel" in status.lower():
-            led.meetings[mid] = lg.MeetingEntry(title, cid, day, status, lg.CANCELLED, fetched=opts.today)
+            out.note(mid, lg.MeetingEntry(title, cid, day, status, lg.CANCELLED, fetched=opts.today))
             out.skipped["cancelled"] += 1
             continue
         if day > opts.today:
@@ -137,6 +150,7 @@ def gather(site: Site, data_dir: str | Path, client: Client | None, opts: Option
             continue
         out.fetched += not opts.offline
         meeting = parse_meeting(root)
+        path = None  # the meeting file to ingest, when its minutes are out
         entry = lg.MeetingEntry(title, cid, meeting.date or day, meeting.status or status, lg.AWAITED,
                                 fetched=opts.today, via="service")
         if meeting.cancelled:
@@ -148,14 +162,13 @@ def gather(site: Site, data_dir: str | Path, client: Client | None, opts: Option
             entry.minutes = lg.PUBLISHED
             entry.items = {i.id or i.number or str(k): i.minutes_hash for k, i in enumerate(meeting.minuted)}
             entry.file = f"meetings/{mid}.xml"
-            lg.write_atomic(folder / entry.file, data)
-            out.files[mid] = str(folder / entry.file)
+            path = folder / entry.file
+            lg.write_atomic(path, data)
         if prior and prior.file and entry.minutes != lg.PUBLISHED:
             entry.file, entry.items, entry.minutes = prior.file, prior.items, prior.minutes  # withdrawn? keep what is held
-        led.meetings[mid] = entry
+        out.note(mid, entry, path)
     progress("fetch", len(todo), len(todo))
     led.failures = failures
-    write_manifest(folder, led)
     return out
 
 
@@ -194,7 +207,7 @@ def _from_pages(out: Gathered, folder: Path, client: Client, opts: Options, sinc
         if m.cancelled or not m.has_minutes:
             entry.minutes = lg.CANCELLED if m.cancelled else lg.AWAITED
             out.skipped["cancelled" if m.cancelled else "minutes not yet published"] += 1
-            led.meetings[m.id] = prior if prior and prior.file else entry
+            out.note(m.id, prior if prior and prior.file else entry)
             continue
         if prior and prior.file and m.date < recheck_from and m.id not in _failed_before(led):
             out.held += 1
@@ -208,16 +221,14 @@ def _from_pages(out: Gathered, folder: Path, client: Client, opts: Options, sinc
         out.fetched += 1
         if pdf is None:
             out.skipped["no printed minutes linked"] += 1
-            led.meetings[m.id] = prior if prior and prior.file else entry
+            out.note(m.id, prior if prior and prior.file else entry)
             continue
         entry.minutes, entry.file = lg.PUBLISHED, f"meetings/{m.id}.pdf"
         entry.items = {"printed minutes": hashlib.sha256(pdf).hexdigest()[:16]}
         lg.write_atomic(folder / entry.file, pdf)
-        out.files[m.id] = str(folder / entry.file)
-        led.meetings[m.id] = entry
+        out.note(m.id, entry, folder / entry.file)
     led.service = f"bypassed ({why}): printed minutes from the public pages"
     led.failures = [*failures, *({"meeting": "-", "reason": r, "when": opts.today} for k, r in out.failed if k == "-")]
-    write_manifest(folder, led)
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from . import dates, heading_text
 from . import meta as metamod
 
 _DAY = r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
@@ -20,31 +21,30 @@ COMMITTEE_MEETING = re.compile(
     r"(?P<rest>.*)$", re.S | re.I)
 # "CABINET – 9 JANUARY 2025", "CORPORATE PARENTING PANEL– 29 October 2024", "Cabinet - Tuesday, 12 March 2024"
 WITH_DATE = re.compile(r"^(?P<committee>[A-Z][A-Za-z &'’,-]{2,80}?)\s*[–—-]\s*(?P<date>" + DATE + r")\.?$")
-ON_DATE = re.compile(r"\bon\s+(?P<date>" + DATE + ")", re.I)
 COUNCIL_LINE = re.compile(r"^\s*([A-Z][A-Z &'’-]*\bCOUNCIL)\s*$", re.M)
 # A council named as the meeting body: "the Borough Council of X", "X District Council" (not bare "County Council").
 NAMED_COUNCIL = re.compile(r"\bcouncil\s+of\s+\S|^(?!(?:the\s+)?(?:full|county|borough|district|city|town|parish)?\s*council$).*\bcouncil$", re.I)
-# Where the heading ends: attendance lists, then the items.
+# Where a preamble ends, for the item splitter (corpus/item_headings.py); the heading region has its own wider test.
 PREAMBLE_END = re.compile(r"^(?:PRESENT|Present|Members? present|Councillors? present|Attendance|In attendance)\b")
-HEAD_LINES = 25
 
 
 def meeting_meta(text: str, file_name: str = "") -> dict[str, str]:
-    """Committee, date (with `*_method`) and council_hint from the heading; the file name's date only as a last resort."""
-    paras = _preamble(text)
+    """Committee, date (with `*_method`) and council_hint from the heading region; the file name's date only as a last
+    resort. The date is the one the heading says the meeting was held on (corpus/dates.py)."""
+    region = heading_text.region(text)
+    paras = region.paragraphs
     page: dict[str, str] = {}
     for k, para in enumerate(paras):
         found = _read_heading(para, paras[k - 1] if k else "")
-        for key, value in found.items():
-            page.setdefault(key, value)
-        if page.get("committee") and page.get("date"):
+        if found.get("committee"):
+            page["committee"], page["committee_method"] = found["committee"], "text:heading"
             break
-    c = COUNCIL_LINE.search("\n".join(paras))
+    day = dates.meeting_date(region.text, dates.years_in(region.text) or dates.years_in(text[:5000]))
+    if day:
+        page["date"], page["date_method"] = day
+    c = COUNCIL_LINE.search(region.text)
     if c:
         page["council_hint"] = c.group(1).strip().title()
-    for key in ("committee", "date"):
-        if page.get(key):
-            page[f"{key}_method"] = "text:heading"
     if not page.get("date") and file_name:
         day = date_from_name(file_name)
         if day:
@@ -52,59 +52,16 @@ def meeting_meta(text: str, file_name: str = "") -> dict[str, str]:
     return page
 
 
-def _preamble(text: str) -> list[str]:
-    """The heading's paragraphs: lines before the attendance list (at most HEAD_LINES), wraps joined."""
-    lines = [ln.strip() for ln in text.replace("\xa0", " ").split("\n")][: HEAD_LINES * 3]
-    paras: list[str] = []
-    current: list[str] = []
-    seen = 0
-    for line in lines:
-        if PREAMBLE_END.match(line) or seen >= HEAD_LINES:
-            break
-        if not line:
-            if current:
-                paras.append(" ".join(current))
-                current = []
-            continue
-        seen += 1
-        # a short all-caps line ("CABINET", "KENT COUNTY COUNCIL") is a paragraph of its own
-        joined = " ".join(current)
-        if current and (joined.isupper() and len(joined.split()) <= 8 or WITH_DATE.match(joined)
-                        or re.match(r"(?:the\s+)?minutes\b", line, re.I)):
-            paras.append(" ".join(current))
-            current = []
-        current.append(line)
-    if current:
-        paras.append(" ".join(current))
-    return paras
-
-
 def _read_heading(para: str, before: str) -> dict[str, str]:
-    """One paragraph of the preamble read as a minutes heading; `before` is the paragraph above (a committee name)."""
-    out: dict[str, str] = {}
-    m = MINUTES_OF.match(para)
+    """The committee of one paragraph of the heading read as a minutes heading; `before` is the paragraph above."""
+    m = MINUTES_OF.match(para) or WITH_DATE.match(para)
     if m:
-        out["committee"] = committee_name(m.group("committee"))
-        d = ON_DATE.search(m.group("rest"))
-        if d:
-            out["date"] = metamod.parse_date(d.group("date")) or ""
-        return {k: v for k, v in out.items() if v}
+        return {"committee": committee_name(m.group("committee"))}
     m = COMMITTEE_MEETING.match(para)
-    if m:
-        d = ON_DATE.search(m.group("rest"))
-        if d:
-            out["date"] = metamod.parse_date(d.group("date")) or ""
-        name = (m.group("committee") or "").strip()
-        if not name and before and len(before.split()) <= 8 and not COUNCIL_LINE.match(before.upper()):
-            name = title_case(before)
-        if name:
-            out["committee"] = committee_name(name)
-        return {k: v for k, v in out.items() if v}
-    m = WITH_DATE.match(para)
-    if m:
-        out["committee"] = committee_name(m.group("committee"))
-        out["date"] = metamod.parse_date(m.group("date")) or ""
-    return {k: v for k, v in out.items() if v}
+    name = (m.group("committee") or "").strip() if m else ""
+    if m and not name and before and len(before.split()) <= 8 and not COUNCIL_LINE.match(before.upper()):
+        name = title_case(before)
+    return {"committee": committee_name(name)} if name else {}
 
 
 def committee_name(raw: str) -> str:

@@ -1,29 +1,19 @@
-"""Agenda-item headings of a whole-meeting file ('85. Title', 'Minute 23/45', 'Item 5:', ALL CAPS titles), told from numbered paragraphs."""
+"""Agenda-item headings of a whole-meeting file, decided line by line by a small learned model (corpus/data/item_lines.json,
+rebuilt by `python -m councilkg.corpus.train_lines`), with the headings' numbers kept rising through the file."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-from .heading import COUNCIL_LINE, PREAMBLE_END, WITH_DATE, title_case
+from .heading import title_case
+from .line_features import LABEL, NAMES, SENTENCE, Line, features, follows, read_lines
 
-FORMS = (  # (family, pattern): a family's headings share one numbering
-    ("minute", re.compile(r"^(?:Minute|Min\.?)\s*(?:No\.?\s*)?(?P<num>\d{1,4}(?:/\d{1,4})?[A-Za-z]?)\b\.?\s*[:.–—-]?\s*(?P<title>.*)$", re.I)),
-    ("item", re.compile(r"^Item\s+(?:No\.?\s*)?(?P<num>\d{1,3}[A-Za-z]?)\b\.?\s*[:.–—-]?\s*(?P<title>.*)$", re.I)),
-    ("minute", re.compile(r"^(?P<num>\d{1,3}/\d{1,4}|\d{4}/\d{1,3})\.?(?:\s+[–—-])?\s+(?P<title>\S.*)$")),
-    ("num", re.compile(r"^(?P<num>\d{1,4}[A-Za-z]?)(?:\.\s*|\s+)(?:[–—-]\s+)?(?P<title>\S.*)$")),
-    ("num", re.compile(r"^(?P<num>\d{1,4}[A-Za-z]?)\.?(?P<title>)$")),
-)
-# Words of a sentence, not of a title: numbered paragraphs say what was noted, asked or agreed.
-SENTENCE = re.compile(
-    r"\b(?:noted|was|were|had|has|have|is|are|introduced|explained|asked|said|reported|confirmed|thanked|advised|stated"
-    r"|highlighted|informed|welcomed|queried|responded|questioned|shared|resolved|RESOLVED|agreed|moved|seconded"
-    r"|would|should|could|will|that|which)\b")
-LABEL = re.compile(r"^(?:RESOLVED|AGREED|RECOMMENDED|PRESENT|ALSO PRESENT|IN ATTENDANCE|APOLOGIES:|(?:UN)?RESTRICTED ITEMS"
-                   r"|EXEMPT ITEMS|PART (?:I|II|1|2|A|B)\b|MINUTES\b|NOTE:|CHAIR(?:MAN)?:|DATE:|TIME:|VENUE:)")
-ACTION = re.compile(r"^(?:RESOLVED|AGREED|RECOMMENDED|Resolved|Agreed)\b")
-MIN_CHAIN = {"minute": 2, "item": 2, "num": 3, "caps": 3}
-MAX_GAP = 5
+MODEL = Path(__file__).parent / "data" / "item_lines.json"
+MIN_HEADINGS = 2
 
 
 @dataclass
@@ -35,59 +25,96 @@ class Heading:
     family: str
     number: str | None
     title: str
-    score: float = 1.0
-
-    @property
-    def key(self) -> tuple[int, ...]:
-        parts = re.findall(r"\d+", self.number or "")
-        suffix = re.search(r"[A-Za-z]$", self.number or "")
-        return (*map(int, parts), ord(suffix.group(0).lower()) - 96 if suffix else 0)
+    rest: str = ""  # text after 'Title:' on the heading line, the body's first words
 
 
-def find(lines: list[str], width: int) -> list[Heading]:
-    """The item headings: the best increasing chain of numbered headings, else ALL CAPS titles; [] when none convince."""
-    candidates = [h for i in range(len(lines)) for h in [_numbered(lines, i, width)] if h]
-    best: list[Heading] = []
-    for family in ("minute", "item", "num"):
-        chain = _chain([h for h in candidates if h.family == family])
-        if len(chain) >= MIN_CHAIN[family] and sum(h.score for h in chain) > sum(h.score for h in best):
-            best = chain
-    if best:
-        return best
-    caps = _caps(lines, width)
-    return caps if len(caps) >= MIN_CHAIN["caps"] else []
+@lru_cache(maxsize=1)
+def load_model() -> tuple[list[float], dict[str, float]]:
+    """The shipped weights (one per feature in NAMES) and decision thresholds."""
+    model = json.loads(MODEL.read_text(encoding="utf-8"))
+    if model["features"] != list(NAMES):
+        raise RuntimeError(f"{MODEL}: features differ from line_features.NAMES; rebuild it with train_lines")
+    return model["weights"], model["thresholds"]
 
 
-def _numbered(lines: list[str], i: int, width: int) -> Heading | None:
-    line = lines[i].strip()
-    if not line[:1].isdigit() and not line[:1] in "MmIi":
-        return None
-    for family, form in FORMS:
-        m = form.match(line)
-        if not m:
+def find(lines: list[str], width: int, model: tuple[list[float], dict[str, float]] | None = None) -> list[Heading]:
+    """The item headings; [] for fewer than two (the file is one item). `model` stands in for the shipped one in training."""
+    weights, thresholds = model or load_model()
+    parsed, probs = score(lines, width, weights)
+    return decide(lines, width, parsed, probs, thresholds)
+
+
+def score(lines: list[str], width: int, weights: list[float]) -> tuple[list[Line], list[float]]:
+    """Each line read and given the model's probability that it heads an item."""
+    import numpy as np
+
+    parsed = read_lines(lines)
+    rows = features(parsed, width)
+    probs = [0.0] * len(rows)
+    live = [k for k, row in enumerate(rows) if row is not None]
+    if live:
+        z = np.clip(np.asarray([rows[k] for k in live]) @ np.asarray(weights), -30, 30)
+        for k, p in zip(live, (1 / (1 + np.exp(-z))).tolist()):
+            probs[k] = p
+    return parsed, probs
+
+
+def decide(lines: list[str], width: int, parsed: list[Line], probs: list[float], t: dict[str, float]) -> list[Heading]:
+    """Lines above the threshold; lines shaped like two or more of them above a lower one (a file writes its headings
+    alike); bare numbers rising through the file; in a numbered file, unnumbered titles only when the model is sure."""
+    picked = [ln for ln, p in zip(parsed, probs) if p >= t["line"]]
+    counts: dict[tuple, int] = {}
+    for ln in picked:
+        if ln.shape:
+            counts[ln.shape] = counts.get(ln.shape, 0) + 1
+    picked = [ln for ln, p in zip(parsed, probs) if p >= t["line"] or ln.shape and counts.get(ln.shape, 0) >= 2 and p >= t["shape"]]
+    picked = _fill_gaps(parsed, probs, picked, t["shape"])
+    kept: list[Line] = []
+    last: dict[str, tuple[int, ...]] = {}
+    for ln in picked:
+        if ln.form in ("num", "slash") and ln.form in last and not follows(last[ln.form], ln.key, gap=50):
+            continue  # a bare number that does not rise is a paragraph's, not the next item's ('Item 3' says what it is)
+        if ln.form:
+            last[ln.form] = ln.key
+        kept.append(ln)
+    numbered = [ln for ln in kept if ln.form]
+    if len(numbered) >= MIN_HEADINGS:  # a numbered file: an unnumbered title before its first number is preamble
+        kept = [ln for ln in kept if ln.form or ln.index > numbered[0].index and probs[ln.index] >= t["unnumbered"]]
+    heads = [_heading(lines, ln, width) for ln in kept]
+    heads = [h for k, h in enumerate(heads) if not (k and heads[k - 1].body > h.start)]
+    return heads if len(heads) >= MIN_HEADINGS else []
+
+
+def _fill_gaps(parsed: list[Line], probs: list[float], picked: list[Line], floor: float) -> list[Line]:
+    """A numbered line whose number is the one missing between two picked headings ('294.' between 293 and 295) is
+    that item, when the model gives it at least `floor`."""
+    chosen = {ln.index for ln in picked}
+    numbered = [ln for ln in picked if ln.form]
+    for ln in parsed:
+        if ln.index in chosen or not ln.form or probs[ln.index] < floor:
             continue
-        title, body = m.group("title").strip(), i + 1
-        if not title:  # the title stands on the next line
-            j = _next_text(lines, i + 1)
-            if j is None:
-                return None
-            title, body = lines[j].strip(), j + 1
+        before = next((h for h in reversed(numbered) if h.index < ln.index and h.form == ln.form), None)
+        after = next((h for h in numbered if h.index > ln.index and h.form == ln.form), None)
+        if before and after and follows(before.key, ln.key, gap=1) and follows(ln.key, after.key, gap=1):
+            chosen.add(ln.index)
+    return [ln for ln in parsed if ln.index in chosen]
+
+
+def _heading(lines: list[str], ln: Line, width: int) -> Heading:
+    """Title (wrapped lines joined; 'Apologies: Cllr X' keeps its text after the colon as body) and where the body starts."""
+    title, body = ln.title, max(ln.index, ln.title_line) + 1
+    rest = ""
+    m = re.match(r"^(.{3,80}?):\s+(\S.*)$", title)
+    if m and len(m.group(1).split()) <= 8 and _is_text(m.group(2)):
+        title, rest = m.group(1), m.group(2)
+    elif not title.endswith((".", ":")):
         title, body = _wrapped_title(lines, title, body, width)
-        score = _title_score(title)
-        after = _next_text(lines, body)
-        if score is None or after is not None and lines[after].strip()[:1].islower():
-            return None  # what follows carries on the same sentence: "7. The / proposal / …" is a paragraph, not an item
-        before = i == 0 or not lines[i - 1].strip()
-        return Heading(i, body, family, m.group("num"), title_case(title), score + (0.5 if before else 0))
-    return None
+    return Heading(ln.index, body, ln.form or "text", ln.number, title_case(title.strip(" :.–—-")), rest=rest)
 
 
-def _next_text(lines: list[str], j: int) -> int | None:
-    """The next non-blank line, within two blank lines."""
-    for k in range(j, min(len(lines), j + 3)):
-        if lines[k].strip():
-            return k
-    return None
+def _is_text(rest: str) -> bool:
+    """After 'Title:', the item's text ('Councillor Innes.'), not the title going on ('Notice of Motion: Climate Emergency')."""
+    return rest.endswith((".", ";", "!", "?")) or len(rest.split()) > 8 or rest[:1].islower() or bool(SENTENCE.search(rest))
 
 
 def _wrapped_title(lines: list[str], title: str, body: int, width: int) -> tuple[str, int]:
@@ -101,80 +128,3 @@ def _wrapped_title(lines: list[str], title: str, body: int, width: int) -> tuple
             break
         title, last, body = f"{title} {nxt}", nxt, body + 1
     return title, body
-
-
-def _title_score(title: str) -> float | None:
-    """How much a line reads as a title (short, capitalised, no verbs); None for a sentence or a label."""
-    words = title.split()
-    if not words or not (title[0].isupper() or title[0].isdigit() or title[0] in "'\"‘“(") or len(words) > 30 or ACTION.match(title):
-        return None
-    if title.endswith((".", ":", ";")) and len(words) > 6 or title.endswith(",") or SENTENCE.search(title):
-        return None
-    if not re.search(r"[A-Za-z]{3,}", title):
-        return None
-    capital = sum(1 for w in words if w[:1].isupper() or not w[:1].isalpha()) / len(words)
-    return 1.0 + 0.5 * capital + (0.5 if len(words) <= 12 else 0.0)
-
-
-def _chain(cands: list[Heading]) -> list[Heading]:
-    """Highest-scoring run of headings whose numbers rise through the file by small steps (paragraph numbers restart)."""
-    if not cands:
-        return []
-    best = [h.score for h in cands]
-    prev: list[int | None] = [None] * len(cands)
-    for j, h in enumerate(cands):
-        for i in range(j):
-            g = cands[i]
-            if g.body <= h.start and _follows(g.key, h.key) and best[i] + h.score > best[j]:
-                best[j], prev[j] = best[i] + h.score, i
-    j: int | None = max(range(len(cands)), key=lambda k: best[k])
-    out = []
-    while j is not None:
-        out.append(cands[j])
-        j = prev[j]
-    return out[::-1]
-
-
-def _follows(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
-    """b can be the next heading after a: same prefix (year of '23/45'), a number up to MAX_GAP higher or a lettered '85a'."""
-    if len(a) != len(b) or a[:-2] != b[:-2]:
-        return False
-    if b[-2] == a[-2]:
-        return b[-1] > a[-1]
-    return 0 < b[-2] - a[-2] <= MAX_GAP
-
-
-def _caps(lines: list[str], width: int) -> list[Heading]:
-    """Unnumbered ALL CAPS titles after the heading and attendance list."""
-    start = _after_preamble(lines)
-    out: list[Heading] = []
-    i = start
-    while i < len(lines):
-        line = lines[i].strip()
-        letters = [c for c in line if c.isalpha()]
-        if (len(letters) >= 4 and all(c.isupper() for c in letters) and len(line.split()) <= 15 and not LABEL.match(line)
-                and not COUNCIL_LINE.match(line) and not WITH_DATE.match(line) and not line.endswith((":", "."))):
-            title, body = line, i + 1
-            while body < len(lines) and lines[body].strip().isupper() and len(title.split()) < 20:
-                title, body = f"{title} {lines[body].strip()}", body + 1
-            out.append(Heading(i, body, "caps", None, title_case(title)))
-            i = body
-            continue
-        i += 1
-    return out
-
-
-def _after_preamble(lines: list[str]) -> int:
-    """First line after the attendance block ('PRESENT: …' to the next blank line), else after the first paragraph."""
-    for i, line in enumerate(lines[:80]):
-        if PREAMBLE_END.match(line.strip()):
-            j = i
-            while j < len(lines) and lines[j].strip():
-                j += 1
-            return j
-    j = 0
-    while j < len(lines) and not lines[j].strip():
-        j += 1
-    while j < len(lines) and lines[j].strip():
-        j += 1
-    return j

@@ -108,3 +108,49 @@ def all_ledgers(data_dir: str | Path) -> list[Ledger]:
     if not root.is_dir():
         return []
     return [load(data_dir, p.name) for p in sorted(root.iterdir()) if (p / "ledger.json").is_file()]
+
+
+SWEEP_FILE = "sweep.json"
+PENDING, DONE, FAILING = "pending", "done", "failing"
+
+
+@dataclass
+class Sweep:
+    """A harvest of many sites (the whole register, or a list): each site's state, so a killed run resumes where it was."""
+
+    scope: str  # "all", or the list of codes it was given
+    started: str
+    sites: dict[str, dict[str, str]] = field(default_factory=dict)  # code -> {state, reason, when}
+
+    @property
+    def finished(self) -> bool:
+        """Every site was walked (done or failing): the next sweep of this scope starts afresh."""
+        return all(s["state"] != PENDING for s in self.sites.values())
+
+    def todo(self) -> list[str]:
+        return [code for code, s in self.sites.items() if s["state"] == PENDING]
+
+    def mark(self, code: str, state: str, reason: str, when: str) -> None:
+        self.sites[code] = {"state": state, "reason": reason, "when": when}
+
+    def summary(self) -> dict:
+        """What the Sources page and `stats` show of it."""
+        states = [s["state"] for s in self.sites.values()]
+        return {"scope": self.scope, "started": self.started, "finished": self.finished, "sites": len(states),
+                "done": states.count(DONE), "pending": states.count(PENDING), "failing": states.count(FAILING),
+                "failures": sorted(({"site": c, "reason": s["reason"], "when": s["when"]}
+                                    for c, s in self.sites.items() if s["state"] == FAILING), key=lambda f: f["site"])}
+
+
+def load_sweep(data_dir: str | Path) -> Sweep | None:
+    """The last many-site harvest, or None; an unreadable record is forgotten (the ledgers hold what matters)."""
+    try:
+        raw = json.loads((Path(data_dir) / HARVEST_DIR / SWEEP_FILE).read_text(encoding="utf-8"))
+        return Sweep(raw["scope"], raw["started"], raw["sites"]) if raw.get("version") == VERSION else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def save_sweep(data_dir: str | Path, sweep: Sweep) -> None:
+    write_atomic(Path(data_dir) / HARVEST_DIR / SWEEP_FILE,
+                 json.dumps({"version": VERSION, **asdict(sweep)}, indent=1, ensure_ascii=False).encode("utf-8"))

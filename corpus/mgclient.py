@@ -40,6 +40,7 @@ class _Host:
 
 _HOSTS: dict[str, _Host] = {}
 _HOSTS_LOCK = threading.Lock()
+_COUNT_LOCK = threading.Lock()  # `requests` is counted across the threads of a many-site harvest
 
 
 def _host(url: str) -> _Host:
@@ -102,7 +103,8 @@ class Client:
             gap = host.last + self.delay - time.monotonic()
             if gap > 0:
                 time.sleep(gap)
-            self.requests += 1
+            with _COUNT_LOCK:
+                self.requests += 1
             req = urllib.request.Request(url, headers={"User-Agent": self.user_agent, "Accept": "*/*"})
             try:
                 with urllib.request.urlopen(req, timeout=self.timeout) as resp:

@@ -6,6 +6,7 @@ import re
 
 from . import meta as metamod
 from .model import InputError
+from .heading import meeting_meta
 from .readers import TEXT_EXTENSIONS, Payload, register, tidy
 
 # First lines by which a text copy of a ModernGov page announces itself.
@@ -56,6 +57,12 @@ def read_html(payload: Payload) -> tuple[str, dict[str, str]]:
         raise InputError(payload.path, "HTML page has no text")
     if "committee" not in page_meta:
         page_meta.update(meeting_heading(heading))
+    if "committee" not in page_meta:  # not a ModernGov page: a council's own site (a parish council's, say)
+        from .mgpage import page_title  # lazily: mgpage imports this module
+
+        page_meta.update({k: v for k, v in meeting_meta(text).items() if k.startswith("date")})
+        # where such a site names its council: the page's <title>, its first heading (graph/heading_body.py reads them)
+        page_meta["page_title"] = " | ".join(t for t in (page_title(payload), heading) if t)
     return text, {k: v for k, v in page_meta.items() if v}
 
 
@@ -159,13 +166,16 @@ def _emit(child, out: list[str]) -> None:
     if tag == "tr" and child.css_first("td.mgItemNumberCell"):
         _agenda_row(child, out)
         return
+    if tag == "tr":
+        _table_row(child, out)
+        return
     block = tag in BLOCK_TAGS
     if block:
         out.append("\n")
     if tag == "li":
         parent = child.parent
         if parent is not None and parent.tag == "ol":
-            index = 1
+            index = int(parent.attributes.get("start") or 1) if (parent.attributes.get("start") or "").isdigit() else 1
             for sib in parent.iter():
                 if sib.mem_id == child.mem_id:
                     break
@@ -176,6 +186,21 @@ def _emit(child, out: list[str]) -> None:
     _walk(child, out)
     if block:
         out.append("\n")
+
+
+def _table_row(row, out: list[str]) -> None:
+    """A table row read as structure: one block per cell, a short first cell (a minute number) heading the next one's
+    first line ('1.' | 'Apologies' -> '1. Apologies'), so a row of minutes reads as a numbered item."""
+    cells = [c for c in row.iter() if c.tag in ("td", "th")]
+    texts = []
+    for cell in cells:
+        words: list[str] = []
+        _walk(cell, words)
+        texts.append("".join(words).strip())  # a layout table's cell keeps its paragraphs
+    texts = [t for t in texts if t]
+    if len(texts) >= 2 and len(texts[0]) <= 12 and "\n" not in texts[0] and re.search(r"\d", texts[0]):
+        texts = [f"{texts[0]} {texts[1]}"] + texts[2:]
+    out.append("\n\n" + "\n".join(texts) + "\n\n")
 
 
 def _agenda_row(row, out: list[str]) -> None:

@@ -91,3 +91,8 @@ def find(given: str, council: str | None = None) -> Site:
 
 def _slug(host: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", host.lower()).strip("-") or "site"
+
+
+def in_service(today: str) -> list[Site]:
+    """The register's sites a whole-register harvest walks: not disabled by the register, council not abolished."""
+    return [s for s in sites() if not s.disabled and not (s.end_date and s.end_date <= today)]

@@ -6,6 +6,7 @@ import re
 
 from . import item_headings
 from .blocks import blocks, wrap_width
+from .line_features import ESCAPE
 from .model import AgendaItem, Document, RawDocument
 from .points import extract
 
@@ -76,9 +77,10 @@ def _from_sections(raw: RawDocument) -> Document:
 
 
 def clean_lines(text: str, keep_numbers: bool = False) -> list[str]:
-    """Lines without page numbers, rules, running headers; glyph bullets as '•' (keep_numbers: lone numbers stay)."""
+    """Lines without page numbers, rules, running headers or Markdown escapes ('2\\. Apologies'); glyph bullets as '•'
+    (keep_numbers: lone numbers stay)."""
     text = GLYPH_INLINE.sub(lambda m: "\n• ", text.replace("\xa0", " "))
-    lines = [GLYPH_BULLET.sub("• ", line.rstrip()) for line in text.split("\n")]
+    lines = [GLYPH_BULLET.sub("• ", ESCAPE.sub(r"\1", line.rstrip())) for line in text.split("\n")]
     running = _running_headers(lines)
     return [line for line in lines if not (FURNITURE.match(line.strip()) and not (keep_numbers and LONE_NUMBER.match(
         line.strip()))) and _header_key(line) not in running]
@@ -111,7 +113,7 @@ def _header_key(line: str) -> str:
 def split_headings(lines: list[str], width: int) -> list[tuple[str | None, str, list[str]]]:
     """A whole meeting's items under the headings councils write ('85. Title', 'Minute 23/45', …); preamble dropped."""
     heads = item_headings.find(lines, width)
-    return [(h.number, h.title, lines[h.body:(heads[k + 1].start if k + 1 < len(heads) else len(lines))])
+    return [(h.number, h.title, [h.rest] * bool(h.rest) + lines[h.body:(heads[k + 1].start if k + 1 < len(heads) else len(lines))])
             for k, h in enumerate(heads)]
 
 

@@ -85,16 +85,18 @@ def _check_date(value: str, flag: str) -> str:
     return value
 
 
-# The overall grade each document's council held at its meeting: the latest happened inspection at or before the
-# meeting date; for an undated meeting, the latest inspection its own document reports as having happened.
+# The overall grade each document's council held at its meeting: Ofsted's grade in force at the meeting date, stamped on the
+# meeting when it was written (graph/ofsted.py); for a council Ofsted's record does not hold, the latest happened inspection
+# its minutes report at or before the meeting date (for an undated meeting, the latest its own document reports).
 GRADE_AT_MEETING = f"""
-SELECT d.id AS doc_id, (
+SELECT d.id AS doc_id, CASE WHEN m.ofsted_grade IS NOT NULL THEN m.ofsted_grade
+  WHEN m.council_id IN (SELECT council_id FROM official_inspections) THEN NULL ELSE (
   SELECT j.grade FROM inspections ins JOIN judgements j ON j.inspection_id = ins.id
   WHERE ins.council_id = m.council_id AND j.area IS NULL AND ins.status = 'happened'
     AND ins.type NOT IN ({",".join("'" + t + "'" for t in NOT_COUNCIL_WIDE)})
     AND CASE WHEN m.date IS NULL THEN ins.doc_id = d.id
              ELSE ins.date IS NOT NULL AND ins.date <= substr(m.date, 1, length(ins.date)) END
-  ORDER BY ins.date DESC LIMIT 1) AS grade
+  ORDER BY ins.date DESC LIMIT 1) END AS grade
 FROM documents d JOIN meetings m ON m.id = d.meeting_id WHERE m.council_id IS NOT NULL
 """
 

@@ -70,6 +70,9 @@ class Part:
     retired: np.ndarray
     key: str | None  # the retirement file's name, for cached statistics
 
+    def __post_init__(self):
+        self.retired_rows = self.seg.rows_of(self.retired) if len(self.retired) else None  # their passage rows
+
 
 def _empty() -> tuple[np.ndarray, np.ndarray]:
     return np.zeros(0, np.int64), np.zeros(0, np.float32)
@@ -144,13 +147,16 @@ class Indexes:
             if seg.vectors.ntotal == 0:
                 continue
             rows = None
-            if allowed is not None or len(p.retired):
+            if allowed is not None:
                 rows = np.flatnonzero(mask[p.offset:p.offset + len(seg.point_ids)][seg.row_point]).astype(np.int64)
                 if not len(rows):
                     continue
-            avail = seg.vectors.ntotal if rows is None else len(rows)
+            gone = 0 if p.retired_rows is None else len(p.retired_rows)
+            avail = seg.vectors.ntotal - gone if rows is None else len(rows)
+            if avail <= 0:
+                continue
             rows_in_all += avail
-            local, scores = seg.search(qvec, min(avail, fetch), rows)
+            local, scores = seg.search(qvec, min(avail, fetch), rows, None if rows is not None else p.retired_rows)
             found.append((local.astype(np.int64) + p.offset, scores))
         if not found:
             return _empty()

@@ -28,7 +28,7 @@ from councilkg.graph.extract import extract
 from councilkg.graph.themes import aggregate, assign, load_scheme, theme_texts
 
 # Bump when reading, segmentation or extraction changes what a file yields, so re-ingest redoes the work.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "6"
 MAX_BYTES = 50_000_000
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -71,6 +71,21 @@ def exclusive(folder: Path, name: str = ".ingest.lock", busy: type[Exception] = 
         yield
 
 
+@contextmanager
+def writer(data_dir: Path):
+    """The data directory's one writer: its lock, and a connection whose open transaction any failure rolls back."""
+    with exclusive(data_dir):
+        con = store.connect(data_dir)
+        try:
+            yield con
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
+
 def fingerprint(src: SourceFile, data: bytes) -> str:
     """What decides whether a file must be redone: its bytes, its user metadata and the pipeline version."""
     h = hashlib.sha256(data)
@@ -105,19 +120,10 @@ def ingest(
     t0 = time.perf_counter()
     data_dir = Path(data_dir)
     report = IngestReport()
-    with exclusive(data_dir):
-        con = store.connect(data_dir)
-        try:
-            backend = parse_index(index) if index else recorded(con)
-            backend.check()  # an unreachable index fails here, before anything is read or written
-            _run(con, data_dir, paths, encoder or configured_name(), max_bytes, progress, on_error, on_skip, report,
-                 backend)
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+    with writer(data_dir) as con:
+        backend = parse_index(index) if index else recorded(con)
+        backend.check()  # an unreachable index fails here, before anything is read or written
+        _run(con, data_dir, paths, encoder or configured_name(), max_bytes, progress, on_error, on_skip, report, backend)
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -143,6 +149,7 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
     by_sha = {r[0]: r[1] for r in con.execute("SELECT sha256, source FROM documents")}
     changed = False
     change = grow.Change()  # the points this transaction adds and retires, for the index's new segment
+    written: list[str] = []  # the documents it writes
     councils = gazetteer()
     for n, src in enumerate(found):
         progress("read", n, len(found))
@@ -183,7 +190,7 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
         con.execute("SAVEPOINT doc")
         if key in known:
             change.retired.update(_points_of(con, store.document_id(key)))
-        store.write_document(con, doc, facts, councils, _now(), fingerprint=fp)
+        written.append(store.write_document(con, doc, facts, councils, _now(), fingerprint=fp))
         con.execute("RELEASE doc")
         by_sha[sha] = shown_path(src.given)
         report.ingested += 1
@@ -194,7 +201,7 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
     # a new index, or its generation lost (a Milvus emptied), is rebuilt from the database as a new generation
     rebuild = committed > 0 and (before.spec != backend.spec or not backend.present(con, data_dir, committed))
     if changed or rebuild:
-        change.added = _embed_new(con, model, progress)
+        change.added = _embed_new(con, model, progress, written)
         report.points_embedded = len(change.added)
         gen = committed + 1
         progress("index", 0, 1)
@@ -228,42 +235,13 @@ def _points_of(con, doc_id: str) -> list[str]:
     return [r[0] for r in con.execute("SELECT id FROM points WHERE doc_id=?", (doc_id,))]
 
 
-def upgrade(data_dir: str | Path) -> IngestReport:
-    """A data directory an older councilkg indexed (or whose index is lost) gets a new generation built from the
-    stored vectors, nothing embedded again: an ingest of no files."""
-    return ingest([], data_dir)
-
-
-def compact(data_dir: str | Path) -> tuple[int, int]:
-    """Merge every segment into one, as a new generation committed like an ingest's; (generation, segments before)."""
-    data_dir = Path(data_dir)
-    with exclusive(data_dir):
-        con = store.connect(data_dir)
-        try:
-            committed = int(store.get_state(con, "generation", "0"))
-            backend = recorded(con)
-            if not committed or backend.spec != "faiss":
-                return committed, 0
-            con.execute("BEGIN IMMEDIATE")
-            before = len((grow.current(data_dir, committed) or {}).get("segments", [None]))
-            backend.build(con, data_dir, committed + 1, store.get_state(con, "model"))
-            store.set_state(con, "generation", str(committed + 1))
-            con.execute("COMMIT")
-            grow.prune(data_dir, committed + 1)
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
-    return committed + 1, before
-
-
-def _embed_new(con, model: str, progress: Progress) -> set[str]:
-    """Embed the passages of points that have none, reusing stored vectors for unchanged text, then theme them; their ids."""
+def _embed_new(con, model: str, progress: Progress, docs: list[str]) -> set[str]:
+    """Embed the passages of the documents' points (the only ones without), reusing stored vectors for unchanged text,
+    then theme them; their ids."""
     rows = con.execute(
         "SELECT p.id, p.text, i.title, p.item_id FROM points p JOIN items i ON i.id = p.item_id "
-        "WHERE NOT EXISTS (SELECT 1 FROM passages s WHERE s.point_id = p.id) ORDER BY p.id"
+        "WHERE p.doc_id IN (SELECT value FROM json_each(?)) "
+        "AND NOT EXISTS (SELECT 1 FROM passages s WHERE s.point_id = p.id) ORDER BY p.id", (json.dumps(docs),)
     ).fetchall()
     if not rows:
         return set()

@@ -231,7 +231,8 @@ class Searcher:
 
 def _upgrade(data_dir: Path) -> None:
     """A data directory an older councilkg wrote gets its index rebuilt as segments from stored vectors, once."""
-    from councilkg.embed.pipeline import IngestBusy, upgrade
+    from councilkg.embed.compact import upgrade
+    from councilkg.embed.pipeline import IngestBusy
 
     try:
         upgrade(data_dir)

@@ -175,18 +175,31 @@ class Segment:
         hit = np.flatnonzero(self.point_ids[pos] == ids)
         return pos[hit], hit
 
-    def search(self, qvec: np.ndarray, fetch: int, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """(local positions, scores) of the best `fetch` passage rows, only among `rows` when given (best first)."""
+    def search(self, qvec: np.ndarray, fetch: int, rows: np.ndarray | None = None,
+               without: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(local positions, scores) of the best `fetch` passage rows (best first): only among `rows` when given, else
+        all but the rows `without` (a retired few: a selector proportional to them, not to the segment)."""
         import faiss
 
-        hnsw = self.info["vector_index"] == "hnsw"
-        params = None
+        sel = inner = None  # both kept referenced until the search is done (FAISS does not own them)
         if rows is not None:
             sel = faiss.IDSelectorBatch(rows)
-            params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(HNSW_EF_SEARCH, fetch)) if hnsw else \
-                faiss.SearchParameters(sel=sel)
-        elif hnsw:
+        elif without is not None and len(without):
+            inner = faiss.IDSelectorBatch(without)
+            sel = faiss.IDSelectorNot(inner)
+        hnsw = self.info["vector_index"] == "hnsw"
+        params = None
+        if hnsw:
             params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, fetch))
+        elif sel is not None:
+            params = faiss.SearchParameters()
+        if sel is not None:
+            params.sel = sel
         scores, got = self.vectors.search(qvec.reshape(1, -1).astype(np.float32), fetch, params=params)
+        del sel, inner
         keep = got[0] >= 0
         return self.row_point[got[0][keep]], scores[0][keep]
+
+    def rows_of(self, local: np.ndarray) -> np.ndarray:
+        """The passage rows of the points at local positions `local`."""
+        return np.flatnonzero(np.isin(self.row_point, local)).astype(np.int64)

@@ -7,14 +7,13 @@ from urllib.parse import urlparse
 
 from councilkg.corpus.model import Document
 from councilkg.graph import councils as gz
-from councilkg.graph.council_heading import heading_council
+from councilkg.graph.heading_body import read_body
 from councilkg.graph.facts import CouncilDecision, Facts, Mention
 from councilkg.graph.inspections import inspections, interventions
 from councilkg.graph.practices import practices
 from councilkg.graph.sentences import Sentence, units
 
 _EMAIL = re.compile(r"\b[\w.+-]+@((?:[\w-]+\.)+gov\.uk)\b", re.IGNORECASE)
-_HEADING_LINES = 8
 # Readers whose text has no heading of its own (the web service's answer is items' minutes, which name other councils).
 _NO_HEADING = {"moderngov-service"}
 _TITLE_BEFORE = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Sir|Dame|Lord|Lady)\.?|[A-Z][\w'’-]*)\s+$")
@@ -43,11 +42,10 @@ def decide_council(doc: Document) -> CouncilDecision:
             return CouncilDecision(hit["gss"], hit["name"], "metadata", f"council: {name or code}")
         return CouncilDecision(code or None, name or code, "metadata", f"council: {name or code}")
     text = doc.raw.text
-    head = [] if doc.raw.fmt in _NO_HEADING else [ln.strip() for ln in text.splitlines() if ln.strip()][:_HEADING_LINES]
-    for line in head:
-        found = heading_council(line, on)
-        if found:  # a council no gazetteer lists keeps the name the minutes give it, with no GSS code
-            return CouncilDecision(found[0], found[1], "text:heading", line)
+    body = None if doc.raw.fmt in _NO_HEADING else read_body(text, on, meta.get("page_title") or "")
+    if body:  # a body no gazetteer lists keeps the name the minutes give it, with no GSS code
+        return CouncilDecision(body.gss, body.name, body.method, body.evidence[:500], body.kind, body.within_gss,
+                               body.within_name)
     found = _one_council(((m.group(1), m.group(0)) for m in _EMAIL.finditer(text)), on)
     if found:
         return CouncilDecision(found[0]["gss"], found[0]["name"], "text:email", found[1])

@@ -20,8 +20,11 @@ class CouncilDecision:
 
     gss: str | None
     name: str | None
-    method: str  # "metadata", "text:heading", "text:statement", "text:email", "unknown"
+    method: str  # "metadata", "text:heading", "text:abbreviation", "page:title", "text:email", "unknown"
     evidence: str | None = None
+    kind: str | None = None  # an unlisted body's kind as its name gives it: "parish council", "municipal district" …
+    within_gss: str | None = None  # the principal council the body sits in, where the text or a gazetteer says so
+    within_name: str | None = None
 
 
 @dataclass

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from councilkg.graph.facts import Inspection, Intervention, Judgement
+from councilkg.graph.facts import Inspection, Intervention
+from councilkg.graph.judgements import judgements
 from councilkg.graph.sentences import Sentence
 
 _I = re.IGNORECASE
@@ -45,24 +46,12 @@ _DATES = [  # (pattern, precision, formatter)
     (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? ({_MONTHS}),? ((?:19|20)\d\d)\b"), "day",
      lambda m: f"{m[3]}-{_month(m[2]):02d}-{int(m[1]):02d}"),
     (re.compile(rf"\b({_MONTHS}),? ((?:19|20)\d\d)\b"), "month", lambda m: f"{m[2]}-{_month(m[1]):02d}"),
-    (re.compile(r"\b(?:(?:spring|summer|autumn|winter|end|start|beginning|middle) of |(?:spring|summer|autumn|winter) )((?:19|20)\d\d)\b", _I),
+    (re.compile(r"\b(?:(?:spring|summer|autumn|winter|end|start|beginning|middle) of |(?:spring|summer|autumn|winter|late|early|mid)[ -])((?:19|20)\d\d)\b", _I),
      "year", lambda m: m[1]),
     (re.compile(r"(?:\b(?:in|of|during|the) )((?:19|20)\d\d)\b(?!\s*[/-])"), "year", lambda m: m[1]),
 ]
 _EXPECTED = re.compile(r"\b(?:expects?|expected|expecting|due|will|forthcoming|upcoming|anticipat\w+|next|await\w*|prepar\w+ for|readiness for|before an?)\b[^.]{0,20}$", _I)
 _HAPPENED = re.compile(r"\b(?:recent|took place|following|since|received|last|previous)\b", _I)
-
-GRADE = r"['‘]?(outstanding|good|requires? improvement(?: to be good)?|inadequate|adequate)\b"
-AREA = (r"(?:the )?(?:safeguarding|leadership and management|quality of (?:the )?service|outcomes for (?:children|young people)"
-        r"|overall effectiveness|help and protection|children in care(?: and care leavers)?|care leavers|impact of leaders)")
-AREAS = rf"(?P<areas>{AREA}(?:(?:,\s*|\s+and\s+){AREA})*)"
-_JUDGED = [
-    re.compile(rf"{AREAS}(?: aspect of the service)?\s+(?:was|were)\s+(?:both\s+|all\s+)?(?:seen|judged|rated|graded|assessed|found)\s+(?:as\s+|to be\s+)?(?:being\s+)?{GRADE}(?:,? together with (?P<more>{AREA}))?", _I),
-    re.compile(rf"{AREAS}\s+(?:was|were)\s+{GRADE}", _I),
-    re.compile(rf"(?P<overall>judge?ment overall was (?:that it was )?|overall (?:effectiveness |judge?ment |grade |rating )(?:was |of |as ))(?:judged )?{GRADE}", _I),
-    re.compile(rf"(?P<overall>\b(?:the council|the authority|the local authority|the service|children['’]?s services)\s+(?:was|were|has been|had been)\s+(?:judged|rated|graded)\s+(?:as\s+|to be\s+)?){GRADE}", _I),
-]
-_NOT_OURS = re.compile(r"(?:as though|aim\w*|aspir\w*|achiev\w*|secure|would|could|become|other|authorities|councils|only \w+ of)\W+(?:\w+\W+){0,4}$", _I)
 
 _INTERVENTIONS = {
     "improvement-notice": re.compile(r"\bimprovement notice\b", _I),
@@ -143,30 +132,6 @@ def _merge(found: list[Inspection], new: Inspection) -> Inspection:
             return old
     found.append(new)
     return new
-
-
-def judgements(sent: Sentence) -> list[Judgement]:
-    """Grades this sentence gives, one per area; aspirations and other councils' grades are refused."""
-    out: list[Judgement] = []
-    for pat in _JUDGED:
-        for m in pat.finditer(sent.text):
-            if _NOT_OURS.search(sent.text[: m.start()]):
-                continue
-            grade = next(g for g in m.groups()[::-1] if g and re.fullmatch(GRADE.replace("['‘]?", ""), g, _I)).lower()
-            grade = "requires-improvement" if grade.startswith("require") else grade
-            if "overall" in pat.groupindex:
-                areas = [None]
-            else:
-                areas = _areas(m.group("areas")) + (_areas(m.group("more")) if "more" in pat.groupindex and m.group("more") else [])
-            for a in areas:
-                if all((grade, a) != (j.grade, j.area) for j in out):
-                    out.append(Judgement(grade, a, sent.evidence()))
-    return out
-
-
-def _areas(text: str) -> list[str | None]:
-    names = re.findall(AREA, text, _I)
-    return [None if n.lower().removeprefix("the ") == "overall effectiveness" else n.lower().removeprefix("the ") for n in names]
 
 
 def interventions(units: list[list[Sentence]]) -> list[Intervention]:

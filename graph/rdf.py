@@ -10,8 +10,9 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.namespace import RDF, SKOS, XSD
 
+from councilkg.graph.ofsted import AREAS, official_grades, record_grade
 from councilkg.graph.vocab import (
-    GSS, IRI_OK, A, BASE, DATE, DERIVED, DESCRIPTION, IN_SCHEME, LABEL, NOTATION, PREF, SAME, SOURCE, TITLE, P, bind_prefixes, date_literal, iri, lit, node,
+    FALSE, GSS, IRI_OK, ISSUED, TRUE, A, BASE, DATE, DERIVED, DESCRIPTION, IN_SCHEME, LABEL, NOTATION, PREF, SAME, SOURCE, TITLE, P, bind_prefixes, date_literal, iri, lit, node,
     ref, typed,
 )
 
@@ -41,7 +42,7 @@ def emitter(name: str) -> Callable[[Emitter], Emitter]:
 
 @emitter("councils")
 def _councils(con):
-    for cid, name, gss, ctype, region in con.execute("SELECT id, name, gss, type, region FROM councils"):
+    for cid, name, gss, ctype, region, within in con.execute("SELECT id, name, gss, type, region, within_id FROM councils"):
         s = node("council", cid)
         yield f"{s} {A} {P['Council']} .\n{s} {LABEL} {lit(name)} .\n"
         if gss:
@@ -50,6 +51,8 @@ def _councils(con):
             yield f"{s} {P['councilType']} {lit(ctype)} .\n"
         if region:
             yield f"{s} {P['region']} {lit(region)} .\n"
+        if within:
+            yield f"{s} {P['withinCouncil']} {node('council', within)} .\n"
 
 
 @emitter("meetings")
@@ -147,23 +150,65 @@ def _derived(s: str, row: sqlite3.Row) -> str:
 
 @emitter("inspections")
 def _inspections(con):
+    """Inspections the minutes name: one linked to Ofsted's event is that event ckg:discussedIn its point, not another inspection."""
+    linked = {}
     for r in con.execute(_evidence("inspections")):
         s = node("inspection", r["id"])
+        if r["event_id"]:
+            linked[r["id"]] = r["event_id"]
+            if r["ev"]:
+                yield f"{node('inspection', r['event_id'])} {P['discussedIn']} <{BASE}{r['ev']}> .\n"
+            continue
         yield (f"{s} {A} {P['Inspection']} .\n{s} {P['inspectionType']} {node('inspection-type', r['type'])} .\n"
-               f"{s} {P['inspectorate']} {lit(r['inspectorate'])} .\n{s} {P['inspectionStatus']} {lit(r['status'])} .\n")
+               f"{s} {P['inspectorate']} {lit(r['inspectorate'])} .\n{s} {P['inspectionStatus']} {lit(r['status'])} .\n"
+               f"{s} {P['inOfficialRecord']} {FALSE} .\n")
         if r["council_id"]:
             yield f"{s} {P['inspectedCouncil']} {node('council', r['council_id'])} .\n"
         d = date_literal(r["date"], r["date_precision"])
         if d:
             yield f"{s} {P['inspectionDate']} {d} .\n"
         yield _derived(s, r)
+    official = {}
     for r in con.execute(_evidence("judgements")):
-        s = node("judgement", r["id"])
-        yield (f"{node('inspection', r['inspection_id'])} {P['judgement']} {s} .\n{s} {A} {P['Judgement']} .\n"
-               f"{s} {P['grade']} {node('grade', r['grade'])} .\n")
+        s, event = node("judgement", r["id"]), linked.get(r["inspection_id"])
+        if event:  # the minutes' claim about the official event: kept beside the record's grades, never replacing them
+            if event not in official:
+                official[event] = con.execute("SELECT type, judgements FROM official_inspections WHERE id=?", (event,)).fetchone()
+            yield f"{node('inspection', event)} {P['statedJudgement']} {s} .\n"
+            grade = record_grade(official[event], r["area"]) if official[event] else None
+            if grade:
+                yield f"{s} {P['agreesWithRecord']} {TRUE if grade == r['grade'] else FALSE} .\n"
+        else:
+            yield f"{node('inspection', r['inspection_id'])} {P['judgement']} {s} .\n"
+        yield f"{s} {A} {P['Judgement']} .\n{s} {P['grade']} {node('grade', r['grade'])} .\n"
         if r["area"]:
             yield f"{s} {P['judgementArea']} {lit(r['area'])} .\n"
         yield _derived(s, r)
+
+
+@emitter("official_inspections")
+def _official(con):
+    """Ofsted's own record of each inspection of the councils held: dates, report, and every judgement it gave."""
+    for r in con.execute("SELECT * FROM official_inspections"):
+        s = node("inspection", r["id"])
+        yield (f"{s} {A} {P['Inspection']} .\n{s} {P['inspectionType']} {node('inspection-type', r['type'])} .\n"
+               f"{s} {P['inspectorate']} {lit(r['inspectorate'])} .\n{s} {P['inspectionStatus']} {lit('happened')} .\n"
+               f"{s} {P['inOfficialRecord']} {TRUE} .\n{s} {P['inspectedCouncil']} {node('council', r['council_id'])} .\n")
+        for col, term in (("start", P["inspectionDate"]), ("end", P["inspectionEndDate"]), ("published", ISSUED)):
+            if r[col] and (d := date_literal(r[col])):
+                yield f"{s} {term} {d} .\n"
+        if r["framework"]:
+            yield f"{s} {P['inspectionFramework']} {lit(r['framework'])} .\n"
+        if r["theme"]:
+            yield f"{s} {P['visitTheme']} {lit(r['theme'])} .\n"
+        if r["url"] and IRI_OK.match(r["url"]):
+            yield f"{s} {SOURCE} {ref(r['url'])} .\n"
+        for area, grade in official_grades(r["judgements"]):
+            j = node("judgement", f"{r['id']}-{area}")
+            yield (f"{s} {P['judgement']} {j} .\n{j} {A} {P['Judgement']} .\n{j} {P['grade']} {node('grade', grade)} .\n"
+                   f"{j} {P['inOfficialRecord']} {TRUE} .\n")
+            if area != "overall":
+                yield f"{j} {P['judgementArea']} {lit(AREAS.get(area, area))} .\n"
 
 
 @emitter("interventions")
@@ -224,7 +269,10 @@ def _used_concepts(con: sqlite3.Connection) -> dict[str, set[str]]:
     themes = q("SELECT theme FROM point_themes UNION SELECT theme FROM item_themes")
     for (js,) in con.execute("SELECT themes FROM practices"):
         themes.update(json.loads(js or "[]"))
-    return {"grade": q("SELECT DISTINCT grade FROM judgements"), "inspection-type": q("SELECT DISTINCT type FROM inspections"),
+    grades = q("SELECT DISTINCT grade FROM judgements")
+    for (js,) in con.execute("SELECT DISTINCT judgements FROM official_inspections"):
+        grades.update(g for _, g in official_grades(js))
+    return {"grade": grades, "inspection-type": q("SELECT DISTINCT type FROM inspections UNION SELECT type FROM official_inspections"),
             "intervention-type": q("SELECT DISTINCT type FROM interventions"), "theme": themes}
 
 

@@ -9,13 +9,16 @@ from pathlib import Path
 
 from councilkg.corpus.model import Document, shown_path, stable_id
 from councilkg.graph.facts import Evidence, Facts
+from councilkg.graph.ofsted import events as official_events, grade_in_force, resolve_event
 
 DB_NAME = "councilkg.sqlite"
 # Bump on any incompatible schema change; an older data directory is refused with a clear message.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "4"
 # Columns added since schema 1, added in place when a writer opens an older data directory.
 MIGRATIONS = {"1": [("meetings", "date_method TEXT"), ("meetings", "committee_method TEXT"), ("items", "description TEXT"),
-                    ("actions", "proposer TEXT"), ("actions", "seconder TEXT")]}
+                    ("actions", "proposer TEXT"), ("actions", "seconder TEXT")],
+              "2": [("councils", "within_id TEXT")],
+              "3": [("inspections", "event_id TEXT"), ("meetings", "ofsted_grade TEXT")]}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
@@ -23,10 +26,10 @@ CREATE TABLE IF NOT EXISTS documents (
   id TEXT PRIMARY KEY, path_key TEXT UNIQUE NOT NULL, source TEXT NOT NULL, sha256 TEXT NOT NULL,
   fingerprint TEXT NOT NULL, fmt TEXT NOT NULL, title TEXT, meta_json TEXT NOT NULL, meeting_id TEXT, ingested_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS councils (
-  id TEXT PRIMARY KEY, name TEXT NOT NULL, gss TEXT, type TEXT, region TEXT);
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, gss TEXT, type TEXT, region TEXT, within_id TEXT);
 CREATE TABLE IF NOT EXISTS meetings (
   id TEXT PRIMARY KEY, council_id TEXT, council_method TEXT NOT NULL, council_evidence TEXT,
-  date TEXT, committee TEXT, date_method TEXT, committee_method TEXT);
+  date TEXT, committee TEXT, date_method TEXT, committee_method TEXT, ofsted_grade TEXT);
 CREATE TABLE IF NOT EXISTS items (
   id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
   meeting_id TEXT, seq INTEGER NOT NULL, number TEXT, title TEXT, text TEXT NOT NULL,
@@ -41,7 +44,10 @@ CREATE TABLE IF NOT EXISTS actions (
 CREATE TABLE IF NOT EXISTS inspections (
   id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
   council_id TEXT, inspectorate TEXT NOT NULL, type TEXT NOT NULL, date TEXT, date_precision TEXT,
-  status TEXT NOT NULL, ev_item TEXT, ev_point TEXT, quote TEXT NOT NULL);
+  status TEXT NOT NULL, ev_item TEXT, ev_point TEXT, quote TEXT NOT NULL, event_id TEXT);
+CREATE TABLE IF NOT EXISTS official_inspections (
+  id TEXT PRIMARY KEY, council_id TEXT NOT NULL, inspectorate TEXT NOT NULL, type TEXT NOT NULL, framework TEXT,
+  start TEXT, end TEXT, published TEXT, url TEXT, overall TEXT, judgements TEXT, theme TEXT, source TEXT);
 CREATE TABLE IF NOT EXISTS judgements (
   id TEXT PRIMARY KEY, inspection_id TEXT NOT NULL REFERENCES inspections(id) ON DELETE CASCADE,
   doc_id TEXT NOT NULL, grade TEXT NOT NULL, area TEXT, ev_item TEXT, ev_point TEXT, quote TEXT);
@@ -72,6 +78,7 @@ CREATE INDEX IF NOT EXISTS points_item ON points(item_id);
 CREATE INDEX IF NOT EXISTS points_doc ON points(doc_id);
 CREATE INDEX IF NOT EXISTS actions_item ON actions(item_id);
 CREATE INDEX IF NOT EXISTS inspections_council ON inspections(council_id);
+CREATE INDEX IF NOT EXISTS official_council ON official_inspections(council_id, published);
 CREATE INDEX IF NOT EXISTS practices_council ON practices(council_id);
 CREATE INDEX IF NOT EXISTS point_themes_theme ON point_themes(theme);
 CREATE INDEX IF NOT EXISTS documents_sha ON documents(sha256);
@@ -171,19 +178,26 @@ def write_document(
     meta = doc.meta
     c = facts.council
     council_id = c.gss or (c.name and stable_id("council", c.name.lower()))
+    within_id = c.within_gss or (c.within_name and stable_id("council", c.within_name.lower()))
+    if within_id:
+        _ensure_council(con, within_id, c.within_name, councils, c.within_gss)
     if council_id:
         info = councils.get(council_id, {})
         con.execute(
-            "INSERT OR REPLACE INTO councils(id, name, gss, type, region) VALUES (?,?,?,?,?)",
-            (council_id, info.get("name") or c.name, c.gss, info.get("type"), info.get("region")),
+            "INSERT INTO councils(id, name, gss, type, region, within_id) VALUES (?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
+            " name=excluded.name, gss=excluded.gss, type=excluded.type, region=excluded.region,"
+            " within_id=coalesce(excluded.within_id, within_id)",
+            (council_id, info.get("name") or c.name, c.gss, info.get("type") or c.kind, info.get("region"), within_id),
         )
+        _sync_official(con, c.gss, councils)
     mid = meeting_id(council_id, meta.get("date"), meta.get("committee"), doc_id)
     con.execute(
         "INSERT OR REPLACE INTO meetings(id, council_id, council_method, council_evidence, date, committee, date_method,"
-        " committee_method) VALUES (?,?,?,?,?,?,?,?)",
+        " committee_method, ofsted_grade) VALUES (?,?,?,?,?,?,?,?,?)",
         (mid, council_id, c.method, c.evidence, meta.get("date") or None, meta.get("committee") or None,
          doc.raw.methods.get("date") if meta.get("date") else None,
-         doc.raw.methods.get("committee") if meta.get("committee") else None),
+         doc.raw.methods.get("committee") if meta.get("committee") else None,
+         grade_in_force(c.gss, meta["date"]) if c.gss and meta.get("date") else None),
     )
     con.execute(
         "INSERT INTO documents(id, path_key, source, sha256, fingerprint, fmt, title, meta_json, meeting_id, ingested_at)"
@@ -212,16 +226,35 @@ def write_document(
                 for a in item.actions
             ],
         )
-    _write_facts(con, doc_id, council_id, facts, councils)
+    _write_facts(con, doc_id, council_id, facts, councils, meta.get("date") or None)
     return doc_id
 
 
-def _write_facts(con: sqlite3.Connection, doc_id: str, council_id: str | None, facts: Facts, councils: dict[str, dict]) -> None:
+def _sync_official(con: sqlite3.Connection, gss: str | None, councils: dict[str, dict]) -> None:
+    """Hold Ofsted's events of this council (and of the councils it replaced): a few rows per council, not the register."""
+    if not gss:
+        return
+    for e in official_events(gss):
+        if e["gss"] != gss:
+            _ensure_council(con, e["gss"], e["council"], councils, sync=False)
+        con.execute(
+            "INSERT OR REPLACE INTO official_inspections(id, council_id, inspectorate, type, framework, start, end, published, url,"
+            " overall, judgements, theme, source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (e["id"], e["gss"], e["inspectorate"], e["type"], e["framework"] or None, e["start"] or None, e["end"] or None,
+             e["published"] or None, e["url"] or None, e["overall"], e["judgements"] or None, e["theme"] or None, e["source"]))
+
+
+def _write_facts(con: sqlite3.Connection, doc_id: str, council_id: str | None, facts: Facts, councils: dict[str, dict],
+                 on: str | None = None) -> None:
+    gss = facts.council.gss
     for n, ins in enumerate(facts.inspections):
         ins_id = stable_id("inspection", doc_id, n, ins.type, ins.date)
+        event = resolve_event(gss, ins.type, ins.date, ins.date_precision, ins.evidence.quote, on) if ins.status == "happened" else None
         con.execute(
-            "INSERT INTO inspections(id, doc_id, council_id, inspectorate, type, date, date_precision, status, ev_item, ev_point, quote) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (ins_id, doc_id, council_id, ins.inspectorate, ins.type, ins.date, ins.date_precision, ins.status, *_ev(doc_id, ins.evidence)),
+            "INSERT INTO inspections(id, doc_id, council_id, inspectorate, type, date, date_precision, status, ev_item, ev_point, quote,"
+            " event_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (ins_id, doc_id, council_id, ins.inspectorate, ins.type, ins.date, ins.date_precision, ins.status, *_ev(doc_id, ins.evidence),
+             event and event["id"]),
         )
         for m, j in enumerate(ins.judgements):
             con.execute(
@@ -250,12 +283,18 @@ def _write_facts(con: sqlite3.Connection, doc_id: str, council_id: str | None, f
         )
 
 
-def _ensure_council(con: sqlite3.Connection, gss: str, name: str | None, councils: dict[str, dict]) -> None:
-    info = councils.get(gss, {})
-    con.execute(
+def _ensure_council(con: sqlite3.Connection, cid: str, name: str | None, councils: dict[str, dict], gss: str | None = "",
+                    sync: bool = True) -> None:
+    """A council row for an id met as a mention, a practice's adopter or the council a body sits in (gss None: unlisted),
+    holding Ofsted's events of a listed council when it is new."""
+    info = councils.get(cid, {})
+    gss = cid if gss == "" else gss
+    new = con.execute(
         "INSERT OR IGNORE INTO councils(id, name, gss, type, region) VALUES (?,?,?,?,?)",
-        (gss, info.get("name") or name or gss, gss, info.get("type"), info.get("region")),
-    )
+        (cid, info.get("name") or name or cid, gss, info.get("type"), info.get("region")),
+    ).rowcount
+    if new and sync and gss:
+        _sync_official(con, gss, councils)
 
 
 def record_failure(con: sqlite3.Connection, path_key: str, source: str, reason: str, now: str) -> None:
@@ -275,7 +314,8 @@ def counts(con: sqlite3.Connection) -> dict:
         "agenda_items": one("SELECT count(*) FROM items"),
         "debate_points": one("SELECT count(*) FROM points"),
         "actions": one("SELECT count(*) FROM actions"),
-        "inspections": one("SELECT count(*) FROM inspections"),
+        "inspections": one("SELECT count(*) FROM inspections WHERE event_id IS NULL") + one("SELECT count(*) FROM official_inspections"),
+        "official_inspections": one("SELECT count(*) FROM official_inspections"),
         "judgements": one("SELECT count(*) FROM judgements"),
         "interventions": one("SELECT count(*) FROM interventions"),
         "practices": one("SELECT count(*) FROM practices"),

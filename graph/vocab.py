@@ -41,6 +41,7 @@ class CKG(DefinedNamespace):
     gssCode: URIRef
     councilType: URIRef
     region: URIRef
+    withinCouncil: URIRef
     council: URIRef
     councilMethod: URIRef
     councilEvidence: URIRef
@@ -73,6 +74,13 @@ class CKG(DefinedNamespace):
     judgement: URIRef
     grade: URIRef
     judgementArea: URIRef
+    inspectionEndDate: URIRef
+    inspectionFramework: URIRef
+    visitTheme: URIRef
+    inOfficialRecord: URIRef
+    discussedIn: URIRef
+    statedJudgement: URIRef
+    agreesWithRecord: URIRef
     interventionType: URIRef
     interventionBy: URIRef
     interventionDate: URIRef
@@ -151,7 +159,8 @@ def typed(value: object, datatype: str) -> str:
 
 A, LABEL, SAME, DERIVED = ref(RDF.type), ref(RDFS.label), ref(OWL.sameAs), ref(PROV.wasDerivedFrom)
 TITLE, DATE, SOURCE = ref(DCTERMS.title), ref(DCTERMS.date), ref(DCTERMS.source)
-DESCRIPTION = ref(DCTERMS.description)
+DESCRIPTION, ISSUED = ref(DCTERMS.description), ref(DCTERMS.issued)
+TRUE, FALSE = typed("true", XSD.boolean), typed("false", XSD.boolean)
 PREF, IN_SCHEME, NOTATION = ref(SKOS.prefLabel), ref(SKOS.inScheme), ref(SKOS.notation)
 P = {name: ref(CKG[name]) for name in CKG.__annotations__}
 BASE = str(ID)

@@ -20,7 +20,8 @@ KEYS = {  # issue 6's keys and their types; values are only checked for sanity, 
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
-    return bench.bench(quick=True, workdir=tmp_path_factory.mktemp("bench"), points=1500, base_docs=3, log=lambda m: None)
+    return bench.bench(quick=True, workdir=tmp_path_factory.mktemp("bench"), points=1500, base_docs=3, log=lambda m: None,
+                       harvest_sites=6, harvest_delay=0.2)
 
 
 def test_quick_reports_every_key_with_sane_values(quick):
@@ -32,6 +33,9 @@ def test_quick_reports_every_key_with_sane_values(quick):
     assert quick["search_p95_ms"] >= quick["search_p50_ms"] > 0
     assert quick["rss_mb"] > 50, "a server holding the model and indexes"
     assert set(quick["meets"]) >= set(KEYS)
+    h = quick["harvest"]  # six stand-in sites of 1 to 4 meetings, each on a loopback address of its own
+    assert (h["one"]["meetings"], h["four"]["meetings"], h["all"]["meetings"]) == (4, 16, 4 * 4 + 1 + 2)
+    assert h["all"]["walk_s"] >= h["bound_s"], "no site can be walked faster than its politeness bound"
     json.dumps(quick)  # the --json output
 
 
@@ -59,3 +63,17 @@ def test_synthetic_minutes_are_deterministic_and_read_as_real_ones(tmp_path):
         doc = segment(read(src))
         assert doc.raw.meta["gss_code"] in gss
         assert len(doc.items) >= 2 and sum(len(i.points) for i in doc.items) > 0
+
+
+def test_the_increment_is_measured_against_an_empty_directory(quick):
+    """Issue 18's figures: each meeting's wall and peak in both directories, the segment count after the increments
+    (the policy keeps it below one per increment), search over them and a full merge."""
+    inc = quick["increment"]
+    for m in ("small", "meeting30"):
+        assert inc[m]["empty_s"] > 0 and inc[m]["grown_s"] > 0 and inc[m]["empty_peak_mb"] > 50, inc[m]
+    assert inc["meeting30"]["points"] >= 29 and inc["small"]["points"] <= 3
+    assert 1 <= inc["segments_after"] < inc["increments"] and inc["segments_after_compact"] == 1
+    assert inc["search_p95_ms"] >= inc["search_p50_ms"] > 0 and inc["compact_s"] > 0
+    for key in ("increment_ratio", "increment_peak_ratio", "increment_search_ratio"):
+        assert quick[key] > 0 and key in quick["meets"]
+    assert "increment (s, peak MiB)" in bench.format_table(quick)

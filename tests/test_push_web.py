@@ -128,7 +128,7 @@ def test_home_councils_and_themes_counted_in_the_store(dirs, server):
 
 
 KINDS = {"point": "points", "item": "items", "meeting": "meetings", "document": "documents", "action": "actions",
-         "inspection": "inspections", "judgement": "judgements", "intervention": "interventions", "practice": "practices",
+         "inspection": "inspections WHERE event_id IS NULL", "judgement": "judgements", "intervention": "interventions", "practice": "practices",
          "council": "councils"}
 
 

@@ -181,7 +181,8 @@ def _compact(data):
 def test_readers_during_ingest_and_merge_see_old_or_new(grown, tmp_path):
     """Searches in a loop while an ingest (with a merge) and a compact commit: every answer is the old or the new one."""
     from councilkg.embed import grow
-    from councilkg.embed.pipeline import compact, ingest
+    from councilkg.embed.compact import compact
+    from councilkg.embed.pipeline import ingest
     from councilkg.embed.search import Searcher
 
     data = copy_data(grown["data"], tmp_path / "data")
@@ -258,3 +259,24 @@ def test_an_ingest_upgrades_a_previous_format_directory_too(sample_data, tmp_pat
     report = json.loads(res.stdout)
     assert report["points_embedded"] == 0 and report["generation"] == gen + 1 and report["unchanged"] == 5
     assert len(_segments(data)) == 1 and snapshot(data)["answers"] == snapshot(sample_data)["answers"]
+
+
+def test_a_reader_loads_only_the_segments_a_new_generation_adds(grown, tmp_path):
+    """After an ingest, a Searcher keeps the segment objects it holds and reads only the new one from disk."""
+    from councilkg.embed.pipeline import ingest
+    from councilkg.embed.search import Searcher
+
+    data = copy_data(grown["data"], tmp_path / "data")
+    src = tmp_path / "src"
+    src.mkdir()
+    _place(src, ["004"], {"004": "only this"})
+    s = Searcher(data)
+    s.search(QUERIES[1], k=3)
+    before = {p.seg.name: p.seg for p in s._loaded.idx.parts}
+    ingest([str(src)], data)
+    s.search(QUERIES[1], k=3)
+    after = {p.seg.name: p.seg for p in s._loaded.idx.parts}
+    s._encode_pool.shutdown(wait=False)
+    kept = set(before) & set(after)
+    assert kept and all(after[n] is before[n] for n in kept)
+    assert len(set(after) - set(before)) == 1

@@ -16,7 +16,28 @@ from rdflib.query import Result as RdflibResult
 
 from councilkg.graph import push, rdf, sparql, store
 from sparql_server import free_port, oxigraph_serve
-from test_rdf import HARINGEY, HEREFORDSHIRE, build_sample, drop_haringey
+from councilkg.graph import facts as F
+from test_rdf import COUNCILS, HARINGEY, HEREFORDSHIRE, _segment, build_sample, drop_haringey
+
+# A later Herefordshire meeting (written for the test) so the Ofsted queries have minutes after an inadequate judgement.
+LATER = ("The Director reported that reliance on agency social workers had risen to 30 per cent since the inspection.\n"
+         "Members asked how the council would reduce agency costs while recruiting permanent staff.\n")
+
+
+def add_later_meeting(data_dir: Path, tmp: Path) -> None:
+    path = tmp / "herefordshire_2023-03-06.txt"
+    path.write_text(LATER, encoding="utf-8")
+    doc = _segment(path, {"council": "Herefordshire Council", "gss_code": HEREFORDSHIRE, "date": "2023-03-06",
+                          "committee": "Children and young people scrutiny committee", "title": "Improvement plan"})
+    con = store.connect(data_dir)
+    con.execute("BEGIN")
+    doc_id = store.write_document(con, doc, F.Facts(F.CouncilDecision(HEREFORDSHIRE, "Herefordshire Council", "metadata")),
+                                  COUNCILS, "2024-01-01T00:00:00")
+    con.executemany("INSERT INTO point_themes(point_id, theme, score, evidence) VALUES (?, 'agency-staff', 0.8, 'agency')",
+                    [(r[0],) for r in con.execute("SELECT id FROM points WHERE doc_id=?", (doc_id,))])
+    store.set_state(con, "generation", "2")
+    con.execute("COMMIT")
+    con.close()
 
 QUERIES = Path(__file__).resolve().parents[1] / "graph" / "QUERIES.md"
 
@@ -31,7 +52,9 @@ def research_queries() -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    return build_sample(tmp_path_factory.mktemp("sparql"))
+    data = build_sample(tmp_path_factory.mktemp("sparql"))
+    add_later_meeting(data, tmp_path_factory.mktemp("later"))
+    return data
 
 
 @pytest.mark.parametrize("title,q", research_queries(), ids=lambda x: x[:40] if isinstance(x, str) else None)
@@ -45,9 +68,11 @@ def test_research_question_returns_rows(data_dir, title, q):
 def test_answers_are_the_facts_in_the_minutes(data_dir):
     (_, judgements), (_, recruitment), (_, practices), *_ = research_queries()
     rows = sparql.query(data_dir, judgements).records()
-    assert {(r["council"], r["grade"], r["area"]) for r in rows} == {
+    assert {(r["council"], r["grade"], r["area"]) for r in rows if r["quote"]} == {  # read from the minutes
         ("Herefordshire Council", "Adequate", None), ("Herefordshire Council", "Good", "quality of service"),
         ("Herefordshire Council", "Good", "outcomes for children")}
+    assert ("Herefordshire Council", "2018-06-11", "Requires improvement", None) in {  # and Ofsted's record
+        (r["council"], r["date"], r["grade"], r["area"]) for r in rows if not r["quote"]}
     assert {r["council"] for r in sparql.query(data_dir, recruitment).records()} == {"Herefordshire Council"}
     recs = sparql.query(data_dir, practices).records()
     assert {r["council"] for r in recs if r["council"]} >= {"Herefordshire Council", "London Borough of Haringey"}
@@ -55,8 +80,22 @@ def test_answers_are_the_facts_in_the_minutes(data_dir):
     assert golden and golden[0]["outcome"].startswith("not clear")
     ask = f'ASK {{ ?i ckg:inspectedCouncil/ckg:gssCode "{HARINGEY}" ; ckg:inspectionType itype:focused-visit }}'
     assert sparql.query(data_dir, ask).boolean is True
-    none = f'ASK {{ ?i ckg:inspectedCouncil/ckg:gssCode "{HEREFORDSHIRE}" ; ckg:judgement/ckg:grade grade:inadequate }}'
+    none = (f'ASK {{ ?i ckg:inspectedCouncil/ckg:gssCode "{HEREFORDSHIRE}" ; ckg:inOfficialRecord false ;'
+            ' ckg:judgement/ckg:grade grade:inadequate }')
     assert sparql.query(data_dir, none).boolean is False  # no judgement the minutes do not give
+
+
+def test_ofsted_worked_examples(data_dir):
+    queries = dict(research_queries())
+    q = lambda prefix: next(v for k, v in queries.items() if k.startswith(prefix))  # noqa: E731
+    agency = sparql.query(data_dir, q("9.")).records()
+    assert {(r["council"], r["published"], r["meetingDate"]) for r in agency} >= {
+        ("Herefordshire Council", "2022-09-21", "2023-03-06"), ("Herefordshire Council", "2012-10-19", "2023-03-06")}
+    recovery = sparql.query(data_dir, q("10.")).records()
+    assert [(r["council"], r["inadequate"], r["good"], r["months"]) for r in recovery] == [  # publication dates where no start is held
+        ("Cambridgeshire County Council", "2012-10-19", "2014-08-08", "22"), ("Herefordshire Council", "2022-07-18", "2025-11-10", "40")]
+    discussed = sparql.query(data_dir, q("11.")).records()
+    assert any(r["start"] == "2018-06-11" and r["meetingDate"] == "2019-11-25" and "June 2018" in r["quote"] for r in discussed)
 
 
 def test_results_formats_follow_the_w3c_specs(data_dir):

@@ -122,6 +122,31 @@ def test_council_page_has_a_timeline_with_inspections_and_meetings(client):
     assert "ILACS" in timeline and "/id/judgement/" in timeline
 
 
+def test_council_page_shows_ofsted_timeline_with_grades_and_the_meetings_that_discussed_each(client):
+    page = html(client.get("/id/council/E06000019"))
+    official = page[page.index('id="of-h"'):]
+    june = official.index("/id/inspection/ofsted-ilacs-E06000019-2018-06-11")
+    assert official.index("/id/inspection/ofsted-ilacs-E06000019-2022-07-18") > june  # oldest first
+    assert 'class="badge g-requires-improvement"' in official and 'class="badge g-inadequate"' in official
+    assert "2019-11-25" in official[june:] and "/id/point/" in official  # seed 000's meeting discussed the June 2018 inspection
+    timeline = page[page.index('id="tl-h"'):page.index('id="of-h"')]
+    assert "2018-06)" not in timeline  # the minutes' mention is that event, not a second inspection
+
+
+def test_inspections_page_and_json_filter_by_grade_year_and_framework(client):
+    page = html(client.get("/inspections?grade=inadequate"))
+    assert "/id/inspection/ofsted-ilacs-E06000019-2022-07-18" in page and "ofsted-ilacs-E06000019-2018-06-11" not in page
+    data = client.get("/api/inspections?year=2018&framework=ilacs").get_json()
+    june = next(e for e in data["inspections"] if e["id"] == "ofsted-ilacs-E06000019-2018-06-11")
+    assert (june["start"], june["end"], june["published"], june["overall"]) == ("2018-06-11", "2018-06-22", "2018-07-23", "requires-improvement")
+    assert {"area": None, "grade": "requires-improvement"} in june["judgements"] and len(june["judgements"]) == 4
+    assert [d["meeting"]["date"] for d in june["discussed_in"]] == ["2019-11-25"]
+    assert all(e["start"].startswith("2018") and e["type"] == "ilacs" for e in data["inspections"])
+    assert client.get("/api/inspections?grade=brilliant").status_code == 400
+    event = html(client.get("/id/inspection/ofsted-ilacs-E06000019-2018-06-11"))
+    assert "Discussed in" in event and "https://files.ofsted.gov.uk/" in event and "Requires improvement" in event
+
+
 def test_theme_page_gathers_points_of_several_councils(client, ids):
     page = html(client.get(f"/id/theme/{ids['theme']}"))
     assert len(set(re.findall(r'<summary><a href="/id/council/([^"]+)"', page))) >= 2

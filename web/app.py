@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from councilkg.web import api, linked, sources, sparql_endpoint, views
+from councilkg.web import api, inspections, linked, sources, sparql_endpoint, views
 from councilkg.web.errors import MAX_BODY_BYTES, handle_error
 from councilkg.web.present import register_filters
 from councilkg.web.services import Services, close_db
@@ -62,6 +62,6 @@ def create_app(data_dir: str | Path | None = None, *, index: str | None = None, 
     app.register_error_handler(Exception, handle_error)
     app.jinja_env.autoescape = True  # every template, whatever its extension: minutes text is untrusted
     register_filters(app)
-    for bp in (views.bp, api.bp, sparql_endpoint.bp, linked.bp, sources.bp):
+    for bp in (views.bp, api.bp, sparql_endpoint.bp, linked.bp, sources.bp, inspections.bp):
         app.register_blueprint(bp)
     return app

@@ -20,6 +20,7 @@ from councilkg.web.entities import (
     theme_link,
 )
 from councilkg.web.present import Link, shorten
+from councilkg.web.inspections import official_timeline
 from councilkg.web.loaders import loader
 
 IMPROVEMENT = re.compile(r"improv|ofsted|inspect|monitoring visit|recommendation|action plan", re.IGNORECASE)
@@ -39,7 +40,7 @@ class Event:
 def timeline(con, council_id: str) -> list[Event]:
     """Inspections (with judgements), interventions and meetings (with their improvement items), oldest first."""
     events: list[Event] = []
-    for r in con.execute("SELECT * FROM inspections WHERE council_id=?", (council_id,)):
+    for r in con.execute("SELECT * FROM inspections WHERE council_id=? AND event_id IS NULL", (council_id,)):  # linked: Ofsted's
         js = con.execute("SELECT id, grade, area FROM judgements WHERE inspection_id=? ORDER BY area IS NOT NULL, area", (r["id"],))
         detail = "expected" if r["status"] == "expected" else ""
         events.append(Event(r["date"], "inspection", Link("inspection", r["id"], inspection_label(r)), detail,
@@ -73,6 +74,7 @@ def council(con, ident):
         e.facts.append(("Same as", f"http://statistics.data.gov.uk/id/statistical-geography/{r['gss']}"))
     e.facts += [(k, r[c]) for k, c in (("Type", "type"), ("Region", "region")) if r[c]]
     e.extra["timeline"] = timeline(con, ident)
+    e.extra["official"] = official_timeline(con, ident)
     pr = con.execute("SELECT id, label, kind, themes, outcome FROM practices WHERE council_id=? ORDER BY label", (ident,)).fetchall()
     e.group("Practices", [Entry(Link("practice", p["id"], p["label"]), p["outcome"] or p["kind"]) for p in pr])
     themes = con.execute(
@@ -138,7 +140,8 @@ def all_councils(con) -> list[dict]:
     """Every council with how much the data holds on it, for /councils."""
     return [dict(r) for r in con.execute(
         "SELECT c.id, c.name, c.gss, (SELECT count(*) FROM meetings m WHERE m.council_id = c.id) AS meetings, "
-        "(SELECT count(*) FROM inspections i WHERE i.council_id = c.id) AS inspections, "
+        "(SELECT count(*) FROM inspections i WHERE i.council_id = c.id AND i.event_id IS NULL)"
+        " + (SELECT count(*) FROM official_inspections o WHERE o.council_id = c.id) AS inspections, "
         "(SELECT count(*) FROM practices p WHERE p.council_id = c.id) AS practices, "
         "(SELECT max(date) FROM meetings m WHERE m.council_id = c.id) AS latest FROM councils c ORDER BY meetings = 0, c.name")]
 

@@ -129,7 +129,15 @@ def _inspected(con, r, e: Entity, label: str = "Council") -> None:
 
 @loader("inspection")
 def inspection(con, ident):
+    if ident.startswith("ofsted-"):  # an event of Ofsted's record, not one read from minutes
+        from councilkg.web.inspections import official_inspection
+
+        return official_inspection(con, ident)
     r = _one(con, "SELECT * FROM inspections WHERE id=?", ident, "inspection")
+    if r["event_id"]:  # a mention resolved to Ofsted's event is that event
+        from councilkg.web.inspections import official_inspection
+
+        return official_inspection(con, r["event_id"])
     e = Entity("inspection", ident, inspection_label(r))
     e.facts = [("Inspectorate", r["inspectorate"]), ("Type", Link("inspection-type", r["type"], concept_label("inspection-type", r["type"]))),
                ("Date", r["date"] or "not stated"), ("Status", r["status"])]

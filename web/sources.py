@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
 
-from councilkg.corpus.ledger import all_ledgers
+from councilkg.corpus.ledger import all_ledgers, load_sweep
 from councilkg.graph import store
 from councilkg.web.services import db
 
@@ -26,11 +26,17 @@ def sources() -> list[dict]:
     return out
 
 
+def sweep() -> dict | None:
+    """The last many-site harvest (`harvest --all` or `--sites-file`): sites done, pending, failing and why."""
+    found = load_sweep(current_app.config["DATA_DIR"])
+    return found.summary() if found else None
+
+
 @bp.get("/sources")
 def page():
-    return render_template("sources.html", sources=sources(), counts=store.counts(db()))
+    return render_template("sources.html", sources=sources(), sweep=sweep(), counts=store.counts(db()))
 
 
 @bp.get("/api/sources")
 def api():
-    return jsonify({"sources": sources()})
+    return jsonify({"sources": sources(), "sweep": sweep()})

@@ -16,6 +16,7 @@ from councilkg.web.bench import load as bench_load
 from councilkg.web.bench import scale as bench_scale
 from councilkg.web.bench import sparql as bench_sparql
 from councilkg.web.bench.corpus import SEED
+from councilkg.web.bench.increment import INCREMENTS, measure_increment
 from councilkg.web.bench.ingest import measure_ingest
 from councilkg.web.bench.search import measure_search, queries
 
@@ -28,6 +29,9 @@ TARGETS = {
     "search_p50_ms": (30, "max"), "search_p95_ms": (60, "max"), "search_ratio": (1.5, "max"), "rss_mb": (1500, "max"),
     "sparql_max_s": (1.0, "max"), "cold_stats_s": (1.5, "max"), "cold_search_s": (10, "max"),
     "load_rps": (40, "min"), "load_errors": (0, "max"),
+    # issue 18: a meeting added to the scaled directory against the same ingest into an empty one, in one run
+    "increment_ratio": (1.5, "max"), "increment_peak_ratio": (1.3, "max"), "increment_search_ratio": (1.5, "max"),
+    "harvest_four_vs_one": (1.6, "max"), "harvest_all_vs_slowest": (1.5, "max"),
 }
 
 
@@ -36,7 +40,8 @@ def default_workdir() -> Path:
 
 
 def bench(quick: bool = False, workdir: str | Path | None = None, log=None, points: int = SEARCH_POINTS,
-          base_docs: int = bench_scale.BASE_DOCS, index: str | None = None, study_only: bool = False) -> dict:
+          base_docs: int = bench_scale.BASE_DOCS, index: str | None = None, study_only: bool = False,
+          harvest_only: bool = False, harvest_sites: int = 50, harvest_delay: float = 1.0) -> dict:
     """Run the benchmark (quick: small ingest, cached 100k corpus, no load test or 1M study) and return every figure.
 
     points and base_docs shrink the search corpus (tests only: the targets are for the defaults); `index`
@@ -53,6 +58,9 @@ def bench(quick: bool = False, workdir: str | Path | None = None, log=None, poin
     t_start = time.perf_counter()
     out: dict = {"quick": quick, "cpus": os.cpu_count(), "load_avg_start": [round(x, 2) for x in os.getloadavg()]}
     stage = _Stages(out, log)
+    if harvest_only:  # the many-site harvest alone
+        _harvest(out, stage, workdir, log, harvest_sites, harvest_delay)
+        return _finish(out, t_start)
     if study_only:  # the 1M index study alone (with index: that backend beside FAISS), not the targets
         with stage("1M vectors: approximate indexes"):
             out["ann_1m"] = _study_1m(qs, workdir, base_docs, log, index)
@@ -67,6 +75,13 @@ def bench(quick: bool = False, workdir: str | Path | None = None, log=None, poin
         out.update(measure_ingest(workdir, n_docs, log))
     with stage("search over the scaled corpus"):
         out.update(measure_search(data, qs, rounds))
+    with stage("increments to the scaled corpus"):
+        inc = measure_increment(data, workdir, qs, rounds, out["bare_p50_ms"], log,
+                                increments=INCREMENTS if points >= SEARCH_POINTS else 10)  # tests: a small corpus, 10
+        out["increment"] = inc
+        out["increment_ratio"] = max(inc[m]["wall_ratio"] for m in ("small", "meeting30"))
+        out["increment_peak_ratio"] = max(inc[m]["peak_ratio"] for m in ("small", "meeting30"))
+        out["increment_search_ratio"] = inc["search_ratio_to_one_index_bare"]
     if index:
         from councilkg.web.bench import backend as bench_backend
 
@@ -88,9 +103,22 @@ def bench(quick: bool = False, workdir: str | Path | None = None, log=None, poin
             sp["rdflib_memory"] = bench_sparql.on_rdflib_memory(data, timeout=300)
     out["sparql"] = sp
     out["sparql_max_s"] = max(v["s"] for v in sp["oxigraph"].values())
+    _harvest(out, stage, workdir, log, harvest_sites, harvest_delay)
     if study_1m:
         with stage("1M vectors: approximate indexes"):
             out["ann_1m"] = _study_1m(qs, workdir, base_docs, log, index)
+    return _finish(out, t_start)
+
+
+def _harvest(out: dict, stage, workdir: Path, log, sites: int, delay: float) -> None:
+    from councilkg.web.bench.harvest import measure_harvest
+
+    with stage(f"harvest: {sites} stand-in sites on their own loopback addresses"):
+        h = out["harvest"] = measure_harvest(workdir, log, sites, delay)
+    out["harvest_four_vs_one"], out["harvest_all_vs_slowest"] = h["four_vs_one"], h["all_vs_slowest"]
+
+
+def _finish(out: dict, t_start: float) -> dict:
     out["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     out["total_s"] = round(time.perf_counter() - t_start, 1)
     out["meets"] = {k: _meets(k, out[k]) for k in TARGETS if k in out}
@@ -144,6 +172,16 @@ def format_table(result: dict) -> str:
     if "scale_corpus" in result:  # not in a --study-1m run
         lines.append(f"\nsearch corpus: {result['scale_corpus']['how']}")
         lines.append(f"bare search parts p50 (ms): {result['bare_parts_p50_ms']}")
+    if "increment" in result:
+        i = result["increment"]
+        lines.append("\nincrement (s, peak MiB): into an empty directory | into the scaled one | ratios")
+        for m in ("small", "meeting30"):
+            v = i[m]
+            lines.append(f"  {v['points']:>3}-point meeting  {v['empty_s']:>6} {v['empty_peak_mb']:>7} | {v['grown_s']:>6} "
+                         f"{v['grown_peak_mb']:>7} | {v['wall_ratio']} {v['peak_ratio']}")
+        lines.append(f"  after {i['increments']} more: {i['segments_after']} segments, search p50/p95 {i['search_p50_ms']}/"
+                     f"{i['search_p95_ms']} ms; one ingest p50 {i['increment_s_p50']} s, max {i['increment_s_max']} s; "
+                     f"compact {i['compact_s']} s, {i['compact_peak_mb']} MiB")
     if "sparql" in result:
         lines.append("\nSPARQL research queries (s): oxigraph | rdflib API over oxigraph | rdflib memory")
         mem = result["sparql"].get("rdflib_memory", {}).get("queries", {})
@@ -162,6 +200,11 @@ def format_table(result: dict) -> str:
         from councilkg.web.bench.backend import format_rows
 
         lines += format_rows(result["backend"])
+    if "harvest" in result:
+        h = result["harvest"]
+        lines.append(f"\nharvest, delay {h['delay_s']} s (bound of the slowest site {h['bound_s']} s): wall s, walks end s, meetings, commits")
+        for k in ("one", "four", "all"):
+            lines.append(f"  {h[k]['sites']:>3} sites {h[k]['wall_s']:>8} {h[k]['walk_s']:>8} {h[k]['meetings']:>6} {h[k]['commits']:>4}")
     lines.append("\nstages (s): " + ", ".join(f"{k} {v}" for k, v in result["stage_s"].items()))
     lines.append(f"\nload average {result['load_avg_start']} -> {result['load_avg_end']} on {result['cpus']} CPUs; total {result['total_s']} s")
     return "\n".join(lines)

@@ -67,6 +67,46 @@ class Bars:
             self.bar = None
 
 
+class SiteBars:
+    """One status line for a many-site harvest on a terminal: sites done, each running site's stage, the commit in hand."""
+
+    def __init__(self, sites: int):
+        self.tty, self.sites = sys.stderr.isatty(), sites
+        self.running: dict[str, str] = {}
+        self.done = 0
+        self.commit = ""
+        self.last = 0.0
+
+    def __call__(self, stage: str, done: int, total: int):
+        import time
+
+        code, _, step = stage.partition(" ")
+        if not step:  # the ingest's own stages: a batch being committed
+            self.commit = f"commit: {stage} {done}/{total}" if done < total else ""
+        elif step == "done":
+            self.running.pop(code, None)
+            self.done += 1
+        else:
+            self.running[code] = f"{code} {step} {done}/{total}"
+        now = time.monotonic()
+        if self.tty and now - self.last >= 0.2:
+            self.last = now
+            self.draw()
+
+    def draw(self):
+        import shutil
+
+        parts = [f"{self.done}/{self.sites} sites done", *self.running.values(), self.commit]
+        line = " · ".join(p for p in parts if p)[: shutil.get_terminal_size().columns - 1]
+        sys.stderr.write("\r\x1b[K" + line)
+        sys.stderr.flush()
+
+    def close(self):
+        if self.tty:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
 def index_option(f):
     return click.option(
         "--index",

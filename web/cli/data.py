@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from councilkg.web.cli.common import Bars, data_option, device_option, index_option
+from councilkg.web.cli.common import Bars, SiteBars, data_option, device_option, index_option
 
 PUSH_HELP = ("After the commit, replace this data directory's own named graph https://w3id.org/councilkg/graph/<instance> "
              "in a SPARQL 1.1 Graph Store (e.g. http://host:7878/store). Recorded: later runs push there too, and retry "
@@ -82,7 +82,7 @@ def ingest(paths, data_dir, index, max_bytes, as_json, push_url, no_push):
 
 
 @click.command()
-@click.argument("sites", nargs=-1, required=True)
+@click.argument("sites", nargs=-1)
 @data_option
 @index_option
 @device_option
@@ -96,25 +96,30 @@ def ingest(paths, data_dir, index, max_bytes, as_json, push_url, no_push):
 @click.option("--backoff", type=click.FloatRange(0), default=5.0, show_default=True, help="First retry's wait in seconds (then doubled).")
 @click.option("--max-wait", type=click.FloatRange(0), default=120.0, show_default=True, help="Cap on any one wait, Retry-After included.")
 @click.option("--recheck-days", type=click.IntRange(0), default=90, show_default=True, help="Fetch meetings this recent again (minutes get amended).")
+@click.option("--all", "every", is_flag=True, help="Every site of the shipped register in service (resumes an unfinished one).")
+@click.option("--sites-file", type=click.File("r", encoding="utf-8"), help="Sites to harvest, one per line (code, name or URL); # comments.")
+@click.option("--jobs", type=click.IntRange(1, 256), default=64, show_default=True, help="Sites gathered at once (each host still one request at a time).")
+@click.option("--batch", type=click.IntRange(1), default=200, show_default=True, help="Commit once this many gathered meetings wait.")
+@click.option("--batch-seconds", type=click.FloatRange(1), default=300.0, show_default=True, help="Commit once the oldest gathered meeting has waited this long.")
 @click.option("--offline", is_flag=True, help="No network: re-read the raw answers cached in the data directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @push_options
 def harvest(sites, data_dir, index, council, since, until, committee, delay, timeout, retries, backoff, max_wait, recheck_days,
-            offline, as_json, push_url, no_push):
+            every, sites_file, jobs, batch, batch_seconds, offline, as_json, push_url, no_push):
     """Gather minutes from ModernGov sites (register code, council name or base URL) into the graph, incrementally."""
     from councilkg.corpus.harvest import Options
     from councilkg.corpus.meta import check_date
     from councilkg.corpus.mgclient import Client
-    from councilkg.corpus.registry import find
-    from councilkg.embed.harvest import harvest as run
+    from councilkg.embed.harvest import Batching, harvest as run
 
     check_push(push_url, no_push)
     for name, value in (("--since", since), ("--until", until)):
         if value and (len(value) != 10 or check_date(value, name) != value):
             raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD", param_hint=name)
-    chosen = [find(s, council) for s in sites]
+    opts = Options(since=since, until=until, committee=committee, offline=offline, recheck_days=recheck_days)
+    chosen, sweep = choose_sites(data_dir, sites, council, every, sites_file, opts.today)
     client = Client(delay=delay, timeout=timeout, retries=retries, backoff=backoff, max_wait=max_wait)
-    bars = Bars()
+    bars = SiteBars(len(chosen))
 
     def on_error(name, meeting, reason):
         bars.close()
@@ -124,9 +129,9 @@ def harvest(sites, data_dir, index, council, since, until, committee, delay, tim
         bars.close()
         click.echo(f"skipped: {path}: not minutes ({reason})", err=True)
 
-    opts = Options(since=since, until=until, committee=committee, offline=offline, recheck_days=recheck_days)
     try:
-        report = run(chosen, data_dir, opts, client, progress=bars, on_error=on_error, on_skip=on_skip, index=index)
+        report = run(chosen, data_dir, opts, client, progress=bars, on_error=on_error, on_skip=on_skip, index=index,
+                     jobs=jobs, batching=Batching(batch, batch_seconds), sweep=sweep)
     finally:
         bars.close()
     click.echo(json.dumps(report.__dict__, indent=1) if as_json else report.summary())
@@ -135,24 +140,48 @@ def harvest(sites, data_dir, index, council, since, until, committee, delay, tim
         sys.exit(1)
 
 
+def choose_sites(data_dir: Path, given, council, every: bool, sites_file, today: str):
+    """The sites named, listed in a file, or the whole register; a many-site harvest is a sweep a rerun resumes."""
+    from councilkg.corpus.registry import find, in_service
+    from councilkg.embed.harvest import plan_sweep
+
+    if sum(map(bool, (given, every, sites_file))) != 1:
+        raise click.UsageError("name the sites, or give --all or --sites-file (one of them)")
+    if every:
+        chosen, scope = in_service(today), "all"
+    else:
+        lines = [ln.split("#")[0].strip() for ln in sites_file] if sites_file else list(given)
+        chosen = [find(s, council) for s in lines if s]
+        scope = "sites: " + " ".join(sorted(s.code for s in chosen))
+    if not (every or sites_file):
+        return chosen, None
+    sweep, todo = plan_sweep(data_dir, chosen, scope)
+    if len(todo) < len(chosen):
+        click.echo(f"resuming the harvest of {len(chosen)} sites started {sweep.started}: "
+                   f"{len(chosen) - len(todo)} done, {len(todo)} to go", err=True)
+    return todo, sweep
+
+
 @click.command()
 @data_option
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def stats(data_dir, as_json):
     """What the data directory holds, the files that failed, and each harvested site's coverage."""
-    from councilkg.corpus.ledger import all_ledgers
+    from councilkg.corpus.ledger import all_ledgers, load_sweep
     from councilkg.graph import push, store
 
     con = store.connect(data_dir, readonly=True)
     c = store.counts(con)
     c["sources"] = [led.summary() for led in all_ledgers(data_dir)]
+    sweep = load_sweep(data_dir)
+    c["sweep"] = sweep.summary() if sweep else None
     c["push"] = push.state(con)
     c["index"] = {"spec": store.get_state(con, "index") or "faiss", "instance": store.get_state(con, "instance")}
     if as_json:
         click.echo(json.dumps(c, indent=1))
         return
     for k, v in c.items():
-        if k not in ("failed", "date_range", "sources", "push", "index"):
+        if k not in ("failed", "date_range", "sources", "push", "index", "sweep"):
             click.echo(f"{k:>20}: {v}")
     lo, hi = c["date_range"]
     click.echo(f"{'date range':>20}: {lo or '?'} .. {hi or '?'}")
@@ -172,6 +201,12 @@ def stats(data_dir, as_json):
                    f"{len(s['minutes_awaited'])} awaiting minutes; {len(s['failures'])} failures")
         for f in s["failures"]:
             click.echo(f"{'':>24}meeting {f['meeting']}: {f['reason']}")
+    if c["sweep"]:
+        w = c["sweep"]
+        click.echo(f"{'sweep':>20}: {w['scope'][:60]}, started {w['started']}: {w['done']} done, {w['pending']} pending, "
+                   f"{w['failing']} failing" + ("" if w["finished"] else " (unfinished: the same command resumes it)"))
+        for f in w["failures"]:
+            click.echo(f"{'':>22}{f['site']}: {f['reason']}")
 
 
 @click.command()
@@ -203,7 +238,7 @@ def export(data_dir, fmt, output, to_url, graph_iri):
 @data_option
 def compact(data_dir):
     """Merge the search index's segments into one (a new generation; searches go on meanwhile)."""
-    from councilkg.embed.pipeline import compact as run
+    from councilkg.embed.compact import compact as run
 
     from councilkg.graph.store import DB_NAME
 

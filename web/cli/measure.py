@@ -28,11 +28,12 @@ def evaluate(data_dir, queries, as_json):
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="Where the scaled corpora are built and cached.")
 @click.option("--index", metavar="SPEC", help="Also measure this index backend (milvus:URI) side by side with FAISS.")
 @click.option("--study-1m", "study_only", is_flag=True, help="Only the 1M-vector index study (with --index, that backend's HNSW too).")
-def bench(quick, as_json, workdir, index, study_only):
+@click.option("--harvest", "harvest_only", is_flag=True, help="Only the many-site harvest against stand-in sites on loopback.")
+def bench(quick, as_json, workdir, index, study_only, harvest_only):
     """Measure ingest, search, memory, SPARQL and cold-start against the targets (see README, Performance)."""
     from councilkg.web.bench.run import bench as run, format_table
 
-    result = run(quick=quick, workdir=workdir, index=index, study_only=study_only)
+    result = run(quick=quick, workdir=workdir, index=index, study_only=study_only, harvest_only=harvest_only)
     click.echo(json.dumps(result, indent=1) if as_json else format_table(result))
 
 

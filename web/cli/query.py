@@ -21,7 +21,7 @@ from councilkg.web.cli.common import data_option
 @click.option("--committee", help="Only meetings of committees whose name contains this.")
 @click.option("--since", help="Meetings on or after YYYY-MM-DD.")
 @click.option("--until", help="Meetings on or before YYYY-MM-DD.")
-@click.option("--grade", help="Only councils whose latest inspection grade at the time was this (e.g. inadequate).")
+@click.option("--grade", help="Only councils whose Ofsted grade in force at the meeting date was this (e.g. inadequate).")
 @click.option("--like", "like", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Use a paragraph or a whole minutes file as the query; its own council is excluded.")
 @click.option("--compare", is_flag=True, help="Group by council with each council's practices and actions.")
@@ -117,4 +117,40 @@ def topics(data_dir, k, min_size, emerging, as_json):
         click.echo(format_topics(found, only_uncovered=emerging))
 
 
-COMMANDS = (search, sparql, topics, serve)
+@click.command()
+@data_option
+@click.option("--council", help="Only this council (name or GSS code), with the councils it replaced.")
+@click.option("--grade", help="Only inspections with this overall grade (e.g. inadequate, requires improvement).")
+@click.option("--year", help="Only inspections of this year (YYYY).")
+@click.option("--framework", help="Only this type: ilacs, sif, slac, cpi, tlac, focused-visit, monitoring-visit.")
+@click.option("--json", "as_json", is_flag=True, help="The JSON of /api/inspections.")
+def inspections(data_dir, council, grade, year, framework, as_json):
+    """Ofsted's inspections of the councils held, newest first, with the meetings whose minutes discussed each."""
+    from councilkg.graph import store
+    from councilkg.graph.councils import resolve
+    from councilkg.graph.ofsted import family
+    from councilkg.web.errors import WebError
+    from councilkg.web.inspections import check_filters, listing
+
+    try:
+        f = check_filters(grade, year, framework)
+    except WebError as e:
+        raise click.ClickException(str(e)) from None
+    ids = None
+    if council:
+        found = resolve(council)
+        if not found:
+            raise click.ClickException(f"unknown council {council!r}")
+        ids = family(found["gss"])
+    found = listing(store.connect(data_dir, readonly=True), ids, f)
+    if as_json:
+        click.echo(json.dumps(found, indent=1, ensure_ascii=False))
+        return
+    for e in found["inspections"]:
+        click.echo(f"{e['start'] or e['published']}  {e['council']['name'] or e['council']['id']}: {e['type_label']}"
+                   f"{' (' + e['framework'] + ')' if e['framework'] else ''}  {e['overall'] or '-'}  "
+                   f"discussed in {len(e['discussed_in'])} meeting(s)")
+    click.echo(f"{found['count']} inspection(s)")
+
+
+COMMANDS = (search, sparql, topics, serve, inspections)

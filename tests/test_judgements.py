@@ -1,0 +1,48 @@
+"""Judgements read from sentences against labelled sentences: held-out real text (never tuned on) and written edge cases."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from councilkg.graph.inspections import judgements
+from councilkg.graph.sentences import Sentence
+
+GOLD = json.loads((Path(__file__).parent / "gold" / "judgement_sentences.json").read_text(encoding="utf-8"))
+# Area wording -> the gold's area keys; the most specific first.
+_KEYS = [("in-care-and-care-leavers", r"in care and care leavers"), ("care-leavers", r"care leavers"), ("in-care", r"children in care"),
+         ("looked-after", r"looked after"), ("help-protection", r"help and protection"), ("leaders", r"impact of leaders"),
+         ("leadership-management", r"leadership"), ("adoption", r"adoption"), ("safeguarding", r"safeguarding"),
+         ("quality-of-service", r"quality of (?:the )?service"), ("outcomes", r"outcomes")]
+
+
+def area_key(area: str | None) -> str:
+    return "overall" if area is None else next((k for k, pat in _KEYS if re.search(pat, area, re.I)), area)
+
+
+def score(name: str) -> tuple[dict, list]:
+    """Precision and recall of (grade, area) over one labelled set, with each sentence's mistakes."""
+    c, wrong = Counter(), []
+    for case in GOLD[name]:
+        got = Counter((j.grade, area_key(j.area)) for j in judgements(Sentence(0, 0, 0, case["text"])))
+        want = Counter(tuple(j) for j in case["judgements"])
+        tp = sum((got & want).values())
+        c.update(tp=tp, fp=sum(got.values()) - tp, fn=sum(want.values()) - tp)
+        if got != want:
+            wrong.append((case["text"][:90], sorted(got), sorted(want)))
+    p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 1.0
+    r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 1.0
+    return {"precision": round(p, 3), "recall": round(r, 3), **c}, wrong
+
+
+@pytest.mark.parametrize("name,precision,recall", [("heldout", 0.95, 0.7), ("heldout2", 0.9, 0.6), ("edge", 0.95, 0.8)])
+def test_judgements_from_sentences(name, precision, recall):
+    report, wrong = score(name)
+    print(f"\n{name}: {report}")
+    for w in wrong:
+        print("  ", w)
+    assert report["precision"] >= precision and report["recall"] >= recall, wrong
