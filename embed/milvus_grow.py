@@ -5,7 +5,8 @@ generation G filters `gen_added <= G and gen_retired > G` (milvus.live), so rows
 committed, or retired by it, change nothing it sees. The generation every stateless reader uses is the points
 collection's property `ckg.generation` (with its counts), set only after the database commit; a data directory's own
 Searcher reads it from its database. Rows retired before the previous generation are deleted by the next ingest, when
-no reader can still be on a generation that holds them."""
+no reader can still be on a generation that holds them. Not yet whole: a retirement is a partial upsert of a row readers
+see (Milvus: delete + insert), so a search running meanwhile can see a mixture (docs/milvus-in-place.md, Not done)."""
 
 from __future__ import annotations
 
