@@ -207,9 +207,9 @@ def test_shards_of_different_encoders_are_one_line(shards):
 
 
 def test_a_new_writer_and_a_new_generation_are_seen_without_a_restart(shards, searchers, tmp_path):
-    """A third data directory joins, ingests again (its alias moves to generation 2), then leaves: a running stateless
+    """A third data directory joins, ingests again (generation 2 published on its collections), then leaves: a running stateless
     searcher follows each step on its next request, and the other shards answer as before."""
-    from councilkg.embed import milvus_build
+    from councilkg.embed import milvus_grow
     from councilkg.graph import store
     from reliability import seed_variant
 
@@ -231,7 +231,7 @@ def test_a_new_writer_and_a_new_generation_are_seen_without_a_restart(shards, se
         got = stateless.search("quillwort", k=5, mode="lexical")
         assert got["shards"][instance] == 2 and got["hits"]
     finally:
-        milvus_build.retire(shards["uri"], instance)
+        milvus_grow.retire(shards["uri"], instance)
     assert _same_answer(stateless.search(QUERIES[0], k=5)) == _same_answer(before)
 
 
