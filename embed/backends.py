@@ -9,11 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-import numpy as np
-
 from councilkg.embed import index as ix
 from councilkg.embed.milvus import MilvusError
-from councilkg.embed.table import PointTable
 from councilkg.graph import store
 from councilkg.graph.instance import instance_id
 
@@ -27,18 +24,23 @@ class BackendError(MilvusError):
 
 @dataclass(frozen=True)
 class Faiss:
-    """FAISS and BM25 files in the data directory's generation directory (embed/index.py, unchanged)."""
+    """Segments of FAISS, term counts and facet rows in the data directory, grown by each ingest (embed/grow.py)."""
 
     spec: str = DEFAULT
 
     def check(self) -> None:
         pass
 
-    def build(self, con: sqlite3.Connection, data_dir: Path, gen: int, model: str) -> None:
-        ix.build(con, data_dir, gen, model)
+    def build(self, con: sqlite3.Connection, data_dir: Path, gen: int, model: str, change=None) -> None:
+        """Generation `gen` grown from `gen - 1` by `change` (a grow.Change; None: one segment of every point)."""
+        from councilkg.embed import grow
+
+        grow.build(con, data_dir, gen, model, change, committed=gen - 1)
 
     def present(self, con: sqlite3.Connection, data_dir: Path, gen: int) -> bool:
-        return (ix.gen_dir(data_dir, gen) / "info.json").exists()
+        from councilkg.embed import grow
+
+        return grow.current(data_dir, gen) is not None
 
     def publish(self, con: sqlite3.Connection, data_dir: Path, gen: int) -> None:
         pass
@@ -46,13 +48,14 @@ class Faiss:
     def retire(self, con: sqlite3.Connection) -> None:
         pass
 
-    def load(self, data_dir: Path, gen: int, con: sqlite3.Connection):
-        return ix.Indexes.load(data_dir, gen)
+    def load(self, data_dir: Path, gen: int, con: sqlite3.Connection, previous=None):
+        return ix.Indexes.load(data_dir, gen, previous)
 
 
 @dataclass(frozen=True)
 class Milvus:
-    """Points and passages collections per generation in a Milvus; the generation directory keeps point ids and the point table."""
+    """Points and passages collections per data directory in a Milvus, grown in place by each ingest (embed/milvus_grow);
+    the generation directory holds only what the generation is (info.json: its collections, counts and rows written)."""
 
     uri: str
 
@@ -65,44 +68,58 @@ class Milvus:
 
         connect(self.uri)
 
-    def build(self, con: sqlite3.Connection, data_dir: Path, gen: int, model: str) -> None:
-        """Both collections first, then the generation directory (renamed into place); the caller then commits."""
-        from councilkg.embed import milvus_build
+    def build(self, con: sqlite3.Connection, data_dir: Path, gen: int, model: str, change=None) -> None:
+        """Generation `gen` grown in place from `gen - 1` by `change`, or built whole (change None, or nothing of this
+        format committed before); then the generation directory (renamed into place); the caller then commits."""
+        from councilkg.embed import milvus_build, milvus_grow
 
-        point_ids = np.array([r[0] for r in con.execute("SELECT id FROM points ORDER BY id")], dtype="S16")
-        info = milvus_build.build(con, self.uri, instance_id(con), gen, model, point_ids)
+        before = self._info(data_dir, gen - 1) if change is not None else None
+        if before is not None and before.get("instance") == instance_id(con):
+            info = milvus_grow.grow(con, self.uri, gen, before, change)
+        else:
+            info = milvus_build.build(con, self.uri, instance_id(con), gen, model)
         final = ix.gen_dir(data_dir, gen)
         tmp = final.with_name(final.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        np.save(tmp / "point_ids.npy", point_ids)
-        PointTable.compute(con, point_ids).save(tmp)
         (tmp / "info.json").write_text(json.dumps(info | {"index": self.spec}, indent=1))
         shutil.rmtree(final, ignore_errors=True)
         tmp.rename(final)
 
-    def present(self, con: sqlite3.Connection, data_dir: Path, gen: int) -> bool:
-        from councilkg.embed import milvus_build
+    @staticmethod
+    def _info(data_dir: Path, gen: int) -> dict | None:
+        """Generation `gen`'s info.json when a Milvus generation of this format wrote it."""
+        from councilkg.embed.milvus import FORMAT
 
-        instance = store.get_state(con, "instance")
-        return bool(instance) and (ix.gen_dir(data_dir, gen) / "info.json").exists() and \
-            milvus_build.present(self.uri, instance, gen)
+        try:
+            info = json.loads((ix.gen_dir(data_dir, gen) / "info.json").read_text())
+        except (OSError, ValueError):
+            return None
+        return info if info.get("format") == FORMAT and "base" in info else None
+
+    def present(self, con: sqlite3.Connection, data_dir: Path, gen: int) -> bool:
+        from councilkg.embed import milvus_grow
+
+        info = self._info(data_dir, gen)
+        return info is not None and info.get("instance") == store.get_state(con, "instance") and \
+            milvus_grow.present(self.uri, info)
 
     def publish(self, con: sqlite3.Connection, data_dir: Path, gen: int) -> None:
-        from councilkg.embed import milvus_build
+        from councilkg.embed import milvus_grow
 
-        milvus_build.publish(self.uri, instance_id(con), gen)
+        if info := self._info(data_dir, gen):
+            milvus_grow.publish(self.uri, info)
 
     def retire(self, con: sqlite3.Connection) -> None:
-        from councilkg.embed import milvus_build
+        from councilkg.embed import milvus_grow
 
         if instance := store.get_state(con, "instance"):
-            milvus_build.retire(self.uri, instance)
+            milvus_grow.retire(self.uri, instance)
 
-    def load(self, data_dir: Path, gen: int, con: sqlite3.Connection):
+    def load(self, data_dir: Path, gen: int, con: sqlite3.Connection, previous=None):
         from councilkg.embed.milvus_index import MilvusIndexes
 
-        return MilvusIndexes.load(data_dir, gen, self.uri, store.get_state(con, "instance") or "")
+        return MilvusIndexes.load(data_dir, gen, self.uri, con)
 
 
 def _milvus(rest: str, spec: str) -> Milvus:

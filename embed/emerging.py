@@ -28,7 +28,7 @@ def load_topics(data_dir: str | Path, *, k: int = 10, min_size: int = 3, max_poi
 
 def generation_topics(data_dir: str | None, uri: str = "", shards: tuple[str, ...] = (), theme_vectors=None) -> tuple:
     """(generation, topics as dicts): what a server's worker process sends back. Without a data directory the
-    generation is the tuple of points collections `shards` in the Milvus at `uri` (which never change), and the
+    generation is the tuple of (points collection, published generation) `shards` in the Milvus at `uri`, and the
     server gives the theme vectors it searches with."""
     if data_dir is None:
         from councilkg.embed.shard_topics import shard_topic_inputs

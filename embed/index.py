@@ -1,122 +1,55 @@
-"""Vector (FAISS) and lexical (BM25) indexes over debate points, built per generation beside the database and never modified in place."""
+"""A generation of a data directory's index, read: its live segments one after another as one array of point positions.
+
+A generation directory (index/gen-NNNNNN/info.json) names its segments (index/seg-*/, immutable, shared between
+generations) and, per segment, the file of its points that later documents retired. Searcher and everything after it
+work on positions in `point_ids` (the segments' points in manifest order, retired ones masked out by `live`); BM25 is
+scored here with statistics over the live points of all segments, as one index of the same points would score."""
 
 from __future__ import annotations
 
 import json
-import shutil
+import math
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from councilkg.embed.segment import (APPROX_THRESHOLD, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, Segment,  # noqa: F401
+                                     lexical_text, stemmer, tokenize)
 from councilkg.embed.table import PointTable
 
 INDEX_DIR = "index"
-# Above this many passages an exact scan costs more than ~10 ms a query: switch to HNSW.
-APPROX_THRESHOLD = 50_000
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 96
-FORMAT = 3  # what a generation directory holds; 2 added the point table (table.npz, table.json), 3 its committee folding
+FORMAT = 4  # 4: segments; 3 and before held one whole index per generation (upgraded by the next writer)
+K1, B = 1.5, 0.75  # bm25s's defaults ("lucene" method), as the index was scored before segments
+
+
+class OldFormat(Exception):
+    """A generation written by an older councilkg (one whole index): the next writer upgrades it."""
 
 
 def gen_dir(data_dir: Path, gen: int) -> Path:
     return Path(data_dir) / INDEX_DIR / f"gen-{gen:06d}"
 
 
-@lru_cache(maxsize=1)
-def stemmer():
-    """The English Snowball stemmer shared by indexing, queries and highlighting."""
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
+def seg_dir(data_dir: Path, name: str) -> Path:
+    return Path(data_dir) / INDEX_DIR / name
 
 
-def tokenize(texts: list[str]):
-    """Lower-cased, stop-worded, stemmed word lists: the same for the corpus and the queries."""
-    import bm25s
-
-    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False)
-
-
-def lexical_text(title: str | None, text: str) -> str:
-    return f"{title}\n{text}" if title else text
+def manifest(data_dir: Path, gen: int) -> dict:
+    """Generation `gen`'s info.json; OldFormat when an older councilkg wrote it."""
+    info = json.loads((gen_dir(data_dir, gen) / "info.json").read_text())
+    if info.get("format") != FORMAT:
+        raise OldFormat(f"{gen_dir(data_dir, gen)}: index format {info.get('format')}, not {FORMAT}")
+    return info
 
 
-def _build_vectors(con: sqlite3.Connection, point_ids: np.ndarray, out: Path) -> dict:
-    """Stack every passage vector, map rows to points, and write a FAISS index chosen by size."""
-    import faiss
-
-    rows = con.execute(
-        "SELECT ps.point_id, v.vec FROM passages ps JOIN vectors v ON v.key = ps.vec_key ORDER BY ps.point_id, ps.seq"
-    ).fetchall()
-    if rows:
-        mat = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-        row_point = np.searchsorted(point_ids, np.array([r[0] for r in rows], dtype="S16")).astype(np.int32)
-    else:
-        mat = np.zeros((0, 384), dtype=np.float32)
-        row_point = np.zeros(0, dtype=np.int32)
-    dim = mat.shape[1]
-    if len(mat) > APPROX_THRESHOLD:
-        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        kind = "hnsw"
-    else:
-        index = faiss.IndexFlatIP(dim)
-        kind = "flat"
-    if len(mat):
-        index.add(mat)
-    faiss.write_index(index, str(out / "vectors.faiss"))
-    np.save(out / "row_point.npy", row_point)
-    return {"vector_index": kind, "passages": int(len(mat)), "dim": int(dim)}
-
-
-def _build_lexical(con: sqlite3.Connection, out: Path) -> None:
-    import bm25s
-
-    texts = [
-        lexical_text(r[0], r[1])
-        for r in con.execute("SELECT i.title, p.text FROM points p JOIN items i ON i.id = p.item_id ORDER BY p.id")
-    ]
-    retriever = bm25s.BM25()
-    if texts:
-        retriever.index(tokenize(texts), show_progress=False)
-        retriever.save(str(out / "bm25"), show_progress=False)
-
-
-def build(con: sqlite3.Connection, data_dir: Path, gen: int, model: str) -> Path:
-    """Write generation `gen` aside and rename it into place; the caller then commits the database."""
-    final = gen_dir(data_dir, gen)
-    tmp = final.with_name(final.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    point_ids = np.array([r[0] for r in con.execute("SELECT id FROM points ORDER BY id")], dtype="S16")
-    np.save(tmp / "point_ids.npy", point_ids)
-    info = {"generation": gen, "format": FORMAT, "model": model, "points": int(len(point_ids))}
-    info.update(_build_vectors(con, point_ids, tmp))
-    _build_lexical(con, tmp)
-    PointTable.compute(con, point_ids).save(tmp)
-    (tmp / "info.json").write_text(json.dumps(info, indent=1))
-    shutil.rmtree(final, ignore_errors=True)
-    tmp.rename(final)
-    return final
-
-
-def prune(data_dir: Path, keep: int) -> None:
-    """Remove generations older than the previous one, so a reader that just loaded it can finish."""
-    root = Path(data_dir) / INDEX_DIR
-    if not root.exists():
-        return
-    for d in root.iterdir():
-        if d.name.startswith("gen-"):
-            try:
-                n = int(d.name[4:].split(".")[0])
-            except ValueError:
-                continue
-            if n < keep - 1 or (d.name.endswith(".tmp") and n != keep):
-                shutil.rmtree(d, ignore_errors=True)
+def retired_rows(data_dir: Path, entry: dict) -> np.ndarray:
+    """A manifest entry's retired local positions (sorted)."""
+    if not entry.get("retired"):
+        return np.zeros(0, np.int64)
+    return np.load(seg_dir(data_dir, entry["name"]) / entry["retired"])
 
 
 def positions(point_ids: np.ndarray, ids: list[str]) -> np.ndarray:
@@ -129,32 +62,56 @@ def positions(point_ids: np.ndarray, ids: list[str]) -> np.ndarray:
 
 
 @dataclass
-class Indexes:
-    """One loaded generation: point ids, FAISS index with its row map, and the BM25 retriever."""
+class Part:
+    """One live segment within a generation: where its points start, and which of them are retired."""
 
-    gen: int
-    info: dict
-    point_ids: np.ndarray  # sorted S16
-    row_point: np.ndarray
-    vectors: object  # faiss.Index
-    bm25: object | None  # bm25s.BM25
+    seg: Segment
+    offset: int
+    retired: np.ndarray
+    key: str | None  # the retirement file's name, for cached statistics
+
+    def __post_init__(self):
+        self.retired_rows = self.seg.rows_of(self.retired) if len(self.retired) else None  # their passage rows
+
+
+def _empty() -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(0, np.int64), np.zeros(0, np.float32)
+
+
+class Indexes:
+    """One loaded generation: its segments' points as one position space, vector and BM25 search over them."""
+
+    def __init__(self, gen: int, info: dict, parts: list[Part]):
+        self.gen, self.info, self.parts = gen, info, parts
+        self.point_ids = np.concatenate([p.seg.point_ids for p in parts]) if parts else np.zeros(0, "S16")
+        self.live = np.ones(len(self.point_ids), dtype=bool)
+        for p in parts:
+            self.live[p.offset + p.retired] = False
+        self.points = int(self.live.sum())
+        self.length = sum(float(p.seg.length.sum()) - p.seg.retired_stats(p.key, p.retired)[1] for p in parts)
 
     @classmethod
-    def load(cls, data_dir: Path, gen: int) -> "Indexes":
-        import bm25s
-        import faiss
+    def load(cls, data_dir: Path, gen: int, previous: Indexes | None = None) -> Indexes:
+        """Generation `gen`, reusing the segments `previous` (the generation loaded before) already holds."""
+        info = manifest(data_dir, gen)
+        have = {p.seg.name: p.seg for p in previous.parts} if isinstance(previous, Indexes) else {}
+        parts, offset = [], 0
+        for entry in info["segments"]:
+            seg = have.get(entry["name"]) or Segment.load(seg_dir(data_dir, entry["name"]))
+            parts.append(Part(seg, offset, retired_rows(data_dir, entry), entry.get("retired")))
+            offset += len(seg.point_ids)
+        return cls(gen, info, parts)
 
-        d = gen_dir(data_dir, gen)
-        info = json.loads((d / "info.json").read_text())
-        vectors = faiss.read_index(str(d / "vectors.faiss"))
-        if info["vector_index"] == "hnsw":
-            vectors.hnsw.efSearch = HNSW_EF_SEARCH
-        bm25 = bm25s.BM25.load(str(d / "bm25"), mmap=True, show_progress=False, verbosity=0) if (d / "bm25").exists() else None
-        return cls(gen, info, np.load(d / "point_ids.npy"), np.load(d / "row_point.npy"), vectors, bm25)
+    def table(self, con: sqlite3.Connection) -> PointTable:
+        """Facets and hit themes over this generation's positions, with today's labels."""
+        return PointTable.assemble(con, [(p.seg.rows, self.live[p.offset:p.offset + len(p.seg.point_ids)]) for p in self.parts])
 
     def index_of(self, ids: list[str]) -> np.ndarray:
-        """Point positions for ids (ids not in this generation are dropped)."""
-        return positions(self.point_ids, ids)
+        """Live point positions for ids (ids not live in this generation are dropped)."""
+        want = np.array(ids, dtype="S16")
+        found = [p.offset + p.seg.local(want)[0] for p in self.parts]
+        pos = np.concatenate(found) if found else np.zeros(0, np.int64)
+        return pos[self.live[pos]]
 
     # --- the interface Searcher, example and rank use (shared with milvus_index.MilvusIndexes) -------------------
 
@@ -171,56 +128,70 @@ class Indexes:
         return allowed
 
     def doc_freq(self, stems: list[str]) -> tuple[int, dict[str, int]]:
-        """(points indexed, points holding each stem), read from the BM25 matrix."""
-        if self.bm25 is None:
-            return 0, {}
-        vocab, indptr = self.bm25.vocab_dict, self.bm25.scores["indptr"]
-        df = {s: int(indptr[vocab[s] + 1] - indptr[vocab[s]]) for s in stems if s in vocab}
-        return int(self.bm25.scores["num_docs"]), {s: n for s, n in df.items() if n}
+        """(live points, live points holding each stem) over all segments."""
+        df: Counter = Counter()
+        for p in self.parts:
+            ptr, gone = p.seg.postings.indptr, p.seg.retired_stats(p.key, p.retired)[0]
+            for s in stems:
+                if (c := p.seg.terms.get(s)) is not None:
+                    df[s] += int(ptr[c + 1] - ptr[c] - gone[c])
+        return self.points, {s: n for s, n in df.items() if n}
 
     def vector_search(self, qvec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Best points by cosine (max over a point's passages), optionally only among `allowed` (bool mask over points)."""
-        import faiss
-
-        n = self.vectors.ntotal
-        if n == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        fetch = min(n, k * 3)
-        params = None
-        if allowed is not None:
-            rows = np.flatnonzero(allowed[self.row_point]).astype(np.int64)
-            if len(rows) == 0:
-                return np.zeros(0, np.int64), np.zeros(0, np.float32)
-            sel = faiss.IDSelectorBatch(rows)
-            params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(HNSW_EF_SEARCH, fetch)) if self.info["vector_index"] == "hnsw" else faiss.SearchParameters(sel=sel)
-            fetch = min(fetch, len(rows))
-        elif self.info["vector_index"] == "hnsw":
-            params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, fetch))
-        scores, rows = self.vectors.search(qvec.reshape(1, -1).astype(np.float32), fetch, params=params)
-        scores, rows = scores[0], rows[0]
-        keep = rows >= 0
-        points = self.row_point[rows[keep]]
-        scores = scores[keep]
-        # a point with several passages: keep its best passage (rows come best-first)
-        _, first = np.unique(points, return_index=True)
+        fetch, rows_in_all = k * 3, 0
+        mask = self.live if allowed is None else allowed & self.live
+        found = []
+        for p in self.parts:
+            seg = p.seg
+            if seg.vectors.ntotal == 0:
+                continue
+            rows = None
+            if allowed is not None:
+                rows = np.flatnonzero(mask[p.offset:p.offset + len(seg.point_ids)][seg.row_point]).astype(np.int64)
+                if not len(rows):
+                    continue
+            gone = 0 if p.retired_rows is None else len(p.retired_rows)
+            avail = seg.vectors.ntotal - gone if rows is None else len(rows)
+            if avail <= 0:
+                continue
+            rows_in_all += avail
+            local, scores = seg.search(qvec, min(avail, fetch), rows, None if rows is not None else p.retired_rows)
+            found.append((local.astype(np.int64) + p.offset, scores))
+        if not found:
+            return _empty()
+        points, scores = np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
+        best = np.argsort(-scores, kind="stable")[:min(rows_in_all, fetch)]  # the rows one index of all would return
+        points, scores = points[best], scores[best]
+        _, first = np.unique(points, return_index=True)  # a point with several passages: its best passage
         first = np.sort(first)[:k]
-        return points[first].astype(np.int64), scores[first]
+        return points[first], scores[first]
 
     def lexical_search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Best points by BM25, optionally only among `allowed`."""
-        if self.bm25 is None:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        tokens = tokenize([query])[0]
-        vocab = self.bm25.vocab_dict
-        tokens = [t for t in tokens if t in vocab]
-        if not tokens:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        scores = self.bm25.get_scores(tokens)
+        """Best points by BM25 (bm25s's "lucene" formula over all live points), optionally only among `allowed`."""
+        terms = Counter(tokenize([query])[0])  # a term counts once per occurrence in the query, as in bm25s
+        n, df = self.doc_freq(list(terms))
+        if not df or not n:
+            return _empty()
+        avgdl = self.length / n
+        idf = {t: math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        pos, val = [], []
+        for p in self.parts:
+            post, length = p.seg.postings, p.seg.length
+            for t, w in idf.items():
+                if (c := p.seg.terms.get(t)) is None:
+                    continue
+                a, b = post.indptr[c], post.indptr[c + 1]
+                local, tf = post.indices[a:b], post.data[a:b].astype(np.float64)
+                pos.append(local.astype(np.int64) + p.offset)
+                val.append(terms[t] * w * tf / (tf + K1 * (1.0 - B + B * length[local] / avgdl)))
+        if not pos:
+            return _empty()
+        points, inverse = np.unique(np.concatenate(pos), return_inverse=True)
+        scores = np.bincount(inverse, weights=np.concatenate(val)).astype(np.float32)
+        keep = self.live[points] & (scores > 0)
         if allowed is not None:
-            scores = np.where(allowed, scores, 0.0)
-        k = min(k, int((scores > 0).sum()))
-        if k <= 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        return top.astype(np.int64), scores[top].astype(np.float32)
+            keep &= allowed[points]
+        points, scores = points[keep], scores[keep]
+        top = np.argsort(-scores, kind="stable")[:k]
+        return points[top], scores[top]

@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import sqlite3
+import time
 
 from councilkg.embed import index as ix
 from councilkg.embed.filters import Filters, _check_date, normalise_grade, resolve_council, resolve_theme_id
@@ -17,11 +18,15 @@ POINTS, PASSAGES = "_points", "_passages"
 TEXT_MAX = 65535  # Milvus's VARCHAR limit, in bytes of UTF-8
 SHORT, NAME = 64, 1024
 MAX_THEMES = 64
+CONNECT_TRIES = 3
 BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults
 # Milvus scores BM25 with the (k1 + 1) factor in the numerator, bm25s (Lucene) without: the same ranking, scores
 # larger by exactly k1 + 1 (measured: 10.921 / 4.368 on the labelled corpus); divided out so signals match FAISS's.
 BM25_SCALE = 1.0 / (BM25_K1 + 1.0)
-FORMAT = 2  # what a generation's collections hold; 2 added `procedural` (points) and `seq` (passages) for topics
+FORMAT = 3  # what the collections hold; 2 added `procedural` and `seq` for topics; 3: rows carry gen_added/gen_retired,
+# updated in place by each ingest (the name's generation is the one that built them whole)
+LIVE = 2**62  # gen_retired of a row no generation has retired yet
+ROW_BITS, SEQ_BITS = 28, 8  # pos = generation << ROW_BITS | row of that generation; a passage's id = pos << SEQ_BITS | seq
 
 
 class MilvusError(StoreError):
@@ -39,6 +44,16 @@ def alias(instance: str) -> str:
 def passages_of(points: str) -> str:
     """The passages collection beside a points collection (an alias resolves to the points one)."""
     return points.removesuffix(POINTS) + PASSAGES
+
+
+def live(gen: int) -> str:
+    """The rows generation `gen` holds: added by it or before, not retired by then."""
+    return f"gen_added <= {int(gen)} and gen_retired > {int(gen)}"
+
+
+def both(*exprs: str | None) -> str:
+    """Expressions joined by `and` (empty ones left out)."""
+    return " and ".join(f"({e})" for e in exprs if e)
 
 
 def parse_collection(name: str) -> tuple[str, int, str] | None:
@@ -62,6 +77,18 @@ def call(uri: str, what: str, fn, *args, **kw):
         raise fail(uri, what, e) from None
 
 
+def rows(client, uri: str, name: str, expr: str, fields: list[str], batch: int = 2_000) -> list[dict]:
+    """Every row of `name` matching `expr`, read page by page (the answer may exceed Milvus's window of 16,384)."""
+    it = call(uri, f"cannot read {name}", client.query_iterator, name, batch_size=batch, filter=expr, output_fields=fields)
+    out: list[dict] = []
+    try:
+        while got := call(uri, f"cannot read {name}", it.next):
+            out += got
+    finally:
+        it.close()
+    return out
+
+
 def connect(uri: str, timeout: float = 30.0):
     """A MilvusClient for `uri`, checked to answer; a missing pymilvus or a dead server is one MilvusError."""
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # gRPC's own stderr lines (keepalive GOAWAYs) are not errors of ours
@@ -71,22 +98,27 @@ def connect(uri: str, timeout: float = 30.0):
         raise MilvusError(f"milvus:{uri}: pymilvus is not installed: install councilkg[milvus]") from None
     for name in ("pymilvus", "milvus_lite"):  # their tracebacks on stderr would bury our one line
         logging.getLogger(name).setLevel(logging.CRITICAL)
-    try:
-        client = MilvusClient(uri=uri, timeout=timeout)
-        client.list_collections()
-    except Exception as e:  # grpc, pymilvus and milvus-lite raise many kinds; all mean "cannot use it"
-        if "://" not in uri:  # the usual reason: another process has the file open
-            raise fail(uri, "cannot open (a Milvus Lite file opens in one process at a time; for more, serve it "
-                            "with `milvus-lite server` and use http://host:port)", e) from None
-        raise fail(uri, "cannot connect", e) from None
-    return client
+    tries = CONNECT_TRIES if "://" in uri else 1
+    for attempt in range(1, tries + 1):
+        try:
+            client = MilvusClient(uri=uri, timeout=timeout)
+            client.list_collections()
+            return client
+        except Exception as e:  # grpc, pymilvus and milvus-lite raise many kinds; all mean "cannot use it"
+            if attempt < tries:  # a channel the server closed (a keepalive GOAWAY) fails once, then reconnects
+                time.sleep(attempt)
+                continue
+            if "://" not in uri:  # the usual reason: another process has the file open
+                raise fail(uri, "cannot open (a Milvus Lite file opens in one process at a time; for more, serve it "
+                                "with `milvus-lite server` and use http://host:port)", e) from None
+            raise fail(uri, "cannot connect", e) from None
 
 
 def generation_info(client, name: str) -> dict:
     """Model, generation, instance, counts and vector index kind of one points collection (or an alias to one)."""
     props = client.describe_collection(name).get("properties") or {}
     info = {k.removeprefix("ckg."): v for k, v in props.items() if k.startswith("ckg.")}
-    for k in ("generation", "points", "passages", "format", "dim"):
+    for k in ("generation", "points", "passages", "format", "dim", "length", "base"):
         if k in info:
             info[k] = int(info[k])
     return info
@@ -119,12 +151,21 @@ def _add(schema, name: str, kind: str, length: int | None) -> None:
         schema.add_field(name, DataType.ARRAY, element_type=DataType.FLOAT, max_capacity=MAX_THEMES)
 
 
+def _generations(schema) -> None:
+    """The generation that added a row and the one that retired it (LIVE while none has)."""
+    from pymilvus import DataType
+
+    schema.add_field("gen_added", DataType.INT64)
+    schema.add_field("gen_retired", DataType.INT64)
+
+
 def points_schema(client):
     """One row per debate point: what renders a hit, what filters, and `lex` (our stems) with its BM25 function."""
     from pymilvus import DataType, Function, FunctionType
 
     s = client.create_schema(auto_id=False, enable_dynamic_field=False)
     s.add_field("pos", DataType.INT64, is_primary=True)
+    _generations(s)
     for name, kind, length in POINT_FIELDS:
         _add(s, name, kind, length)
     s.add_field("lex", DataType.VARCHAR, max_length=TEXT_MAX, enable_analyzer=True,
@@ -142,9 +183,10 @@ def passages_schema(client, dim: int, passages: int):
     """One row per passage vector with the filter fields; FLAT or HNSW by size, the policy of the FAISS side."""
     from pymilvus import DataType
 
-    s = client.create_schema(auto_id=True, enable_dynamic_field=False)
-    s.add_field("id", DataType.INT64, is_primary=True)
+    s = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    s.add_field("id", DataType.INT64, is_primary=True)  # pos << SEQ_BITS | seq
     s.add_field("pos", DataType.INT64)
+    _generations(s)
     s.add_field("point_id", DataType.VARCHAR, max_length=SHORT)
     s.add_field("seq", DataType.INT64)  # the passage's place in its point (0: the vector topics cluster by)
     s.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)

@@ -1,4 +1,4 @@
-"""A data directory's generation read from Milvus: the role of embed/index.Indexes (candidates, filters, term rarity), our ranking unchanged."""
+"""A generation read from Milvus (a data directory's, or a stateless reader's shard): the role of embed/index.Indexes, our ranking unchanged."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from pathlib import Path
 import numpy as np
 
 from councilkg.embed import index as ix
+from councilkg.embed.table import PointTable
 from councilkg.embed import milvus as mv
 from councilkg.embed.filters import Filters
 
 MAX_LIMIT = 16_384  # Milvus's largest topk
+CANDIDATES = 1_000  # BM25 candidates Milvus ranks by its own statistics (retired and uncommitted rows counted), before ours order them
 _clients: dict[str, object] = {}
 _clients_lock = threading.Lock()
 
@@ -33,11 +35,14 @@ def _empty() -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class MilvusIndexes:
-    """One committed generation's two collections (never the alias: a data directory reads what its snapshot commits)."""
+    """One committed generation `gen` of a shard's two collections: only the rows it holds (milvus.live) are searched.
+
+    A data directory's reader has `point_ids` (its snapshot's points, sorted) and works on positions in them, as
+    index.Indexes does; a stateless reader (no data directory) has none and works on the rows' keys (`pos`)."""
 
     gen: int
     info: dict
-    point_ids: np.ndarray  # sorted S16, from the generation directory
+    point_ids: np.ndarray  # sorted S16; empty for a stateless reader
     uri: str
     points: str  # collection names
     passages: str
@@ -45,26 +50,33 @@ class MilvusIndexes:
     _df: dict[str, int] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, data_dir: Path, gen: int, uri: str, instance: str) -> MilvusIndexes:
-        """Open generation `gen`; bring the alias up to it if a crash left it behind (readers elsewhere use the alias)."""
-        from councilkg.embed import milvus_build
+    def load(cls, data_dir: Path, gen: int, uri: str, con: sqlite3.Connection) -> MilvusIndexes:
+        """Open generation `gen` inside the caller's read transaction; publish it if a crash left readers elsewhere behind."""
+        from councilkg.embed import milvus_grow
 
-        d = ix.gen_dir(data_dir, gen)
-        info = json.loads((d / "info.json").read_text())
-        point_ids = np.load(d / "point_ids.npy")
+        info = json.loads((ix.gen_dir(data_dir, gen) / "info.json").read_text())
+        point_ids = np.array([r[0] for r in con.execute("SELECT id FROM points ORDER BY id")], dtype="S16")
         client = client_for(uri)
-        pname = mv.collection(instance, gen)
+        pname = mv.collection(info["instance"], int(info["base"]))
         try:
             for name in (pname, mv.passages_of(pname)):
                 client.load_collection(name)
-            lags = milvus_build.alias_generation(client, instance) < gen
+            lags = milvus_grow.published(client, info["instance"])[1] < gen
         except Exception as e:
             raise mv.fail(uri, f"cannot load {pname}", e) from None
         if lags:
-            milvus_build.publish(uri, instance, gen, client, writer=False)
+            milvus_grow.publish(uri, info, client, writer=False)
         return cls(gen, info, point_ids, uri, pname, mv.passages_of(pname), client)
 
+    @property
+    def live(self) -> str:
+        return mv.live(self.gen)
+
     # --- the interface Searcher, example and rank use (shared with index.Indexes) ---------------------------------
+
+    def table(self, con: sqlite3.Connection) -> PointTable:
+        """Facets and hit themes over this generation's positions, from the database snapshot it was loaded in."""
+        return PointTable.compute(con, self.point_ids)
 
     def restrict(self, con: sqlite3.Connection, f: Filters, exclude_docs=()) -> str | None:
         """The filters as a Milvus expression (None when nothing is filtered)."""
@@ -73,12 +85,23 @@ class MilvusIndexes:
         return mv.expression_for(con, f, exclude_docs)
 
     def only(self, positions) -> str:
+        if len(self.point_ids):
+            return mv.in_list("point_id", [p.decode() for p in self.point_ids[np.asarray(positions, np.int64)].tolist()])
         return mv.only(positions)
 
-    def _search(self, name: str, data, field: str, limit: int, expr: str | None, params: dict) -> list[dict]:
+    def _search(self, name: str, data, field: str, limit: int, expr: str | None, params: dict, fields=()) -> list[dict]:
         got = mv.call(self.uri, f"search of {name} failed", self.client.search, name, data=data, anns_field=field,
-                      limit=min(limit, MAX_LIMIT), filter=expr or "", output_fields=["pos"], search_params=params)
+                      limit=min(limit, MAX_LIMIT), filter=mv.both(self.live, expr),
+                      output_fields=["pos", "point_id", *fields], search_params=params)
         return got[0] if got else []
+
+    def _places(self, hits: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+        """(positions, keep): the hits' point positions (a stateless reader: their keys) and which of them are known."""
+        if not len(self.point_ids):
+            return np.array([h["entity"]["pos"] for h in hits], dtype=np.int64), np.ones(len(hits), dtype=bool)
+        want = np.array([h["entity"]["point_id"] for h in hits], dtype="S16")
+        pos = np.clip(np.searchsorted(self.point_ids, want), 0, len(self.point_ids) - 1)
+        return pos.astype(np.int64), self.point_ids[pos] == want
 
     def vector_search(self, qvec: np.ndarray, k: int, allowed: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Best points by cosine (a point's best passage), optionally only where `allowed` (an expression) holds."""
@@ -90,23 +113,30 @@ class MilvusIndexes:
         if self.info.get("vector_index") == "hnsw":
             params["params"] = {"ef": max(ix.HNSW_EF_SEARCH, fetch)}
         hits = self._search(self.passages, [qvec.astype(np.float32).ravel().tolist()], "vec", fetch, allowed, params)
-        points = np.array([h["entity"]["pos"] for h in hits], dtype=np.int64)
+        points, keep = self._places(hits)
         scores = np.array([h["distance"] for h in hits], dtype=np.float32)
+        points, scores = points[keep], scores[keep]
         _, first = np.unique(points, return_index=True)  # a point's best passage (hits come best-first)
         points, scores = points[first], scores[first]
         order = np.lexsort((points, -scores))[:k]  # equal cosines by position, as FAISS's flat scan returns them
         return points[order], scores[order]
 
     def lexical_search(self, query: str, k: int, allowed: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Best points by BM25 over our stems, optionally only where `allowed` holds."""
+        """Best points by BM25 over our stems, optionally only where `allowed` holds: Milvus finds candidates, scored
+        again with this generation's statistics (Milvus's count the retired rows not yet deleted too)."""
+        from councilkg.embed.shard_bm25 import bm25
+
         tokens = ix.tokenize([query])[0]
         if not tokens or k <= 0 or not self.info.get("points"):
             return _empty()
-        hits = self._search(self.points, [" ".join(tokens)], "sparse", k, allowed, {"metric_type": "BM25"})
-        pts = np.array([h["entity"]["pos"] for h in hits], dtype=np.int64)
-        # Lite gives BM25 negated; scaled to bm25s's (Lucene's) form of the same score
-        scores = (np.abs(np.array([h["distance"] for h in hits], dtype=np.float64)) * mv.BM25_SCALE).astype(np.float32)
-        order = np.lexsort((pts, -scores))
+        hits = self._search(self.points, [" ".join(tokens)], "sparse", max(k, CANDIDATES), allowed,
+                            {"metric_type": "BM25"}, ["lex"])
+        pts, keep = self._places(hits)
+        n, df = self.doc_freq(tokens)
+        score = bm25(n, int(self.info.get("length", 0)), df, tokens)
+        scores = np.array([score(h["entity"]["lex"]) for h in hits], dtype=np.float32)
+        pts, scores = pts[keep], scores[keep]
+        order = np.lexsort((pts, -scores))[:k]
         keep = scores[order] > 0
         return pts[order][keep], scores[order][keep]
 
@@ -115,7 +145,7 @@ class MilvusIndexes:
         todo = [s for s in dict.fromkeys(stems) if s not in self._df]
         for s in todo:
             got = mv.call(self.uri, f"term counts of {self.points} failed", self.client.query, self.points,
-                          filter=f"TEXT_MATCH(lex, {mv.lit(s)})", output_fields=["count(*)"])
+                          filter=mv.both(self.live, f"TEXT_MATCH(lex, {mv.lit(s)})"), output_fields=["count(*)"])
             self._df[s] = int(got[0]["count(*)"]) if got else 0
         return int(self.info.get("points", len(self.point_ids))), {s: self._df[s] for s in stems if self._df.get(s)}
 

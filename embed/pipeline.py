@@ -17,8 +17,7 @@ from councilkg.corpus.discover import discover
 from councilkg.corpus.model import InputError, NotMinutes, SourceFile, shown_path
 from councilkg.corpus.readers import read
 from councilkg.corpus.segment import segment
-from councilkg.embed import followup
-from councilkg.embed import index as indexes
+from councilkg.embed import followup, grow
 from councilkg.embed.backends import STATE_KEY, parse_index, recorded
 from councilkg.embed.encoder import configured_name, get_encoder
 from councilkg.embed.passages import read_vectors, split, theme_keys, vec_key
@@ -74,6 +73,21 @@ def exclusive(folder: Path, name: str = ".ingest.lock", busy: type[Exception] = 
         yield
 
 
+@contextmanager
+def writer(data_dir: Path):
+    """The data directory's one writer: its lock, and a connection whose open transaction any failure rolls back."""
+    with exclusive(data_dir):
+        con = store.connect(data_dir)
+        try:
+            yield con
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
+
 def fingerprint(src: SourceFile, data: bytes) -> str:
     """What decides whether a file must be redone: its bytes, its user metadata and the pipeline version."""
     h = hashlib.sha256(data)
@@ -108,19 +122,10 @@ def ingest(
     t0 = time.perf_counter()
     data_dir = Path(data_dir)
     report = IngestReport()
-    with exclusive(data_dir):
-        con = store.connect(data_dir)
-        try:
-            backend = parse_index(index) if index else recorded(con)
-            backend.check()  # an unreachable index fails here, before anything is read or written
-            _run(con, data_dir, paths, encoder or configured_name(), max_bytes, progress, on_error, on_skip, report,
-                 backend)
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+    with writer(data_dir) as con:
+        backend = parse_index(index) if index else recorded(con)
+        backend.check()  # an unreachable index fails here, before anything is read or written
+        _run(con, data_dir, paths, encoder or configured_name(), max_bytes, progress, on_error, on_skip, report, backend)
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -145,7 +150,8 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
     known = {r[0]: (r[1], r[2]) for r in con.execute("SELECT path_key, fingerprint, source FROM documents")}
     by_sha = {r[0]: r[1] for r in con.execute("SELECT sha256, source FROM documents")}
     changed = False
-    new_docs: list[str] = []
+    change = grow.Change()  # the points this transaction adds and retires, for the index's new segment
+    written: list[str] = []  # the documents it writes
     councils = gazetteer()
     for n, src in enumerate(found):
         progress("read", n, len(found))
@@ -175,6 +181,7 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
             report.skipped.append((shown_path(src.given), e.reason))
             on_skip(shown_path(src.given), e.reason)
             if key in known:
+                change.retired.update(_points_of(con, store.document_id(key)))
                 store.delete_document(con, store.document_id(key))
                 changed = True
             con.execute("DELETE FROM failures WHERE path_key=?", (key,))
@@ -183,7 +190,9 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
             _fail(con, report, on_error, key, src.given, e.reason)
             continue
         con.execute("SAVEPOINT doc")
-        new_docs.append(store.write_document(con, doc, facts, councils, _now(), fingerprint=fp))
+        if key in known:
+            change.retired.update(_points_of(con, store.document_id(key)))
+        written.append(store.write_document(con, doc, facts, councils, _now(), fingerprint=fp))
         con.execute("RELEASE doc")
         by_sha[sha] = shown_path(src.given)
         report.ingested += 1
@@ -194,22 +203,23 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
     # a new index, or its generation lost (a Milvus emptied), is rebuilt from the database as a new generation
     rebuild = committed > 0 and (before.spec != backend.spec or not backend.present(con, data_dir, committed))
     if changed or rebuild:
-        report.points_embedded = _embed_new(con, model, progress)
+        change.added = _embed_new(con, model, progress, written)
+        report.points_embedded = len(change.added)
         gen = committed + 1
         progress("index", 0, 1)
-        backend.build(con, data_dir, gen, model)
+        backend.build(con, data_dir, gen, model, None if rebuild else change)
         store.set_state(con, "generation", str(gen))
         store.set_state(con, "model", model)
         store.set_state(con, STATE_KEY, backend.spec)
         con.execute("COMMIT")
         backend.publish(con, data_dir, gen)  # Milvus: the alias moves only now, after the commit
-        indexes.prune(data_dir, gen)
+        grow.prune(data_dir, gen)
         if before.spec != backend.spec:
             _retire(before, con)
         progress("index", 1, 1)
         # derived links over the committed generation (the vector search reads only what is committed)
-        report.followups = followup.link(con, data_dir, model, new_docs)
-        _update_rdf(data_dir)  # after the follow-up links' transaction, which stamps this generation again
+        report.followups = followup.link(con, data_dir, model, written)
+        _update_rdf(data_dir)  # after the follow-up links' transaction (a new RDF generation when it wrote any)
     else:
         con.execute("COMMIT")
         if committed:
@@ -237,14 +247,21 @@ def _retire(backend, con) -> None:
         pass
 
 
-def _embed_new(con, model: str, progress: Progress) -> int:
-    """Embed the passages of points that have none, reusing stored vectors for unchanged text, then theme them."""
+def _points_of(con, doc_id: str) -> list[str]:
+    """A document's point ids, read before it is replaced or deleted: the index retires them."""
+    return [r[0] for r in con.execute("SELECT id FROM points WHERE doc_id=?", (doc_id,))]
+
+
+def _embed_new(con, model: str, progress: Progress, docs: list[str]) -> set[str]:
+    """Embed the passages of the documents' points (the only ones without), reusing stored vectors for unchanged text,
+    then theme them; their ids."""
     rows = con.execute(
         "SELECT p.id, p.text, i.title, p.item_id FROM points p JOIN items i ON i.id = p.item_id "
-        "WHERE NOT EXISTS (SELECT 1 FROM passages s WHERE s.point_id = p.id) ORDER BY p.id"
+        "WHERE p.doc_id IN (SELECT value FROM json_each(?)) "
+        "AND NOT EXISTS (SELECT 1 FROM passages s WHERE s.point_id = p.id) ORDER BY p.id", (json.dumps(docs),)
     ).fetchall()
     if not rows:
-        return 0
+        return set()
     enc = None
 
     def encoder():
@@ -271,7 +288,7 @@ def _embed_new(con, model: str, progress: Progress) -> int:
     progress("embed", len(missing), len(missing))
     _theme_points(con, model, rows, point_keys, encoder)
     add_learned_practices(con, rows, point_keys, encoder)  # on the passage vectors just stored
-    return len(rows)
+    return {r[0] for r in rows}
 
 
 def _existing(con, keys: list[str]) -> set[str]:

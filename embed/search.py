@@ -17,7 +17,7 @@ from councilkg.embed.encoder import BatchEncoder
 from councilkg.embed.example import Example, examine
 from councilkg.embed.backends import recorded
 from councilkg.embed.filters import Filters, SearchError
-from councilkg.embed.index import Indexes, gen_dir
+from councilkg.embed.index import Indexes, OldFormat
 from councilkg.embed.results import POINT_IRI, make_hits
 from councilkg.embed.table import PointTable
 from councilkg.graph import store
@@ -46,8 +46,8 @@ class Generation:
     theme_vecs: np.ndarray | None  # the theme scheme's vectors, for the query's themes
 
     @classmethod
-    def load(cls, data_dir: Path, con: sqlite3.Connection, idx: Indexes, model: str | None) -> Generation:
-        return cls(idx, PointTable.open(gen_dir(data_dir, idx.gen), con, idx.point_ids), _theme_vectors(con, model))
+    def load(cls, con: sqlite3.Connection, idx: Indexes, model: str | None) -> Generation:
+        return cls(idx, idx.table(con), _theme_vectors(con, model))
 
 
 class Searcher:
@@ -74,7 +74,8 @@ class Searcher:
         backend = recorded(con)
         with self._lock:
             if self._loaded is None or (self._loaded.idx.gen, self._spec) != (gen, backend.spec):
-                self._loaded = Generation.load(self.data_dir, con, backend.load(self.data_dir, gen, con), model)
+                before = self._loaded.idx if self._loaded is not None and self._spec == backend.spec else None
+                self._loaded = Generation.load(con, backend.load(self.data_dir, gen, con, before), model)
                 self._spec = backend.spec
             return self._loaded
 
@@ -96,20 +97,30 @@ class Searcher:
             local.con, local.key = store.connect(self.data_dir, readonly=True), key
         return local.con, True
 
+    def _begin(self, con: sqlite3.Connection, upgraded: bool = False) -> tuple[int, str | None, Generation | None]:
+        """Open the read transaction and load its generation (an older format is upgraded once, then read again)."""
+        con.execute("BEGIN")
+        gen = int(store.get_state(con, "generation", "0") or 0)
+        model = store.get_state(con, "model")
+        if model and gen > 0:  # the encoder loads in the background while the generation loads here
+            self._encode_pool.preload(model)
+        try:
+            return gen, model, self._generation(con, gen, model)
+        except FileNotFoundError as e:  # pruned by two ingests in a row while we looked: the caller may retry
+            raise SearchError(f"{self.data_dir}: index generation {gen} is gone ({e.filename}); search again") from None
+        except OldFormat:
+            if upgraded:
+                raise
+            con.rollback()
+            _upgrade(self.data_dir)
+            return self._begin(con, upgraded=True)
+
     @contextmanager
     def snapshot(self):
         """A read transaction pinned to one generation: the database and the indexes a request sees always agree."""
         con, kept = self._connection()
         try:
-            con.execute("BEGIN")
-            gen = int(store.get_state(con, "generation", "0") or 0)
-            model = store.get_state(con, "model")
-            if model and gen > 0:  # the encoder loads in the background while the generation loads here
-                self._encode_pool.preload(model)
-            try:
-                cache = self._generation(con, gen, model)
-            except FileNotFoundError as e:  # pruned by two ingests in a row while we looked: the caller may retry
-                raise SearchError(f"{self.data_dir}: index generation {gen} is gone ({e.filename}); search again") from None
+            gen, model, cache = self._begin(con)
             yield Snapshot(con, gen, cache.idx if cache else None, model, cache)
         finally:
             con.rollback()
@@ -216,6 +227,17 @@ class Searcher:
         for p in cands.pool().tolist():
             if mine := table.themes(p):
                 cands.themes[p] = dict(mine)
+
+
+def _upgrade(data_dir: Path) -> None:
+    """A data directory an older councilkg wrote gets its index rebuilt as segments from stored vectors, once."""
+    from councilkg.embed.compact import upgrade
+    from councilkg.embed.pipeline import IngestBusy
+
+    try:
+        upgrade(data_dir)
+    except IngestBusy:
+        raise SearchError(f"{data_dir}: its index is being upgraded or grown; search again") from None
 
 
 def query_themes(text: str, vec: np.ndarray, theme_vecs: np.ndarray | None) -> dict[str, float]:

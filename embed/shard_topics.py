@@ -14,10 +14,10 @@ def _query(client, uri: str, name: str, expr: str, fields: list[str], limit: int
     return mv.call(uri, f"cannot read {name}", client.query, name, filter=expr, output_fields=fields, limit=limit)
 
 
-def _infos(client, uri: str, points: tuple[str, ...]) -> dict[str, dict]:
+def _infos(client, uri: str, shards: tuple[tuple[str, int], ...]) -> dict[str, dict]:
     """Each shard's generation info; a shard of an older format, or shards of different encoders, cannot be clustered."""
     infos = {}
-    for name in points:
+    for name, _ in shards:
         infos[name] = mv.call(uri, f"cannot describe {name}", mv.generation_info, client, name)
         if infos[name].get("format", 1) < 2:
             raise mv.MilvusError(f"milvus:{uri}: {name} was built before topics could be read from Milvus "
@@ -28,18 +28,18 @@ def _infos(client, uri: str, points: tuple[str, ...]) -> dict[str, dict]:
     return infos
 
 
-def shard_topic_inputs(uri: str, points: tuple[str, ...], max_points: int, theme_vectors: np.ndarray | None) -> dict | None:
-    """What `emerging.topic_inputs` reads from a data directory, from the points collections `points` (and their
-    passages): the newest `max_points` non-procedural points over all of them, each by its first passage's vector.
+def shard_topic_inputs(uri: str, shards: tuple[tuple[str, int], ...], max_points: int,
+                       theme_vectors: np.ndarray | None) -> dict | None:
+    """What `emerging.topic_inputs` reads from a data directory, from the points collections of `shards` ((name,
+    generation) pairs: only the rows that generation holds) and their passages: the newest `max_points`
+    non-procedural points over all of them, each by its first passage's vector.
     `theme_vectors`: the shipped scheme's, encoded by the shards' model (a data directory stores them; Milvus does not)."""
     client = mv.connect(uri)
-    infos = _infos(client, uri, points)
+    infos = _infos(client, uri, shards)
     model = next((i.get("model") for i in infos.values()), None)
     rows: list[tuple[dict, str]] = []
-    for name in points:
-        for start in range(0, infos[name].get("points", 0), PAGE):
-            got = _query(client, uri, name, f"procedural == false and pos >= {start} and pos < {start + PAGE}", FIELDS, PAGE)
-            rows += [(r, name) for r in got]
+    for name, gen in shards:
+        rows += [(r, name) for r in mv.rows(client, uri, name, mv.both(mv.live(gen), "procedural == false"), FIELDS, PAGE)]
     rows.sort(key=lambda rn: rn[0]["point_id"])
     rows.sort(key=lambda rn: rn[0]["date"], reverse=True)  # stable: newest first, then by id (a data directory's order)
     rows = rows[:max_points]
@@ -70,16 +70,17 @@ def _first_vectors(client, uri: str, rows: list[tuple[dict, str]]) -> dict[tuple
     return out
 
 
-def texts_and_names(client, uri: str, points: list[str], ids: list[str], councils: set[str]) -> tuple[dict, dict]:
-    """The texts of points `ids` and the names of `councils`, from whichever shards hold them (for the topics page)."""
+def texts_and_names(client, uri: str, shards: list[tuple[str, int]], ids: list[str], councils: set[str]) -> tuple[dict, dict]:
+    """The texts of points `ids` and the names of `councils`, from whichever shards ((name, generation) pairs) hold them
+    (for the topics page)."""
     texts, names = {}, {}
-    for name in points:
-        for r in _query(client, uri, name, mv.in_list("point_id", ids), ["point_id", "text", "council_id", "council_name"],
+    for name, gen in shards:
+        for r in _query(client, uri, name, mv.both(mv.live(gen), mv.in_list("point_id", ids)), ["point_id", "text", "council_id", "council_name"],
                         len(ids)) if ids else ():
             texts[r["point_id"]] = r["text"]
             names[r["council_id"]] = r["council_name"]
     for cid in sorted(councils - set(names)):  # councils none of the examples come from: one row of each names it
-        for name in points:
+        for name, _ in shards:
             got = _query(client, uri, name, f"council_id == {mv.lit(cid)}", ["council_name"], 1)
             if got:
                 names[cid] = got[0]["council_name"]

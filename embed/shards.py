@@ -14,7 +14,7 @@ from councilkg.embed import milvus as mv
 from councilkg.embed import rank
 from councilkg.embed.encoder import BatchEncoder
 from councilkg.embed.filters import Filters, SearchError
-from councilkg.embed.milvus_index import MilvusIndexes
+from councilkg.embed.milvus_index import CANDIDATES as LEX_FETCH, MilvusIndexes
 from councilkg.embed.search import FACET_POOL, query_themes
 from councilkg.embed.shard_bm25 import CorpusStats, scorer
 from councilkg.embed.shard_rows import ROW_FIELDS, council_ids, facets, hits
@@ -60,8 +60,8 @@ class ShardSearcher:
         self.fusion = fusion
         self._client = None
         self._lock = threading.Lock()
-        self._opened: dict[str, MilvusIndexes] = {}  # points collection name -> its generation, read once
-        self._councils: dict[tuple[str, str], set[str]] = {}  # (collection, council filter) -> its council ids
+        self._opened: dict[tuple[str, int], MilvusIndexes] = {}  # (points collection, generation) -> its reader
+        self._councils: dict[tuple[str, int, str], set[str]] = {}  # (collection, generation, filter) -> council ids
         self._theme_vecs: dict[str, np.ndarray] = {}
         self._encode_pool = BatchEncoder()
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="councilkg-shard")  # one Milvus call each
@@ -94,21 +94,24 @@ class ShardSearcher:
         return mv.call(self.uri, what, fn, *args, **kw)
 
     def shards(self) -> list[Shard]:
-        """Every data directory's shard, its alias resolved now (an ingest moving one later does not mix generations)."""
+        """Every data directory's shard at the generation published on it now (an ingest publishing later does not mix
+        generations: this request reads the rows that generation holds)."""
         c = self.client
         names = sorted(a for a in self._call("cannot list aliases", c.list_aliases).get("aliases", []) if a.startswith(mv.PREFIX))
+
+        def resolve(a: str) -> tuple[str, dict]:  # the collection, then what is published on it
+            points = self._call(f"cannot resolve alias {a}", c.describe_alias, a)["collection_name"]
+            return points, self._call(f"cannot describe {points}", mv.generation_info, c, points)
+
         out = []
-        targets = self._pool.map(lambda a: self._call(f"cannot resolve alias {a}", c.describe_alias, a)["collection_name"], names)
-        for a, points in zip(names, list(targets)):
-            if mv.parse_collection(points) is None:
-                continue  # someone else's alias under our prefix
-            if points not in self._opened:
-                info = self._call(f"cannot describe {points}", mv.generation_info, c, points)
-                self._opened[points] = MilvusIndexes(info.get("generation", 0), info, np.zeros(0, "S16"), self.uri,
-                                                     points, mv.passages_of(points), c)
-            out.append(Shard(a.removeprefix(mv.PREFIX), self._opened[points]))
-        current = {s.points for s in out}
-        for gone in [p for p in self._opened if p not in current]:  # a request still on it holds its own reference
+        for a, (points, info) in zip(names, list(self._pool.map(resolve, names))):
+            if mv.parse_collection(points) is None or not info.get("generation"):
+                continue  # someone else's alias under our prefix, or nothing published on it yet
+            idx = self._opened.setdefault((points, info["generation"]), MilvusIndexes(
+                info["generation"], info, np.zeros(0, "S16"), self.uri, points, mv.passages_of(points), c))
+            out.append(Shard(a.removeprefix(mv.PREFIX), idx))
+        current = {(s.points, s.idx.gen) for s in out}
+        for gone in [k for k in self._opened if k not in current]:  # a request still on it holds its own reference
             self._opened.pop(gone, None)
         return out
 
@@ -142,7 +145,7 @@ class ShardSearcher:
             model = self._model(shards)
             self._encode_pool.submit(model, ["warm up"]).result()
             self.theme_vectors(model)
-            list(self._pool.map(lambda s: self._stats.df(s.points), shards))  # each shard's BM25 statistics, read once
+            list(self._pool.map(self._stats.df, shards))  # each shard's BM25 statistics, read once
 
     # --- search -----------------------------------------------------------------------------------------
 
@@ -166,9 +169,9 @@ class ShardSearcher:
         shards = self.shards()
         try:
             return self._answer(shards, query, filters, k, mode, with_facets)
-        except mv.MilvusError:  # a generation dropped while we read it (two ingests in a row): once more, from the aliases
+        except mv.MilvusError:  # a collection dropped while we read it (a rebuild): once more, from the aliases
             again = self.shards()
-            if [s.points for s in again] == [s.points for s in shards]:
+            if [(s.points, s.idx.gen) for s in again] == [(s.points, s.idx.gen) for s in shards]:
                 raise
             return self._answer(again, query, filters, k, mode, with_facets)
 
@@ -180,7 +183,7 @@ class ShardSearcher:
         top = ranked[0][:k]
         out["hits"] = hits([rows[i] for i in top.tolist()], ranked[1][:k].tolist(), stems, rank.signals(cands, top))
         if with_facets:
-            committees = sum((self._stats.committees(s.points) for s in shards), Counter())
+            committees = sum((self._stats.committees(s) for s in shards), Counter())
             out["facets"] = facets([rows[i] for i in ranked[0][:max(FACET_POOL, k)].tolist()], committees)
         out["shards"] = {s.instance: s.info.get("generation") for s in shards}
         return out
@@ -236,8 +239,8 @@ class ShardSearcher:
     def _lexical(self, s: Shard, tokens: list[str], n: int, expr: str | None) -> list[tuple]:
         """BM25 candidates in one shard, with their stems: Milvus matches our own stems (the `lex` field holds them)."""
         got = self._call(f"cannot search {s.points}", self.client.search, s.points, data=[" ".join(tokens)],
-                         anns_field="sparse", search_params={"metric_type": "BM25"}, filter=expr or "",
-                         limit=min(n, MAX_LIMIT), output_fields=["point_id", "lex"])[0]
+                         anns_field="sparse", search_params={"metric_type": "BM25"}, filter=mv.both(s.idx.live, expr),
+                         limit=min(max(n, LEX_FETCH), MAX_LIMIT), output_fields=["point_id", "lex"])[0]
         return [(h["entity"]["point_id"], int(h["pos"]), h["entity"]["lex"]) for h in got]
 
     def _exact(self, shards: list[Shard], vec: np.ndarray, only: list[tuple[int, int]]) -> list[Found]:
@@ -268,14 +271,15 @@ class ShardSearcher:
         return council_ids(name, lambda expr: set().union(*(self._ids_where(s, expr) for s in shards)))
 
     def _ids_where(self, s: Shard, expr: str) -> set[str]:
-        """Council ids of the points matching `expr` in one shard; a collection never changes, so the answer is kept."""
-        if (s.points, expr) not in self._councils:
-            got = self._call(f"cannot read {s.points}", self.client.query, s.points, filter=expr,
+        """Council ids of the points matching `expr` in one shard; a generation never changes, so the answer is kept."""
+        key = (s.points, s.idx.gen, expr)
+        if key not in self._councils:
+            got = self._call(f"cannot read {s.points}", self.client.query, s.points, filter=mv.both(s.idx.live, expr),
                              output_fields=["council_id"], limit=1000)
             if len(self._councils) >= COUNCIL_CACHE:  # council filters are the visitors' words: never an unbounded cache
                 self._councils.clear()
-            self._councils[s.points, expr] = {r["council_id"] for r in got if r["council_id"]}
-        return self._councils[s.points, expr]
+            self._councils[key] = {r["council_id"] for r in got if r["council_id"]}
+        return self._councils[key]
 
 
 def _by_shard(places) -> dict[int, list[int]]:

@@ -1,4 +1,5 @@
-"""Facets and hit themes of every point of one generation as arrays, written with the generation so no query or start-up rebuilds them."""
+"""Facets and hit themes of points as arrays: what each point's own document fixes is written with its segment, the rest
+(council names, committee spellings, inspection grades) is joined in when a generation loads, so a later document can change it."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from councilkg.embed.filters import grade_by_document
 
 TABLE_ARRAYS = "table.npz"  # in the generation's directory, beside its indexes
 TABLE_VALUES = "table.json"
-TABLE_VERSION = 2  # in table.json; a table written by older code is computed afresh (2: committee names folded)
+TABLE_VERSION = 3  # in table.json; a table written by older code is computed afresh (3: raw per-point rows, labels at load)
 
 UNKNOWN_COUNCIL = "unknown council"
 
@@ -29,18 +30,20 @@ def theme_labels() -> dict[str, str]:
 
 
 _FACET_ROWS = """
-SELECT p.id, p.doc_id, m.date, m.committee, m.council_id, c.name AS council_name
+SELECT p.id, m.council_id, m.committee, substr(m.date, 1, 4), p.doc_id
 FROM points p JOIN items i ON i.id = p.item_id JOIN documents d ON d.id = p.doc_id
-LEFT JOIN meetings m ON m.id = i.meeting_id LEFT JOIN councils c ON c.id = m.council_id
+LEFT JOIN meetings m ON m.id = i.meeting_id
 """
+_RAW = ("council", "committee", "year", "doc")  # per point, as its own document gives them (a council id may be None)
 _FACETS = ("council", "committee", "year", "grade")
+_ONLY = " WHERE p.id IN (SELECT value FROM json_each(?))"
 
 
-def _codes(values: list, n: int, at: np.ndarray) -> tuple[np.ndarray, list]:
-    """Values (None: absent) placed at positions `at` of an n-long code array (-1: absent), and the distinct values."""
+def _codes(values: list, n: int, at: np.ndarray, keep_none: bool = False) -> tuple[np.ndarray, list]:
+    """Values placed at positions `at` of an n-long code array (-1: absent, and None unless kept), and the distinct values."""
     seen: dict = {}
     codes = np.full(n, -1, dtype=np.int32)
-    codes[at] = [-1 if v is None else seen.setdefault(v, len(seen)) for v in values]
+    codes[at] = [-1 if v is None and not keep_none else seen.setdefault(v, len(seen)) for v in values]
     return codes, list(seen)
 
 
@@ -84,63 +87,116 @@ def _committee_names(names: list[str | None] | Counter) -> dict[str, str]:
 
 
 @dataclass
+class Rows:
+    """What a point's own document fixes (council id, committee as written, year, document, themes), per point position."""
+
+    codes: dict[str, np.ndarray]  # council, committee, year, doc, theme -> code per position (-1: none)
+    values: dict[str, list]  # the same -> the plain value per code
+    known: np.ndarray  # bool per position: the point has a row
+    theme_ptr: np.ndarray  # position p -> its rows of codes["theme"] and theme_score: ptr[p]:ptr[p+1], strongest first
+    theme_score: np.ndarray
+
+    @classmethod
+    def read(cls, con: sqlite3.Connection, point_ids: np.ndarray, every: bool = False) -> Rows:
+        """The rows of the points `point_ids` (sorted S16) from the database; `every`: they are all the points."""
+        where, args = ("", ()) if every else (_ONLY, (json.dumps([p.decode() for p in point_ids.tolist()]),))
+        n = len(point_ids)
+        rows, at = _at(point_ids, con.execute(_FACET_ROWS + where + " ORDER BY p.id", args).fetchall())
+        known = np.zeros(n, dtype=bool)
+        known[at] = True
+        codes, values = {}, {}
+        for c, f in enumerate(_RAW, start=1):
+            codes[f], values[f] = _codes([r[c] or None for r in rows], n, at, keep_none=f == "council")
+        sql = "SELECT point_id, theme, score FROM point_themes" + where.replace("p.id", "point_id") + \
+            " ORDER BY point_id, score DESC, theme"
+        trows, tpos = _at(point_ids, con.execute(sql, args).fetchall())
+        order = np.argsort(tpos, kind="stable")  # grouped by position, each point's strongest first
+        trows, tpos = [trows[i] for i in order.tolist()], tpos[order]
+        codes["theme"], values["theme"] = _codes([r[1] for r in trows], len(trows), np.arange(len(trows)))
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(ptr, tpos + 1, 1)
+        return cls(codes, values, known, np.cumsum(ptr), np.array([r[2] for r in trows], dtype=np.float64))
+
+    def save(self, folder: Path) -> None:
+        """Write into a segment (or Milvus generation) directory being built, made atomic by its rename."""
+        np.savez(folder / TABLE_ARRAYS, known=self.known, theme_ptr=self.theme_ptr, theme_score=self.theme_score, **self.codes)
+        saved = {"version": TABLE_VERSION} | self.values
+        (folder / TABLE_VALUES).write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> Rows | None:
+        """The rows saved in `folder`, or None when absent or written by older code."""
+        arrays, values = folder / TABLE_ARRAYS, folder / TABLE_VALUES
+        saved = json.loads(values.read_text(encoding="utf-8")) if values.exists() and arrays.exists() else {}
+        if saved.pop("version", None) != TABLE_VERSION:
+            return None
+        with np.load(arrays) as z:
+            codes = {f: z[f] for f in (*_RAW, "theme")}
+            return cls(codes, saved, z["known"], z["theme_ptr"], z["theme_score"])
+
+
+def _remap(parts: list[tuple[np.ndarray, list]], label) -> tuple[list[np.ndarray], list]:
+    """Codes of several parts over their own values -> codes over one list of `label(value)` (None: no code)."""
+    seen: dict = {}
+    out = []
+    for codes, values in parts:
+        lut = np.array([-1 if (lab := label(v)) is None else seen.setdefault(lab, len(seen)) for v in values] + [-1],
+                       dtype=np.int32)
+        out.append(lut[codes])  # code -1 reads the trailing -1
+    return out, list(seen)
+
+
+@dataclass
 class PointTable:
-    """What facets and hits need of every point of one generation, read once when the generation loads, not per query."""
+    """What facets and hits need of every point of one generation, assembled once when the generation loads, not per query."""
 
     codes: dict[str, np.ndarray]  # facet -> code per point position (-1: none, or the point has no row)
     values: dict[str, list]  # facet -> (value, label) per code
-    known: np.ndarray  # bool per point: has a row (cannot be False within one generation)
+    known: np.ndarray  # bool per point: has a live row
     theme_ptr: np.ndarray  # point position p -> its rows of codes["theme"] and theme_score: ptr[p]:ptr[p+1], strongest first
     theme_score: np.ndarray
 
     @classmethod
-    def open(cls, gen_dir: Path, con: sqlite3.Connection, point_ids: np.ndarray) -> PointTable:
-        """The table ingest wrote beside the generation's indexes (a generation written before it had one: computed)."""
-        arrays, values = gen_dir / TABLE_ARRAYS, gen_dir / TABLE_VALUES
-        saved = json.loads(values.read_text(encoding="utf-8")) if values.exists() and arrays.exists() else {}
-        if saved.pop("version", None) != TABLE_VERSION:
-            return cls.compute(con, point_ids)
-        with np.load(arrays) as z:
-            codes = {f: z[f] for f in (*_FACETS, "theme")}
-            known, ptr, score = z["known"], z["theme_ptr"], z["theme_score"]
-        vals = {f: [tuple(v) for v in vs] for f, vs in saved.items()}
-        vals["theme"] = [(t, theme_labels().get(t, t)) for t, _ in vals["theme"]]  # labels as the installed scheme has them
-        return cls(codes, vals, known, ptr, score)
-
-    def save(self, gen_dir: Path) -> None:
-        """Write beside the indexes of a generation being built (made atomic by the directory's rename)."""
-        np.savez(gen_dir / TABLE_ARRAYS, known=self.known, theme_ptr=self.theme_ptr, theme_score=self.theme_score,
-                 **self.codes)
-        saved = {"version": TABLE_VERSION} | self.values
-        (gen_dir / TABLE_VALUES).write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+    def open(cls, folder: Path, con: sqlite3.Connection, point_ids: np.ndarray) -> PointTable:
+        """The table from the rows written beside a generation's indexes (computed when they are absent or older)."""
+        rows = Rows.load(folder)
+        return cls.assemble(con, [(rows, None)]) if rows is not None else cls.compute(con, point_ids)
 
     @classmethod
     def compute(cls, con: sqlite3.Connection, point_ids: np.ndarray) -> PointTable:
-        """Read every point's council, committee, year, grade and themes from the database, in point-position order."""
-        n = len(point_ids)
-        rows, at = _at(point_ids, con.execute(_FACET_ROWS).fetchall())
+        """Every point's council, committee, year, grade and themes from the database, in point-position order."""
+        return cls.assemble(con, [(Rows.read(con, point_ids), None)])
+
+    @classmethod
+    def assemble(cls, con: sqlite3.Connection, parts: list[tuple[Rows, np.ndarray | None]]) -> PointTable:
+        """Parts' rows (with a bool mask of their live positions, None: all) one after another, with today's labels:
+        council names, one shown spelling per committee (over the live points) and the grade each meeting had."""
+        live = [np.ones(len(r.known), dtype=bool) if m is None else m for r, m in parts]
+        names = dict(con.execute("SELECT id, name FROM councils").fetchall())
         grades = grade_by_document(con)
-        known = np.zeros(n, dtype=bool)
-        known[at] = True
-        committee = _committee_names([r[3] for r in rows])
-        raw = {
-            "council": [(r[4], r[5] if r[4] else UNKNOWN_COUNCIL) for r in rows],
-            "committee": [(committee[r[3]],) * 2 if r[3] else None for r in rows],
-            "year": [(r[2][:4], r[2][:4]) if r[2] else None for r in rows],
-            "grade": [(grades[r[1]], grade_label(grades[r[1]])) if r[1] in grades else None for r in rows],
+        spelled: Counter = Counter()
+        for (r, _), m in zip(parts, live):
+            c = r.codes["committee"][m]
+            counts = np.bincount(c[c >= 0], minlength=len(r.values["committee"]))
+            spelled.update({v: int(n) for v, n in zip(r.values["committee"], counts.tolist()) if n})
+        shown = _committee_names(spelled)
+        labels = {
+            "council": lambda v: (v, names.get(v)) if v else (None, UNKNOWN_COUNCIL),
+            "committee": lambda v: (shown.get(v, v),) * 2,
+            "year": lambda v: (v, v),
+            "grade": lambda v: (grades[v], grade_label(grades[v])) if v in grades else None,
+            "theme": lambda v: (v, theme_labels().get(v, v)),
         }
         codes, values = {}, {}
-        for f in _FACETS:
-            codes[f], values[f] = _codes(raw[f], n, at)
-        sql = "SELECT point_id, theme, score FROM point_themes ORDER BY point_id, score DESC, theme"
-        trows, tpos = _at(point_ids, con.execute(sql).fetchall())
-        order = np.argsort(tpos, kind="stable")  # grouped by position, each point's strongest first
-        trows, tpos = [trows[i] for i in order.tolist()], tpos[order]
-        tcode, tids = _codes([r[1] for r in trows], len(trows), np.arange(len(trows)))
-        codes["theme"], values["theme"] = tcode, [(t, theme_labels().get(t, t)) for t in tids]
-        ptr = np.zeros(n + 1, dtype=np.int64)
-        np.add.at(ptr, tpos + 1, 1)
-        return cls(codes, values, known, np.cumsum(ptr), np.array([r[2] for r in trows], dtype=np.float64))
+        for f in (*_FACETS, "theme"):
+            raw = "doc" if f == "grade" else f
+            got, values[f] = _remap([(r.codes[raw], r.values[raw]) for r, _ in parts], labels[f])
+            codes[f] = np.concatenate(got) if got else np.zeros(0, np.int32)
+        starts = np.cumsum([0] + [len(r.theme_score) for r, _ in parts])
+        ptr = [r.theme_ptr[:-1] + s for (r, _), s in zip(parts, starts.tolist())] + [starts[-1:]]
+        known = np.concatenate([r.known & m for (r, _), m in zip(parts, live)]) if parts else np.zeros(0, bool)
+        scores = np.concatenate([r.theme_score for r, _ in parts]) if parts else np.zeros(0)
+        return cls(codes, values, known, np.concatenate(ptr).astype(np.int64), scores)
 
     def themes(self, pos: int) -> list[tuple[str, float]]:
         """(theme id, score) of the point at `pos`, strongest first."""

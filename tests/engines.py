@@ -81,10 +81,15 @@ class MilvusServer:
         self.log.close()
 
 
+def serve_milvus(tmp_path_factory, name: str):
+    """A fixture's Milvus Lite server in a fresh folder `name`, stopped when the fixture ends."""
+    need_milvus()
+    server = MilvusServer(tmp_path_factory.mktemp(name) / "server")
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def milvus(tmp_path_factory):
     """One Milvus Lite server for the session's tests (each data directory has its own collections in it)."""
-    need_milvus()
-    server = MilvusServer(tmp_path_factory.mktemp("milvus") / "server")
-    yield server
-    server.stop()
+    yield from serve_milvus(tmp_path_factory, "milvus")

@@ -19,6 +19,12 @@ QUERIES = (
     "Ofsted inspection judged inadequate",
     "improvement plan progress report",
 )
+# Filters of every kind over the sample corpus, for the tests that compare two ways of answering the same search.
+FILTERS = [
+    {}, {"council": "Herefordshire"}, {"council": "E09000014"}, {"council": "Lincolnshire County Council"},
+    {"exclude_council": ("Herefordshire Council",)}, {"theme": "workforce-recruitment"}, {"committee": "young people"},
+    {"since": "2019"}, {"until": "2019-11"}, {"since": "2015-06-05", "until": "2020"}, {"grade": "inadequate"},
+]
 # Columns that record when, not what: left out when two independent ingests are compared.
 VOLATILE = {"documents": {"ingested_at"}, "failures": {"at"}}
 

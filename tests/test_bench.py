@@ -72,3 +72,17 @@ def test_synthetic_minutes_are_deterministic_and_read_as_real_ones(tmp_path):
         doc = segment(read(src))
         assert doc.raw.meta["gss_code"] in gss
         assert len(doc.items) >= 2 and sum(len(i.points) for i in doc.items) > 0
+
+
+def test_the_increment_is_measured_against_an_empty_directory(quick):
+    """Issue 18's figures: each meeting's wall and peak in both directories, the segment count after the increments
+    (the policy keeps it below one per increment), search over them and a full merge."""
+    inc = quick["increment"]
+    for m in ("small", "meeting30"):
+        assert inc[m]["empty_s"] > 0 and inc[m]["grown_s"] > 0 and inc[m]["empty_peak_mb"] > 50, inc[m]
+    assert inc["meeting30"]["points"] >= 29 and inc["small"]["points"] <= 3
+    assert 1 <= inc["segments_after"] < inc["increments"] and inc["segments_after_compact"] == 1
+    assert inc["search_p95_ms"] >= inc["search_p50_ms"] > 0 and inc["compact_s"] > 0
+    for key in ("increment_ratio", "increment_peak_ratio", "increment_search_ratio"):
+        assert quick[key] > 0 and key in quick["meets"]
+    assert "increment (s, peak MiB)" in bench.format_table(quick)

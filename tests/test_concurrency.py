@@ -21,7 +21,7 @@ COUNT_POINTS = ("PREFIX ckg: <https://w3id.org/councilkg/ns#> "
 
 def _counts(st: dict) -> dict:
     # /api/stats has no harvest ledger (/api/sources) and does not publish where the writer pushes its graph or index
-    return {k: v for k, v in st.items() if k not in ("failed", "sources", "push", "index")}
+    return {k: v for k, v in st.items() if k not in ("failed", "sources", "push", "index", "sweep")}
 
 
 def _hits(body: bytes) -> tuple[int, list[str]]:

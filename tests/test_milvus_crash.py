@@ -1,5 +1,6 @@
-"""SIGKILL `councilkg ingest` into Milvus mid-build, once built, and around the commit: the alias never points at a half-built
-collection, the data directory answers as before (or, once committed, as after), and a rerun ends as an uninterrupted run."""
+"""SIGKILL `councilkg ingest` while it retires and upserts rows in Milvus, once written, and around the commit: stateless
+readers stay on a whole committed generation, the data directory answers as before (or, once committed, as after), and a
+rerun ends as an uninterrupted run, row for row."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import time
 
 import pytest
 from conftest import COUNCILKG
-from reliability import answers, cli, seed_variant
+from reliability import answers, cli, copy_data, seed_variant
 from test_milvus import state, to_milvus
 
 
@@ -18,103 +19,114 @@ def committed(data) -> int:
     return int(state(data, "generation") or 0)
 
 
-def _count(client, name: str) -> int:
+def _count(client, name: str, expr: str = "") -> int:
     client.load_collection(name)
-    return client.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"]
+    return client.query(name, filter=expr, output_fields=["count(*)"])[0]["count(*)"]
 
 
-def milvus_view(client, instance: str) -> dict:
-    """Where the alias points and, per generation of this instance, its collections' row counts."""
-    from councilkg.embed.milvus import parse_collection
-    from councilkg.embed.milvus_build import alias_generation
+def milvus_view(client, instance: str, gen: int) -> dict:
+    """The generation published to stateless readers, the rows it holds (whole or not: its recorded count), and per
+    collection of this instance its rows: all, added by `gen` and retired by `gen`."""
+    from councilkg.embed.milvus import generation_info, live, parse_collection
+    from councilkg.embed.milvus_grow import published
 
-    gens: dict[int, dict[str, int]] = {}
+    at, pub = published(client, instance)
+    out: dict = {"published": pub, "whole": at is not None and _count(client, at, live(pub)) == generation_info(client, at)["points"]}
     for name in client.list_collections():
         found = parse_collection(name)
         if found and found[0] == instance:
-            gens.setdefault(found[1], {})[found[2]] = _count(client, name)
-    return {"alias": alias_generation(client, instance), "generations": gens}
+            out[found[2]] = {"base": found[1], "all": _count(client, name), "added": _count(client, name, f"gen_added == {gen}"),
+                             "retired": _count(client, name, f"gen_retired == {gen}")}
+    return out
 
 
 # When to freeze the ingest (SIGSTOP), inspect, then SIGKILL it: each a condition polled on Milvus or the database.
-def _has(kind: str):
+def _rows(kind: str, what: str):
     def cond(client, instance, gen, data):
-        from councilkg.embed.milvus import collection
+        from councilkg.embed.milvus import parse_collection
 
-        return client.has_collection(collection(instance, gen, kind))
+        names = [n for n in client.list_collections() if (f := parse_collection(n)) and f[0] == instance and f[2] == kind]
+        return any(_count(client, n, f"gen_{what} == {gen}") for n in names)
     return cond
 
 
 def _gen_dir_begun(client, instance, gen, data):
-    """The generation directory is written only after both collections are flushed and loaded."""
+    """The generation directory is written only after both collections are flushed."""
     return (data / "index" / f"gen-{gen:06d}.tmp").exists() or (data / "index" / f"gen-{gen:06d}").exists()
 
 
 TRIGGERS = {
-    "points collection appears": _has("_points"),  # points being written: mid-build
-    "passages collection appears": _has("_passages"),  # points done, passages being written
-    "generation directory begun": _gen_dir_begun,  # built; the point table, the rename and the commit follow
-    "database committed": lambda client, instance, gen, data: committed(data) >= gen,  # the alias moves next
+    "points retired": _rows("_points", "retired"),  # the changed document's old rows being retired in place
+    "points added": _rows("_points", "added"),  # its new rows and the new document's being upserted
+    "passages added": _rows("_passages", "added"),  # points done, passages being written
+    "generation directory begun": _gen_dir_begun,  # written and flushed; the rename and the commit follow
+    "database committed": lambda client, instance, gen, data: committed(data) >= gen,  # publishing follows
 }
 
 
 @pytest.fixture(scope="module")
 def world(sample_data, milvus, tmp_path_factory):
-    """A batch, and the answers and Milvus state an uninterrupted run gives on a Milvus copy of the sample."""
+    """A batch that changes one document and adds another, and the answers and Milvus rows an uninterrupted run gives on
+    a Milvus copy of the sample holding the document's first version."""
+    from councilkg.embed.pipeline import ingest
+
     root = tmp_path_factory.mktemp("milvus-crash")
     batch = root / "batch"
     batch.mkdir()
-    for seed in ("000", "004"):
-        seed_variant(seed, batch / f"variant_{seed}.txt", "milvus-crash")
-    ref = to_milvus(sample_data, root / "ref", milvus.uri)
+    base = copy_data(sample_data, root / "base")
+    seed_variant("000", batch / "variant_000.txt", "milvus-crash")
+    assert ingest([str(batch)], base).ingested == 1
+    seed_variant("000", batch / "variant_000.txt", "milvus-crashed")  # the same file changed: its points are retired
+    seed_variant("004", batch / "variant_004.txt", "milvus-crash")
+    ref = to_milvus(base, root / "ref", milvus.uri)
     gen = committed(ref) + 1
     t0 = time.monotonic()
     res = subprocess.run([str(COUNCILKG), "ingest", str(batch), "--data", str(ref)], capture_output=True, text=True,
                          env=dict(os.environ, HF_HUB_OFFLINE="1"))
     print(f"\nuninterrupted ingest of the batch into Milvus: {time.monotonic() - t0:.1f} s")
     assert res.returncode == 0, res.stderr
-    view = milvus_view(milvus.client(), state(ref, "instance"))
-    assert view["alias"] == gen and set(view["generations"]) == {gen - 1, gen}
-    return {"root": root, "batch": batch, "gen": gen, "after": answers(ref), "full": view["generations"][gen]}
+    view = milvus_view(milvus.client(), state(ref, "instance"), gen)
+    assert view["published"] == gen and view["whole"] and view["_points"]["base"] == gen - 1, view  # grown, not rebuilt
+    assert view["_points"]["retired"] > 0 and view["_points"]["added"] > 0, view
+    return {"root": root, "base": base, "batch": batch, "gen": gen, "after": answers(ref), "full": view}
 
 
-def test_sigkill_during_a_milvus_ingest(world, sample_data, milvus):
+def test_sigkill_during_a_milvus_ingest(world, milvus):
     client = milvus.client()
     outcomes = []
+    gen = world["gen"]
     for n, (label, cond) in enumerate(TRIGGERS.items()):
-        data = to_milvus(sample_data, world["root"] / f"trial-{n}", milvus.uri)
+        data = to_milvus(world["base"], world["root"] / f"trial-{n}", milvus.uri)
         instance, old = state(data, "instance"), committed(data)
         before = answers(data)
         proc = subprocess.Popen([str(COUNCILKG), "ingest", str(world["batch"]), "--data", str(data)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, HF_HUB_OFFLINE="1"))
-        while proc.poll() is None and not cond(client, instance, world["gen"], data):
+        while proc.poll() is None and not cond(client, instance, gen, data):
             time.sleep(0.002)
         running = proc.poll() is None
         if running:
             os.kill(proc.pid, signal.SIGSTOP)  # frozen while we look, so what we see is where it was killed
-        view, gen = milvus_view(client, instance), committed(data)
+        view, now = milvus_view(client, instance, gen), committed(data)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-        new = view["generations"].get(world["gen"], {})
-        # the alias is on a committed generation, never ahead of the database, and that generation is whole
-        assert view["alias"] <= gen and view["generations"][view["alias"]]["_points"] > 0, (label, view)
-        assert view["alias"] < world["gen"] or new == world["full"], (label, view)
-        if gen == old:
-            where = "built, not committed" if new == world["full"] else "mid-build" if new else "before the build"
+        # what stateless readers see is a committed generation, never ahead of the database, and whole
+        assert view["published"] <= now and view["whole"], (label, view)
+        if now == old:
+            full = view["_passages"]["added"] == world["full"]["_passages"]["added"]
+            where = "written, not committed" if full else "mid-write" if view["_points"]["retired"] else "before the write"
             assert answers(data) == before, label
         else:
-            where = "committed, alias " + ("moved" if view["alias"] == gen else "behind")
+            where = "committed, published " + ("too" if view["published"] == now else "behind")
             assert answers(data) == world["after"], label
-            assert milvus_view(client, instance)["alias"] == gen, "the data directory's Searcher brings the alias up"
+            assert milvus_view(client, instance, gen)["published"] == now, "the data directory's Searcher publishes it"
         res = cli("ingest", str(world["batch"]), "--data", str(data))
         assert res.exit_code == 0, res.output
-        again = milvus_view(client, instance)
-        assert committed(data) == world["gen"] and again["alias"] == world["gen"], (label, again)
-        assert set(again["generations"]) == {world["gen"] - 1, world["gen"]} and again["generations"][world["gen"]] == world["full"]
+        again = milvus_view(client, instance, gen)
+        assert committed(data) == gen and again == world["full"], (label, again)  # nothing lost, nothing doubled
         assert answers(data) == world["after"], label
-        outcomes.append((label, running, where, view["alias"], sorted(view["generations"])))
-    print("\ntrigger, was running, state when killed, alias generation, generations in Milvus:")
+        outcomes.append((label, running, where, view["published"]))
+    print("\ntrigger, was running, state when killed, published generation:")
     for o in outcomes:
         print("  ", *o)
     seen = {o[2] for o in outcomes}
-    assert {"mid-build", "built, not committed", "committed, alias behind"} <= seen, outcomes
+    assert {"mid-write", "written, not committed", "committed, published behind"} <= seen, outcomes

@@ -202,17 +202,17 @@ def test_concurrent_searches_batched_together_answer_as_one_at_a_time(sample):
 
 
 def test_the_point_table_written_with_a_generation_is_the_one_the_database_gives(full_data):
-    """Search start-up reads facets from the generation's table file; it must hold exactly what the database says."""
+    """Search start-up reads facets from the segments' table files; they must hold exactly what the database says."""
     import numpy as np
 
-    from councilkg.embed.index import Indexes, gen_dir
+    from councilkg.embed.index import Indexes, seg_dir
     from councilkg.embed.table import TABLE_ARRAYS, PointTable
 
     con = store.connect(full_data, readonly=True)
     gen = int(store.get_state(con, "generation"))
     idx = Indexes.load(full_data, gen)
-    assert (gen_dir(full_data, gen) / TABLE_ARRAYS).exists()
-    saved, fresh = PointTable.open(gen_dir(full_data, gen), con, idx.point_ids), PointTable.compute(con, idx.point_ids)
+    assert idx.parts and all((seg_dir(full_data, p.seg.name) / TABLE_ARRAYS).exists() for p in idx.parts)
+    saved, fresh = idx.table(con), PointTable.compute(con, idx.point_ids)  # one ingest: one segment, ids in order
     assert saved.values == fresh.values and saved.codes.keys() == fresh.codes.keys()
     for f in fresh.codes:
         assert np.array_equal(saved.codes[f], fresh.codes[f]), f

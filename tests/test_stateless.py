@@ -17,17 +17,12 @@ from pathlib import Path
 import pytest
 from conftest import COUNCILKG, SAMPLE, month_dated_sample
 from engines import MilvusServer, end, free_port, need_milvus
-from reliability import QUERIES, cli
+from reliability import FILTERS, QUERIES, cli
 from sparql_server import oxigraph_serve
 
 # The sample split by council: Herefordshire (and the council-less file) in one data directory, the rest in the other.
 SPLIT = {"hereford": ("000", "001", "003"), "others": ("002", "004")}
 DEAD_SPARQL = "http://127.0.0.1:9/query"  # for the pages that must not need the store
-FILTERS = [
-    {}, {"council": "Herefordshire"}, {"council": "E09000014"}, {"council": "Lincolnshire County Council"},
-    {"exclude_council": ("Herefordshire Council",)}, {"theme": "workforce-recruitment"}, {"committee": "young people"},
-    {"since": "2019"}, {"until": "2019-11"}, {"since": "2015-06-05", "until": "2020"}, {"grade": "inadequate"},
-]
 
 
 def _split_corpus(root: Path) -> dict[str, Path]:
@@ -212,9 +207,9 @@ def test_shards_of_different_encoders_are_one_line(shards):
 
 
 def test_a_new_writer_and_a_new_generation_are_seen_without_a_restart(shards, searchers, tmp_path):
-    """A third data directory joins, ingests again (its alias moves to generation 2), then leaves: a running stateless
+    """A third data directory joins, ingests again (generation 2 published on its collections), then leaves: a running stateless
     searcher follows each step on its next request, and the other shards answer as before."""
-    from councilkg.embed import milvus_build
+    from councilkg.embed import milvus_grow
     from councilkg.graph import store
     from reliability import seed_variant
 
@@ -236,7 +231,7 @@ def test_a_new_writer_and_a_new_generation_are_seen_without_a_restart(shards, se
         got = stateless.search("quillwort", k=5, mode="lexical")
         assert got["shards"][instance] == 2 and got["hits"]
     finally:
-        milvus_build.retire(shards["uri"], instance)
+        milvus_grow.retire(shards["uri"], instance)
     assert _same_answer(stateless.search(QUERIES[0], k=5)) == _same_answer(before)
 
 

@@ -47,8 +47,8 @@ def test_stateless_topics_are_those_of_one_data_directory_of_both(apps):
     assert _clusters(got.get_json()) == _clusters(want.get_json())
     assert [t["point_ids"] for t in got.get_json()] == [t["point_ids"] for t in want.get_json()]  # typical ones first
     assert [t["theme_similarity"] for t in got.get_json()] == pytest.approx([t["theme_similarity"] for t in want.get_json()], abs=1e-5)
-    services = apps[0].extensions["councilkg"]  # cached under the shards' collections, which never change
-    assert services._topics[0] == tuple(s.points for s in services.searcher.shards())
+    services = apps[0].extensions["councilkg"]  # cached under the shards' collections at their published generations
+    assert services._topics[0] == tuple((s.points, s.idx.gen) for s in services.searcher.shards())
     emerging = stateless.get("/api/topics?emerging=1").get_json()
     assert _clusters(emerging) == _clusters(union.get("/api/topics?emerging=1").get_json())
 

@@ -94,7 +94,7 @@ class Services:
         ~25 s); None when they are not ready within `wait` seconds (None: wait for them)."""
         shards = self.searcher.shards() if self.stateless else None
         if shards is not None:
-            gen = tuple(s.points for s in shards)  # a shard's collection never changes: its name is its generation
+            gen = tuple((s.points, s.idx.gen) for s in shards)  # each shard's collection at its published generation
         else:
             gen = store.get_state(con or db(), "generation", "0") or "0"
         with self._topics_lock:

@@ -124,7 +124,7 @@ def topic_rows(found: list, examples: int = 3) -> list[dict]:
         from councilkg.embed.shard_topics import texts_and_names
 
         sh = services().searcher
-        texts, names = texts_and_names(sh.client, sh.uri, [s.points for s in sh.shards()], wanted,
+        texts, names = texts_and_names(sh.client, sh.uri, [(s.points, s.idx.gen) for s in sh.shards()], wanted,
                                        {c for t in found for c in t.councils})
     else:
         con = db()

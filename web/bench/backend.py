@@ -66,8 +66,8 @@ def server_rss_mb(uri: str) -> float | None:
     return None
 
 
-FAISS_BUILD = ("import sys; from pathlib import Path; from councilkg.embed import index; from councilkg.graph import store; "
-               "con = store.connect(sys.argv[1], readonly=True); index.build(con, Path(sys.argv[2]), 1, store.get_state(con, 'model'))")
+FAISS_BUILD = ("import sys; from pathlib import Path; from councilkg.embed import grow; from councilkg.graph import store; "
+               "con = store.connect(sys.argv[1], readonly=True); grow.build(con, Path(sys.argv[2]), 1, store.get_state(con, 'model'))")
 
 
 def builds(data: Path, spec: str, workdir: Path) -> tuple[Path, dict]:
@@ -94,6 +94,35 @@ def builds(data: Path, spec: str, workdir: Path) -> tuple[Path, dict]:
     if server_before is not None:
         out["backend_server_rss_mb"] = [server_before, server_rss_mb(spec.removeprefix("milvus:"))]  # before, after
     return copy, out
+
+
+def increment(copy: Path, spec: str, workdir: Path) -> dict:
+    """One small meeting added to the scaled corpus on `spec` (grown in place) against the same ingest into an empty
+    data directory on it, each a fresh `councilkg ingest` process, and the rows the increment wrote to the index."""
+    import json
+
+    from councilkg.embed.backends import parse_index
+    from councilkg.graph import store
+    from councilkg.web.bench.corpus import SEED, write_corpus
+
+    src = workdir / f"backend-increment-s{SEED}"
+    if not src.exists():
+        write_corpus(src, 1, seed=SEED + 700, items_per_doc=(1, 1))
+    empty = workdir / "backend-increment-empty"
+    shutil.rmtree(empty, ignore_errors=True)
+    out: dict = {}
+    out["increment_empty_s"], out["increment_empty_peak_rss_mb"] = _child(_cli() + ["ingest", str(src), "--data", str(empty), "--index", spec])
+    out["increment_s"], out["increment_peak_rss_mb"] = _child(_cli() + ["ingest", str(src), "--data", str(copy)])
+    out["increment_ratio"] = round(out["increment_s"] / out["increment_empty_s"], 2)
+    con = store.connect(copy, readonly=True)
+    gen = int(store.get_state(con, "generation", "0"))
+    out["increment_points"] = con.execute("SELECT count(*) FROM points p JOIN documents d ON d.id = p.doc_id "
+                                          "WHERE d.path_key LIKE ?", (f"{src.resolve()}%",)).fetchone()[0]
+    con.close()
+    info = json.loads((copy / "index" / f"gen-{gen:06d}" / "info.json").read_text())
+    out["increment_rows_written"] = info.get("written")  # Milvus: points, passages, retired and deleted rows
+    _retire(parse_index(spec), empty)
+    return out
 
 
 def _bare(idx, qs: list[str], enc, rounds: int) -> tuple[list[float], dict]:
@@ -138,6 +167,7 @@ def exact_points(data: Path, point_ids: np.ndarray, qv: np.ndarray) -> list[set[
 def measure(data: Path, spec: str, workdir: Path, qs: list[str], rounds: int, n_docs: int, log) -> dict:
     """Ingest ratio, index build time and memory, warm search p50/p95 and its ratio to bare parts, recall@10, both sides."""
     from councilkg.embed.backends import parse_index
+
     backend = parse_index(spec)
     backend.check()
     out: dict = {"index": backend.spec}
@@ -147,6 +177,8 @@ def measure(data: Path, spec: str, workdir: Path, qs: list[str], rounds: int, n_
     log(f"{backend.spec}: index builds of the scaled corpus")
     copy, built = builds(data, backend.spec, workdir)
     out.update(built)
+    log(f"{backend.spec}: one meeting added to the scaled corpus, and to an empty directory")
+    out.update(increment(copy, backend.spec, workdir))
     log(f"{backend.spec}: warm search and recall@{K}")
     for side, where in (("faiss", data), ("backend", copy)):
         s, idx, enc = warm_searcher(where, qs)
@@ -189,6 +221,9 @@ def format_rows(r: dict) -> list[str]:
                       ("search_ratio", "ratio to bare parts"), ("recall_at_10", "recall@10 vs exact"),
                       ("vector_index", "vector index")):
         lines.append(f"  {name:<37} {r['faiss_' + key]:>10} | {r['backend_' + key]}")
+    if "increment_s" in r:
+        lines.append(f"  one meeting ({r['increment_points']} points) added: {r['increment_s']} s vs {r['increment_empty_s']} s "
+                     f"into an empty directory ({r['increment_ratio']}x); rows written {r['increment_rows_written']}")
     if "backend_server_rss_mb" in r:
         lines.append(f"  {b} server RSS MiB before, after the build: {r['backend_server_rss_mb']}")
     lines.append(f"  bare parts p50 ms: faiss {r['faiss_bare_parts_p50_ms']} | {b} {r['backend_bare_parts_p50_ms']}")

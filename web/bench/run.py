@@ -16,6 +16,7 @@ from councilkg.web.bench import load as bench_load
 from councilkg.web.bench import scale as bench_scale
 from councilkg.web.bench import sparql as bench_sparql
 from councilkg.web.bench.corpus import SEED
+from councilkg.web.bench.increment import INCREMENTS, measure_increment
 from councilkg.web.bench.ingest import measure_ingest
 from councilkg.web.bench.search import measure_search, queries
 
@@ -28,6 +29,8 @@ TARGETS = {
     "search_p50_ms": (30, "max"), "search_p95_ms": (60, "max"), "search_ratio": (1.5, "max"), "rss_mb": (1500, "max"),
     "sparql_max_s": (1.0, "max"), "sparql_after_increment_s": (1.0, "max"), "cold_stats_s": (1.5, "max"), "cold_search_s": (10, "max"),
     "load_rps": (40, "min"), "load_errors": (0, "max"),
+    # issue 18: a meeting added to the scaled directory against the same ingest into an empty one, in one run
+    "increment_ratio": (1.5, "max"), "increment_peak_ratio": (1.3, "max"), "increment_search_ratio": (1.5, "max"),
     "harvest_four_vs_one": (1.6, "max"), "harvest_all_vs_slowest": (1.5, "max"),
 }
 
@@ -72,6 +75,13 @@ def bench(quick: bool = False, workdir: str | Path | None = None, log=None, poin
         out.update(measure_ingest(workdir, n_docs, log))
     with stage("search over the scaled corpus"):
         out.update(measure_search(data, qs, rounds))
+    with stage("increments to the scaled corpus"):
+        inc = measure_increment(data, workdir, qs, rounds, out["bare_p50_ms"], log,
+                                increments=INCREMENTS if points >= SEARCH_POINTS else 10)  # tests: a small corpus, 10
+        out["increment"] = inc
+        out["increment_ratio"] = max(inc[m]["wall_ratio"] for m in ("small", "meeting30"))
+        out["increment_peak_ratio"] = max(inc[m]["peak_ratio"] for m in ("small", "meeting30"))
+        out["increment_search_ratio"] = inc["search_ratio_to_one_index_bare"]
     if index:
         from councilkg.web.bench import backend as bench_backend
 
@@ -165,6 +175,16 @@ def format_table(result: dict) -> str:
     if "scale_corpus" in result:  # not in a --study-1m run
         lines.append(f"\nsearch corpus: {result['scale_corpus']['how']}")
         lines.append(f"bare search parts p50 (ms): {result['bare_parts_p50_ms']}")
+    if "increment" in result:
+        i = result["increment"]
+        lines.append("\nincrement (s, peak MiB): into an empty directory | into the scaled one | ratios")
+        for m in ("small", "meeting30"):
+            v = i[m]
+            lines.append(f"  {v['points']:>3}-point meeting  {v['empty_s']:>6} {v['empty_peak_mb']:>7} | {v['grown_s']:>6} "
+                         f"{v['grown_peak_mb']:>7} | {v['wall_ratio']} {v['peak_ratio']}")
+        lines.append(f"  after {i['increments']} more: {i['segments_after']} segments, search p50/p95 {i['search_p50_ms']}/"
+                     f"{i['search_p95_ms']} ms; one ingest p50 {i['increment_s_p50']} s, max {i['increment_s_max']} s; "
+                     f"compact {i['compact_s']} s, {i['compact_peak_mb']} MiB")
     if "sparql" in result:
         lines.append("\nSPARQL research queries (s): oxigraph | rdflib API over oxigraph | rdflib memory")
         mem = result["sparql"].get("rdflib_memory", {}).get("queries", {})

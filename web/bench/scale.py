@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from councilkg.corpus.model import stable_id
+from councilkg.embed import grow
 from councilkg.embed import index as indexes
 from councilkg.graph import store
 from councilkg.web.bench.corpus import COMMITTEES, councils, sentences, write_corpus
@@ -135,7 +136,7 @@ def derive(base: Path, out: Path, seed: int, target: int) -> dict:
     con.execute("DETACH DATABASE base")
     con.execute("BEGIN")
     t0 = time.perf_counter()
-    indexes.build(con, out, 1, model)
+    grow.build(con, out, 1, model)
     store.set_state(con, "generation", "1")
     store.set_state(con, "model", model)
     con.execute("COMMIT")

@@ -43,11 +43,11 @@ def measure_search(data: Path, qs: list[str], rounds: int) -> dict:
     import faiss
 
     from councilkg.embed import rank
-    from councilkg.embed.index import HNSW_EF_SEARCH, tokenize
+    from councilkg.embed.index import HNSW_EF_SEARCH
 
     s, idx, enc = warm_searcher(data, qs)
-    hnsw = idx.info["vector_index"] == "hnsw"
-    params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, rank.CANDIDATES)) if hnsw else None
+    segs = [(p.seg.vectors, faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, rank.CANDIDATES))
+             if p.seg.info["vector_index"] == "hnsw" else None) for p in idx.parts]
     full, bare, parts = [], [], {"encode": [], "faiss": [], "bm25": []}
     for _ in range(rounds):
         for q in qs:
@@ -55,11 +55,10 @@ def measure_search(data: Path, qs: list[str], rounds: int) -> dict:
             t0 = time.perf_counter()
             v = enc.encode([q], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
             t1 = time.perf_counter()
-            idx.vectors.search(v.astype(np.float32), rank.CANDIDATES, params=params)
+            for vectors, params in segs:  # each segment's FAISS index, as Indexes.vector_search calls them
+                vectors.search(v.astype(np.float32), rank.CANDIDATES, params=params)
             t2 = time.perf_counter()
-            tokens = [t for t in tokenize([q])[0] if t in idx.bm25.vocab_dict]
-            if tokens:  # as Indexes.lexical_search: no known word, no scoring
-                idx.bm25.get_scores(tokens)
+            idx.lexical_search(q, rank.CANDIDATES)  # BM25 over the segments' term counts: there is no library under it
             t3 = time.perf_counter()
             bare.append(t3 - t0)
             for k, d in zip(parts, (t1 - t0, t2 - t1, t3 - t2)):

@@ -234,4 +234,21 @@ def export(data_dir, fmt, output, to_url, graph_iri):
     click.echo(f"{n} triples written to {output}", err=True)
 
 
-COMMANDS = (ingest, harvest, stats, export)
+@click.command()
+@data_option
+def compact(data_dir):
+    """Merge the search index's segments into one (a new generation; searches go on meanwhile)."""
+    from councilkg.embed.compact import compact as run
+
+    from councilkg.graph.store import DB_NAME
+
+    if not (Path(data_dir) / DB_NAME).exists():
+        raise click.ClickException(f"{data_dir}: no data directory here")
+    gen, before = run(data_dir)
+    if not before:
+        click.echo(f"{data_dir}: nothing to compact (generation {gen})")
+    else:
+        click.echo(f"generation {gen}: {before} segment{'s' if before != 1 else ''} merged into one")
+
+
+COMMANDS = (ingest, harvest, stats, export, compact)
