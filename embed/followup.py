@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from councilkg.corpus.ofsted import FORMAT as REPORT_FORMAT
+from councilkg.graph import store
 
 # Cosine (best passage of the point) at or above which a point addresses a recommendation; measured, not guessed.
 THRESHOLD = 0.56
@@ -28,14 +29,21 @@ def link(con: sqlite3.Connection, data_dir: Path, model: str, doc_ids: list[str]
     if not doc_ids:
         return 0
     pairs = _new_recommendations(con, data_dir, doc_ids, threshold) + _new_points(con, model, doc_ids, threshold)
+    write(con, pairs)
+    return len(pairs)
+
+
+def write(con: sqlite3.Connection, pairs: list[tuple[str, str, float]]) -> None:
+    """Store (recommendation, point, score) links in one transaction after the ingest's commit, as a new RDF generation
+    (store.stamp_changes), so an RDF store brought up to date between the two transactions still replays them."""
     con.execute("BEGIN IMMEDIATE")
     try:
         con.executemany("INSERT OR REPLACE INTO followups(recommendation_id, point_id, score) VALUES (?,?,?)", pairs)
+        store.stamp_changes(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return len(pairs)
 
 
 def _new_recommendations(con, data_dir: Path, doc_ids: list[str], threshold: float) -> list[tuple[str, str, float]]:

@@ -219,11 +219,24 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
         progress("index", 1, 1)
         # derived links over the committed generation (the vector search reads only what is committed)
         report.followups = followup.link(con, data_dir, model, written)
+        _update_rdf(data_dir)  # after the follow-up links' transaction (a new RDF generation when it wrote any)
     else:
         con.execute("COMMIT")
         if committed:
             backend.publish(con, data_dir, committed)  # a crash between commit and alias left it behind: repair
     report.generation = int(store.get_state(con, "generation", "0"))
+
+
+def _update_rdf(data_dir: Path) -> None:
+    """The RDF store, if one was built, takes this generation's changes now, so the first query after it costs nothing more.
+
+    Never waits and never fails the ingest (already committed): a store left behind is caught up by its next reader."""
+    from councilkg.graph import rdf_store
+
+    try:
+        rdf_store.sync(data_dir, build=False, wait=False)
+    except OSError:
+        pass
 
 
 def _retire(backend, con) -> None:

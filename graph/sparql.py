@@ -1,13 +1,10 @@
-"""Read-only SPARQL over the export: Oxigraph, cached on disk per database generation and queried from an in-memory copy."""
+"""Read-only SPARQL over the export: Oxigraph on disk (graph/rdf_store.py) or a copy in memory, both kept current in place."""
 
 from __future__ import annotations
 
 import gc
 import hashlib
-import os
 import re
-import shutil
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -16,15 +13,13 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from councilkg.graph import rdf, store
+from councilkg.graph import rdf, rdf_store, store
 from councilkg.graph.sparql_formats import GRAPH_FORMATS, RESULT_FORMATS, graph_bytes
 from councilkg.graph.vocab import PREFIXES
 
-CACHE_VERSION = "6"  # bump when the export's shape changes, so old cached stores are not served
-KEEP = 2  # cached generations kept on disk: the newest and the one a serving process may still hold
-STORE, TRIPLES = "store", "triples.nt"  # in each generation's cache dir: the on-disk store and the export it was loaded from
-_open: dict[str, ox.Store] = {}  # cache dir -> on-disk store (lookups: linked data, the server)
-_memory: dict[str, ox.Store] = {}  # cache dir -> in-memory copy (SPARQL queries)
+CACHE_VERSION = "7"  # bump when the export's shape changes, so caches keyed by fingerprint() are not served
+_open: dict[str, tuple[Path, ox.Store]] = {}  # data dir -> (snapshot, its read-only store): lookups, CLI queries
+_memory: dict[str, "_Copy"] = {}  # data dir -> in-memory copy (the /sparql workers' queries)
 _lock = threading.Lock()
 
 
@@ -73,7 +68,7 @@ class Result:
 
 
 def fingerprint(con) -> str:
-    """What the cached store depends on: the generation, table sizes, and the shipped vocabulary files."""
+    """What a per-generation cache of the graph depends on (graph/kg.py): the generation, table sizes, the vocabulary files."""
     h = hashlib.sha256(CACHE_VERSION.encode())
     h.update(str(store.get_state(con, "generation", "0")).encode())
     for table in ("documents", "councils", "meetings", "points", "actions", "inspections", "judgements",
@@ -85,82 +80,67 @@ def fingerprint(con) -> str:
     return h.hexdigest()[:16]
 
 
-def cache_dir(data_dir: str | Path, con) -> Path:
-    gen = store.get_state(con, "generation", "0")
-    return Path(data_dir) / "rdf" / f"gen-{gen}-{fingerprint(con)}"
+def open_store(data_dir: str | Path) -> ox.Store:
+    """The current generation's snapshot on disk, read-only (lookups, `councilkg sparql`): opens in milliseconds, no load.
 
-
-def _build(data_dir: Path, con, final: Path) -> None:
-    """Write the export once as N-Triples and bulk-load it on disk, in a temp dir renamed into place (atomic; losers of a race discard theirs)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=final.parent))
-    try:
-        with open(tmp / TRIPLES, "w", encoding="utf-8") as out:
-            for chunk in rdf.ntriples(con):
-                out.write(chunk)
-        st = ox.Store(str(tmp / STORE))
-        st.bulk_load(path=str(tmp / TRIPLES), format=ox.RdfFormat.N_TRIPLES)
-        st.flush()
-        del st
-        gc.collect()
-        os.chmod(tmp, 0o755)  # mkdtemp made it private; the cache is as readable as the data dir
-        os.rename(tmp, final)
-    except OSError:
-        if not final.exists():
-            raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    _prune(final)
-
-
-def _prune(keep: Path) -> None:
-    gens = sorted((p for p in keep.parent.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in gens[KEEP:]:
-        if old != keep and str(old) not in _open and str(old) not in _memory:
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def _current(data_dir: str | Path, held: dict, make) -> ox.Store:
-    """This generation's store from `held`, made (and the cache built) on first use; older generations are let go."""
+    Brought up to date first (graph/rdf_store.py: the change log replayed, or a build when there is no store)."""
+    key = str(Path(data_dir).resolve())
     con = store.connect(data_dir, readonly=True)
     try:
-        with _lock:
-            path = cache_dir(data_dir, con)
-            if str(path) not in held:
-                if not (path / TRIPLES).exists():
-                    _build(Path(data_dir), con, path)
-                for stale in [k for k in held if Path(k).parent == path.parent]:
-                    del held[stale]
-                held[str(path)] = make(path)
-            return held[str(path)]
+        gen = rdf_store.generation(con)
     finally:
         con.close()
+    with _lock:
+        held = _open.get(key)
+        snap = rdf_store.snapshot_path(data_dir, gen)
+        if held is not None and held[0] == snap:
+            return held[1]
+        if not snap.is_dir():
+            gen, snap = rdf_store.sync(data_dir)
+        _open[key] = (snap, ox.Store.read_only(str(snap)))
+        return _open[key][1]
 
 
-def open_store(data_dir: str | Path) -> ox.Store:
-    """The read-only on-disk Oxigraph store of the database's current state, for lookups: cheap to open, slower to query."""
-    return _current(data_dir, _open, lambda path: ox.Store.read_only(str(path / STORE)))
-
-
-def _load_memory(path: Path) -> ox.Store:
-    st = ox.Store()
-    st.load(path=str(path / TRIPLES), format=ox.RdfFormat.N_TRIPLES)
-    return st
+@dataclass
+class _Copy:
+    generation: int
+    fingerprint: str
+    store: ox.Store
 
 
 def memory_store(data_dir: str | Path) -> ox.Store:
-    """The current state in memory, loaded once per generation per process from the cached N-Triples (about 5-10x faster queries than on disk)."""
-    return _current(data_dir, _memory, _load_memory)
+    """The graph in this process's memory (whole-graph queries run 5-10x faster than on disk): loaded once, then kept
+    current by replaying each new generation's changes, so the first query after an ingest costs what any query costs."""
+    key = str(Path(data_dir).resolve())
+    with _lock:
+        con = store.connect(data_dir, readonly=True)
+        try:
+            con.execute("BEGIN")  # the generation and the rows replayed are of one state
+            gen, fp = rdf_store.generation(con), rdf_store.fingerprint()
+            held = _memory.get(key)
+            if held is not None and held.fingerprint == fp and rdf_store.replayable(con, held.generation, gen):
+                if held.generation != gen:
+                    rdf_store.replay(held.store, con, rdf_store.changes(con, held.generation, gen))
+                    held.generation = gen
+                return held.store
+            _memory.pop(key, None)  # the old copy goes before the new one is loaded
+            gc.collect()
+            st = ox.Store()
+            rdf_store.load_all(st, con)
+            _memory[key] = _Copy(gen, fp, st)
+            return st
+        finally:
+            con.close()
 
 
 def open_graph(data_dir: str | Path) -> Graph:
-    """The export as an rdflib Graph over the cached Oxigraph store (rdflib API, Rust speed)."""
+    """The export as an rdflib Dataset over the on-disk snapshot, its default graph the union (rdflib API, Rust speed)."""
     from oxrdflib import OxigraphStore
-    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+    from rdflib import Dataset
 
     from councilkg.graph.vocab import bind_prefixes
 
-    return bind_prefixes(Graph(store=OxigraphStore(store=open_store(data_dir)), identifier=DATASET_DEFAULT_GRAPH_ID))
+    return bind_prefixes(Dataset(store=OxigraphStore(store=open_store(data_dir)), default_union=True))
 
 
 def _as_store(source) -> ox.Store:
@@ -173,7 +153,7 @@ def _as_store(source) -> ox.Store:
         st = ox.Store()
         st.load(source.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
         return st
-    return memory_store(source)
+    return open_store(source)
 
 
 _SKIP = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"\s]*>|#[^\n]*')
@@ -207,7 +187,7 @@ def query(source, q: str, *, limit: int | None = None, timeout: float | None = N
     start = time.monotonic()
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
     try:
-        res = st.query(q, prefixes=prefixes)
+        res = st.query(q, prefixes=prefixes, use_default_graph_as_union=True)  # every owner's graph
     except SyntaxError as err:
         refuse_or_raise(q, err)
     if isinstance(res, ox.QueryBoolean):

@@ -94,7 +94,50 @@ CREATE INDEX IF NOT EXISTS official_council ON official_inspections(council_id, 
 CREATE INDEX IF NOT EXISTS practices_council ON practices(council_id);
 CREATE INDEX IF NOT EXISTS point_themes_theme ON point_themes(theme);
 CREATE INDEX IF NOT EXISTS documents_sha ON documents(sha256);
+CREATE INDEX IF NOT EXISTS actions_doc ON actions(doc_id);
+CREATE INDEX IF NOT EXISTS inspections_doc ON inspections(doc_id);
+CREATE INDEX IF NOT EXISTS judgements_doc ON judgements(doc_id);
+CREATE INDEX IF NOT EXISTS interventions_doc ON interventions(doc_id);
+CREATE INDEX IF NOT EXISTS practices_doc ON practices(doc_id);
+CREATE INDEX IF NOT EXISTS mentions_doc ON mentions(doc_id);
 """
+
+# The change log: which councils, meetings and documents each RDF generation wrote or deleted, so the RDF store
+# (graph/rdf_store.py) replays only those. Triggers write it in the writer's own transaction, whatever the writer.
+# The RDF generation ('rdf_generation') moves with each new generation and with each later transaction of derived
+# rows (follow-up links, after the ingest's commit: stamp_changes), so a store made between the two still sees the
+# second; a new RDF generation stamps the pending rows and drops those LOG_KEEP old. 'rdf_log_since' is the
+# RDF generation the log began at (a data directory from before it has no log of its earlier generations).
+LOG_KEEP = 64
+CHANGE_LOG = f"""
+CREATE TABLE IF NOT EXISTS rdf_log (generation INTEGER, kind TEXT NOT NULL, id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS rdf_log_generation ON rdf_log(generation);
+INSERT OR IGNORE INTO state(key, value) SELECT 'rdf_log_since', coalesce((SELECT value FROM state WHERE key='generation'), '0');
+INSERT OR IGNORE INTO state(key, value) SELECT 'rdf_generation', coalesce((SELECT value FROM state WHERE key='generation'), '0');
+DROP TRIGGER IF EXISTS rdf_log_stamp;
+CREATE TRIGGER IF NOT EXISTS rdf_generation_follows AFTER INSERT ON state WHEN new.key = 'generation'
+BEGIN
+  INSERT OR REPLACE INTO state(key, value) SELECT 'rdf_generation', CAST((SELECT value FROM state WHERE key='rdf_generation') AS INTEGER) + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS rdf_log_stamps AFTER INSERT ON state WHEN new.key = 'rdf_generation'
+BEGIN
+  UPDATE rdf_log SET generation = CAST(new.value AS INTEGER) WHERE generation IS NULL;
+  DELETE FROM rdf_log WHERE generation <= CAST(new.value AS INTEGER) - {LOG_KEEP};
+END;
+""" + "".join(
+    f"CREATE TRIGGER IF NOT EXISTS rdf_log_{table}_{event.lower()} AFTER {event} ON {table} BEGIN "
+    + "".join(f"INSERT INTO rdf_log(generation, kind, id) VALUES (NULL, '{kind}', {row}.id); " for row in rows) + "END;\n"
+    for table, kind in (("documents", "document"), ("meetings", "meeting"), ("councils", "council"))
+    for event, rows in (("INSERT", ("new",)), ("DELETE", ("old",)), ("UPDATE", ("old", "new")))) + "".join(
+    # rows owned through another: Ofsted's events are their council's (and the documents whose claims are checked
+    # against an event's judgements are relogged when those change); a follow-up link is its point's document's
+    f"CREATE TRIGGER IF NOT EXISTS rdf_log_{table}_{event.lower()} AFTER {event} ON {table} BEGIN "
+    + "".join(f"INSERT INTO rdf_log(generation, kind, id) {sql.format(row=row)}; " for row in rows for sql in sqls) + "END;\n"
+    for table, sqls in (
+        ("official_inspections", ("SELECT NULL, 'council', {row}.council_id",
+                                  "SELECT NULL, 'document', doc_id FROM inspections WHERE event_id = {row}.id")),
+        ("followups", ("SELECT NULL, 'document', doc_id FROM points WHERE id = {row}.point_id",)))
+    for event, rows in (("INSERT", ("new",)), ("DELETE", ("old",)), ("UPDATE", ("old", "new"))))
 
 
 class StoreError(Exception):
@@ -114,10 +157,11 @@ def connect(data_dir: str | Path, readonly: bool = False) -> sqlite3.Connection:
         con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         con.execute("PRAGMA journal_mode=WAL")
         fresh = not con.execute("SELECT 1 FROM sqlite_master WHERE name='state'").fetchone()
-        con.executescript(SCHEMA)
+        con.executescript(SCHEMA + CHANGE_LOG)
         if fresh:
             con.execute("INSERT OR IGNORE INTO state(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
         _migrate(con)
+        con.execute("CREATE INDEX IF NOT EXISTS inspections_event ON inspections(event_id)")  # the official record's dependants
     con.row_factory = sqlite3.Row
     try:
         found = get_state(con, "schema")
@@ -150,6 +194,13 @@ def get_state(con: sqlite3.Connection, key: str, default: str | None = None) -> 
 
 def set_state(con: sqlite3.Connection, key: str, value: str) -> None:
     con.execute("INSERT OR REPLACE INTO state(key, value) VALUES (?, ?)", (key, value))
+
+
+def stamp_changes(con: sqlite3.Connection) -> None:
+    """In a transaction after a generation's commit (derived rows such as follow-up links): what it logged becomes a new
+    RDF generation, which the store replays (graph/rdf_store.py); nothing logged, nothing moves."""
+    if con.execute("SELECT 1 FROM rdf_log WHERE generation IS NULL LIMIT 1").fetchone():
+        set_state(con, "rdf_generation", str(int(get_state(con, "rdf_generation", "0")) + 1))
 
 
 def meeting_id(council_id: str | None, date: str | None, committee: str | None, doc_id: str) -> str:
@@ -242,6 +293,9 @@ def write_document(
     return doc_id
 
 
+OFFICIAL = "council_id, inspectorate, type, framework, start, end, published, url, overall, judgements, theme, source"
+
+
 def _sync_official(con: sqlite3.Connection, gss: str | None, councils: dict[str, dict]) -> None:
     """Hold Ofsted's events of this council (and of the councils it replaced): a few rows per council, not the register."""
     if not gss:
@@ -249,9 +303,11 @@ def _sync_official(con: sqlite3.Connection, gss: str | None, councils: dict[str,
     for e in official_events(gss):
         if e["gss"] != gss:
             _ensure_council(con, e["gss"], e["council"], councils, sync=False)
-        con.execute(
-            "INSERT OR REPLACE INTO official_inspections(id, council_id, inspectorate, type, framework, start, end, published, url,"
-            " overall, judgements, theme, source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        con.execute(  # written only when Ofsted's record of it changed, so its change log (triggers) follows real changes
+            "INSERT INTO official_inspections(id, council_id, inspectorate, type, framework, start, end, published, url,"
+            " overall, judgements, theme, source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
+            f" ({OFFICIAL}) = ({', '.join('excluded.' + c for c in OFFICIAL.split(', '))})"
+            f" WHERE ({OFFICIAL}) IS NOT ({', '.join('excluded.' + c for c in OFFICIAL.split(', '))})",
             (e["id"], e["gss"], e["inspectorate"], e["type"], e["framework"] or None, e["start"] or None, e["end"] or None,
              e["published"] or None, e["url"] or None, e["overall"], e["judgements"] or None, e["theme"] or None, e["source"]))
 

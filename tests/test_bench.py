@@ -15,6 +15,7 @@ pytestmark = pytest.mark.slow
 KEYS = {  # issue 6's keys and their types; values are only checked for sanity, never against a time
     "ingest_ratio": float, "reingest_ratio": float, "points": int, "search_p50_ms": float, "search_p95_ms": float,
     "search_ratio": float, "rss_mb": float, "sparql_max_s": float, "cold_stats_s": float, "cold_search_s": float,
+    "sparql_after_increment_s": float,
 }
 
 
@@ -48,6 +49,14 @@ def test_every_research_query_ran_and_the_table_shows_them(quick):
     for key in KEYS:
         assert key in table
     assert titles[0][:40] in table
+
+
+def test_the_first_sparql_query_after_an_increment_is_measured(quick):
+    inc = quick["sparql_increment"]
+    assert inc["points_added"] > 0 and inc["rebuild_s"] > 0
+    assert inc["ingest_rdf_update_s"] is not None, "the ingest did not update the built store itself"
+    assert quick["sparql_after_increment_s"] == inc["cli_first_s"] > 0
+    assert "SPARQL after one meeting ingested" in bench.format_table(quick)
 
 
 def test_synthetic_minutes_are_deterministic_and_read_as_real_ones(tmp_path):

@@ -52,9 +52,11 @@ def documents(data) -> set[str]:
 
 
 def content(data) -> tuple:
-    """What the data directory holds, but for how many commits it took (the generation counts batches)."""
+    """What the data directory holds, but for how many commits it took (the generations count batches, and the RDF
+    change log records which commit wrote what)."""
     got = rows(data, volatile=False)
-    got["state"] = [r for r in got["state"] if r[0] != "generation"]
+    got["state"] = [r for r in got["state"] if r[0] not in ("generation", "rdf_generation")]
+    got.pop("rdf_log", None)
     return got, held(data)
 
 

@@ -57,13 +57,13 @@ def describe(subject: str) -> list:
     node = ox.NamedNode(subject)
     st = ox_store()
     out = []
-    for q in st.quads_for_pattern(node, None, None, ox.DefaultGraph()):
+    for q in st.quads_for_pattern(node, None, None):  # every graph: each triple is in one
         out.append(ox.Triple(q.subject, q.predicate, q.object))
         if len(out) >= MAX_TRIPLES:
             return out
     if not out:
         return out
-    for q in st.quads_for_pattern(None, None, node, ox.DefaultGraph()):
+    for q in st.quads_for_pattern(None, None, node):
         out.append(ox.Triple(q.subject, q.predicate, q.object))
         if len(out) >= MAX_TRIPLES:
             break
@@ -150,6 +150,6 @@ def export(ext: str):
 
     out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()} if fmt != "nt" else None
-    ox_store().dump(out, format=getattr(ox.RdfFormat, rdf.FORMATS[fmt][1]), from_graph=ox.DefaultGraph(), prefixes=prefixes)
+    ox.serialize((q.triple for q in ox_store()), out, format=getattr(ox.RdfFormat, rdf.FORMATS[fmt][1]), prefixes=prefixes)
     out.seek(0)
     return send_file(out, mimetype=rdf.media_type(fmt), as_attachment=True, download_name=f"councilkg.{ext}", max_age=0)

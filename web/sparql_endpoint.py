@@ -103,7 +103,7 @@ def run(q: str):
         from councilkg.web.graph_store import forward, graph_store
 
         return forward(graph_store(), q, limit=ROW_CAP, timeout=TIMEOUT_S)
-    open_store(data_dir)  # build this generation's store here, once, before a worker opens it
+    open_store(data_dir)  # this generation's on-disk store, current for linked data (the worker replays into its memory copy)
     return services().sparql.query(data_dir, q, limit=ROW_CAP, timeout=TIMEOUT_S)
 
 

@@ -11,7 +11,8 @@ GRACE_S = 1.0  # the worker checks the limit itself while rows stream; past limi
 
 
 def _work(conn, warm_dir: str | None) -> None:
-    """A worker's loop: load the graph into memory first, then answer queries until the pipe closes."""
+    """A worker's loop: load the graph into memory first, then answer queries until the pipe closes (each new
+    generation's changes replayed into that copy before the first query on it)."""
     from councilkg.graph import sparql
 
     if warm_dir is not None:
@@ -26,7 +27,7 @@ def _work(conn, warm_dir: str | None) -> None:
         except (EOFError, OSError):
             return
         try:
-            reply = ("ok", sparql.query(data_dir, q, limit=limit, timeout=timeout))
+            reply = ("ok", sparql.query(sparql.memory_store(data_dir), q, limit=limit, timeout=timeout))
         except sparql.QueryError as e:
             reply = ("error", type(e).__name__, str(e))
         except Exception as e:  # noqa: BLE001 - a query must never take the worker down silently

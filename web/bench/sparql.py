@@ -32,7 +32,7 @@ def _timed(run, queries: dict[str, str]) -> dict[str, dict]:
 
 
 def on_oxigraph(data_dir: Path, compare: bool = True) -> dict:
-    """councilkg's own path (graph/sparql.py over the cached Oxigraph store), and (compare) the on-disk store and rdflib's API over it."""
+    """The /sparql workers' path (graph/sparql.py's in-memory copy), and (compare) the on-disk snapshot `councilkg sparql` reads and rdflib's API over it."""
     from councilkg.graph import sparql
 
     qs = research_queries()
@@ -40,15 +40,71 @@ def on_oxigraph(data_dir: Path, compare: bool = True) -> dict:
     st = sparql.open_store(data_dir)
     open_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    sparql.memory_store(data_dir)  # what `councilkg sparql` and the /sparql workers query, loaded once per generation
+    mem = sparql.memory_store(data_dir)  # what the /sparql workers query, loaded once per process
     load_s = time.perf_counter() - t0
     out = {"open_s": round(open_s, 2), "memory_load_s": round(load_s, 2), "triples": len(st),
-           "oxigraph": _timed(lambda q: len(sparql.query(data_dir, q)), qs)}
+           "oxigraph": _timed(lambda q: len(sparql.query(mem, q)), qs)}
     if compare:
         out["oxigraph_on_disk"] = _timed(lambda q: len(sparql.query(st, q)), qs)
         graph = sparql.open_graph(data_dir)
         out["rdflib_api_over_oxigraph"] = _timed(lambda q: len(list(graph.query(q))), qs)
     return out
+
+
+COUNT_POINTS = "SELECT (COUNT(?p) AS ?n) WHERE { ?p a ckg:DebatePoint }"
+
+
+def after_increment(scale_data: Path, workdir: Path, log) -> dict:
+    """One small meeting ingested into a copy of the scaled directory whose RDF store is built: the first SPARQL query
+    after it in a fresh `councilkg sparql` process (on-disk snapshot) and in a /sparql worker's memory copy (the
+    generation's changes replayed), against the same query before the ingest and a full rebuild of the store."""
+    import shutil
+
+    from councilkg.embed.pipeline import ingest
+    from councilkg.graph import rdf_store, sparql
+    from councilkg.web.bench.corpus import SEED, write_corpus
+
+    data, src = workdir / "sparql-increment", workdir / f"sparql-increment-src-s{SEED}"
+    shutil.rmtree(data, ignore_errors=True)
+    shutil.copytree(scale_data, data, ignore=shutil.ignore_patterns("rdf", ".*.lock"))
+    if not src.exists():
+        write_corpus(src, 1, seed=SEED + 700, items_per_doc=(1, 1))
+    log("SPARQL after an increment: full build of the store, for comparison")
+    rebuild_s = _seconds(lambda: rdf_store.sync(data))
+    mem_load_s = _seconds(lambda: sparql.memory_store(data))
+    out = {"rebuild_s": rebuild_s, "memory_load_s": mem_load_s, "cli_before_s": _cli(data, COUNT_POINTS),
+           "memory_before_s": _seconds(lambda: sparql.query(sparql.memory_store(data), COUNT_POINTS))}
+    synced: list[float] = []
+    timed_sync = rdf_store.sync
+    rdf_store.sync = lambda *a, **k: synced.append(time.perf_counter()) or timed_sync(*a, **k)  # ingest's own update, timed
+    try:
+        t0 = time.perf_counter()
+        report = ingest([str(src)], data)
+        out["ingest_s"] = round(time.perf_counter() - t0, 2)
+        out["ingest_rdf_update_s"] = round(time.perf_counter() - synced[0], 3) if synced else None
+    finally:
+        rdf_store.sync = timed_sync
+    out["points_added"] = report.points_embedded
+    out["cli_first_s"] = _cli(data, COUNT_POINTS)
+    out["cli_again_s"] = _cli(data, COUNT_POINTS)
+    out["memory_first_s"] = _seconds(lambda: sparql.query(sparql.memory_store(data), COUNT_POINTS))
+    out["memory_again_s"] = _seconds(lambda: sparql.query(sparql.memory_store(data), COUNT_POINTS))
+    sparql._memory.clear()
+    shutil.rmtree(data, ignore_errors=True)
+    return out
+
+
+def _seconds(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return round(time.perf_counter() - t0, 3)
+
+
+def _cli(data_dir: Path, q: str) -> float:
+    """Wall seconds of a whole `councilkg sparql` process, as a researcher runs it."""
+    exe = Path(sys.executable).parent / "councilkg"
+    return _seconds(lambda: subprocess.run([str(exe), "sparql", q, "--data", str(data_dir), "--format", "csv"], check=True,
+                                           capture_output=True))
 
 
 def _memory_main(data_dir: str) -> None:
