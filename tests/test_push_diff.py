@@ -120,6 +120,21 @@ def test_an_endpoint_refusing_updates_gets_the_whole_graph(server, tmp_path, mon
     assert pushed(data).since == 2  # the marker the whole replacement wrote lets the next push diff again
 
 
+def test_a_push_the_store_applied_but_the_writer_never_recorded(server, tmp_path):
+    """Killed after the store committed the update, before `pushed` was written: the marker says the store is current."""
+    data = build_sample(tmp_path / "data")
+    pushed(data, f"{server}/store")
+    con = store.connect(data)
+    acknowledged = store.get_state(con, "pushed")
+    commit(data, copies(tmp_path / "more", 2))
+    assert pushed(data).since == 1
+    store.set_state(con, "pushed", acknowledged)  # as if the answer never came back
+    assert push.state(con)["pending"]
+    done = pushed(data)
+    assert (done.since, done.sent) == (2, 0) and not push.state(con)["pending"]
+    con.close()
+
+
 def test_two_writers_graphs_stay_separate(server, tmp_path):
     a, b = build_sample(tmp_path / "a"), build_sample(tmp_path / "b")
     pushed(a, f"{server}/store")
