@@ -1,4 +1,5 @@
-"""SIGKILL `councilkg ingest` at many points of a real run: the data directory must answer exactly as before, and a rerun must finish the job."""
+"""SIGKILL `councilkg ingest` at many points of a real run: the data directory must answer exactly as before, and a rerun must finish the job
+(the RDF store too: killed in its in-place update after the commit, it is replayed by its next reader)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ import time
 
 import pytest
 from conftest import COUNCILKG
+from rdflib.compare import isomorphic
+from test_rdf_store import export, triples
+
+from councilkg.graph import rdf_store, sparql
 from reliability import cli, copy_data, seed_variant, snapshot
 
 STAGES = ("read", "embed", "index")  # the CLI's progress-bar labels, in order ("indexed": the index bar at 100%)
@@ -77,6 +82,8 @@ def crash_world(sample_data, tmp_path_factory):
         seed_variant(seed, batch / f"variant_{seed}.txt", "crash-trial")
     base = copy_data(sample_data, root / "base")
     full = copy_data(sample_data, root / "full")
+    for data in (base, full):  # a built RDF store, so each run also updates it in place after its commit
+        rdf_store.sync(data)
     run = Run(str(batch), "--data", str(full))
     run.proc.wait(timeout=600)
     run.wait_for("exit")
@@ -113,6 +120,7 @@ def test_sigkill_anywhere_loses_nothing(crash_world):
         time.sleep(delay)
         at = time.monotonic() - run.t0
         killed = run.kill()
+        rdf_gen = (rdf_store.recorded(data) or {}).get("generation")  # the store's generation as the kill left it
         state = snapshot(data)
         if state == w["before"]:
             outcome = "old"
@@ -123,8 +131,9 @@ def test_sigkill_anywhere_loses_nothing(crash_world):
         res = cli("ingest", str(w["batch"]), "--data", str(data))
         assert res.exit_code == 0, res.output
         assert snapshot(data, volatile=False) == w["after"], f"trial {n}: rerun after the kill did not complete the ingest"
-        outcomes.append((n, stage if reached else "exit", round(delay, 2), round(at, 2), killed, outcome))
-    print("\ntrial, stage, delay, killed at (s), was running, state after kill:")
+        assert isomorphic(triples(sparql.open_store(data)), export(data)), f"trial {n}: the RDF store is not the export"
+        outcomes.append((n, stage if reached else "exit", round(delay, 2), round(at, 2), killed, outcome, rdf_gen))
+    print("\ntrial, stage, delay, killed at (s), was running, state after kill, RDF store's generation after kill:")
     for o in outcomes:
         print("  ", *o)
     killed = [o for o in outcomes if o[4]]

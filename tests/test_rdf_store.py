@@ -208,3 +208,19 @@ def test_sigkill_during_the_in_place_update_is_replayed_on_next_use(behind):
         print("  ", *o)
     assert sum(o[2] for o in outcomes) >= 6, "too few kills landed while the update ran: grow the batch"
     assert any(o[2] and o[3] == 2 for o in outcomes), "no kill landed inside the replay"
+
+
+def test_linked_data_and_the_whole_graph_download_read_every_graph(tmp_path):
+    from councilkg.web.app import create_app
+
+    data_dir = build_sample(tmp_path / "d")
+    client = create_app(data_dir).test_client()
+    want = export(data_dir)
+    for ext, fmt in (("nt", "nt"), ("ttl", "turtle")):
+        r = client.get(f"/export.{ext}")
+        assert r.status_code == 200 and isomorphic(Graph().parse(data=r.data, format=fmt), want), ext
+    council = rdf.iri("council", HARINGEY)
+    r = client.get(f"/id/council/{HARINGEY}?format=nt")
+    got = Graph().parse(data=r.data, format="nt")
+    assert r.status_code == 200 and set(want.triples((council, None, None))) <= set(got)  # its own graph
+    assert any(s != council for s, _, _ in got)  # and links from documents' graphs
