@@ -185,7 +185,7 @@ def test_sigkill_during_a_push_then_the_next_push_ends_equal(server, tmp_path):
         proc.wait(timeout=60)
         done = pushed(data)  # the rerun: from the generation the store's graph holds, whichever that is
         outcomes.append((n, round(f * took, 2), alive, done.since, done.sent))
-        assert done.since in (1, 2)
+        assert done.since in (1, 2) or (done.since, done.sent) == (None, 0)  # (the push finished before the kill: recorded)
     print(f"\nuninterrupted push {took:.2f} s; trial, killed at (s), was running, rerun diffed from, sent:")
     for o in outcomes:
         print("  ", *o)
