@@ -33,6 +33,7 @@ from councilkg.graph.vocab import BASE
 
 FORMAT = "6"  # bump when what the store holds or how it is laid out changes: an older store is rebuilt
 SNAP_KEEP = 2  # snapshots kept: the newest and the one a serving process may still be reading
+PIN = "rdf_pin"  # state: generations whose snapshots are kept past SNAP_KEEP (the one a remote store holds: push diffs from it)
 STORE, STATE, LOCK = "store", "state.json", ".lock"
 _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _VOCAB = ox.NamedNode(rdf.VOCABULARY)
@@ -84,16 +85,16 @@ def replay(st: ox.Store, con: sqlite3.Connection, owners: Iterable[tuple[str, st
     for start in range(0, len(owners), batch):
         part = owners[start:start + batch]
         graphs = [str(rdf.iri(kind, ident)) for kind, ident in part]
-        concepts = _concepts_in(st, graphs)
+        concepts = concepts_in(st, graphs)
         st.update("".join(f"DROP SILENT GRAPH <{g}> ;\n" for g in graphs))
         quads = (rdf.in_graph(rdf.owned_ntriples(con, kind, ident), g) for (kind, ident), g in zip(part, graphs))
         rdf.load_chunks(st.load, quads, ox.RdfFormat.N_QUADS)
-        for concept in concepts | _concepts_in(st, graphs):
+        for concept in concepts | concepts_in(st, graphs):
             _declare_if_used(st, concept)
     return len(owners)
 
 
-def _concepts_in(st: ox.Store, graphs: list[str]) -> set[str]:
+def concepts_in(st: ox.Store, graphs: list[str]) -> set[str]:
     """The concepts (themes, grades, inspection and intervention types) these graphs link to."""
     starts = " || ".join(f'STRSTARTS(STR(?o), "{prefix}")' for prefix in _CONCEPTS)
     q = (f"SELECT DISTINCT ?o WHERE {{ VALUES ?g {{ {' '.join(f'<{g}>' for g in graphs)} }} GRAPH ?g {{ ?s ?p ?o }} "
@@ -194,7 +195,7 @@ def _sync(data_dir, root: Path, con: sqlite3.Connection, build: bool) -> tuple[i
             os.rename(tmp, snap)
     finally:
         del st
-    _prune(root, snap)
+    _prune(root, snap, pinned(con))
     return gen, snap
 
 
@@ -218,9 +219,19 @@ def _mark(root: Path, gen: int) -> None:
     store.replace_file(tmp, root / STATE)
 
 
-def _prune(root: Path, keep: Path) -> None:
-    """Older snapshots past SNAP_KEEP, unfinished builds of killed runs, and the per-generation caches of older versions."""
+def pin(con: sqlite3.Connection, gens: Iterable[int]) -> None:
+    """Keep these generations' snapshots (this fingerprint's) until the pin moves: a caller will diff from them."""
+    store.set_state(con, PIN, json.dumps(sorted(set(gens))))
+
+
+def pinned(con: sqlite3.Connection) -> set[int]:
+    return set(json.loads(store.get_state(con, PIN) or "[]"))
+
+
+def _prune(root: Path, keep: Path, pins: set[int] = frozenset()) -> None:
+    """Older snapshots past SNAP_KEEP but the pinned ones, unfinished builds of killed runs, and older versions' caches."""
     snaps = sorted(root.glob("snap-*"), key=lambda p: (int(p.name.split("-")[1]), p.stat().st_mtime))
+    kept = {keep.name, *(f"snap-{g}-{fingerprint()}" for g in pins)}
     for old in [*snaps[:-SNAP_KEEP], *root.glob(".build-*"), *root.glob(".snap-*"), *root.glob("gen-*")]:
-        if old != keep:
+        if old.name not in kept:
             shutil.rmtree(old, ignore_errors=True)

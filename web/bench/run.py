@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from councilkg.web.bench import load as bench_load
+from councilkg.web.bench import push as bench_push
 from councilkg.web.bench import scale as bench_scale
 from councilkg.web.bench import sparql as bench_sparql
 from councilkg.web.bench.corpus import SEED
@@ -106,6 +107,9 @@ def bench(quick: bool = False, workdir: str | Path | None = None, log=None, poin
     with stage("SPARQL after an increment"):
         out["sparql_increment"] = bench_sparql.after_increment(data, workdir, log)
     out["sparql_after_increment_s"] = out["sparql_increment"]["cli_first_s"]
+    if not quick:  # minutes: the whole graph is pushed twice
+        with stage("--push after an increment"):
+            out["push_increment"] = bench_push.increment(data, workdir, log)
     _harvest(out, stage, workdir, log, harvest_sites, harvest_delay)
     if study_1m:
         with stage("1M vectors: approximate indexes"):
@@ -199,6 +203,10 @@ def format_table(result: dict) -> str:
                      f"{i['cli_before_s']} s before, {i['cli_first_s']} s first after, {i['cli_again_s']} s again; in a worker's "
                      f"memory copy {i['memory_before_s']} / {i['memory_first_s']} / {i['memory_again_s']} s; ingest {i['ingest_s']} s "
                      f"of which the store's update {i['ingest_rdf_update_s']} s; a full build of the store {i['rebuild_s']} s")
+    if "increment_sent" in result.get("push_increment", {}):
+        p = result["push_increment"]
+        lines.append(f"\n--push after one meeting ingested: its changes {p['increment_sent']} triples in {p['increment_push_s']} s, "
+                     f"against the whole graph {p['whole_sent']} triples in {p['whole_push_s']} s (ratio {p['push_ratio']})")
     if "ann_1m" in result:
         a = result["ann_1m"]
         lines.append(f"\n1M vectors ({a['dim']}-d, exact p50 {a['exact']['p50_ms']} ms): build s, p50/p95 ms, recall@10, index MiB")

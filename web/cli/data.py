@@ -10,8 +10,9 @@ import click
 
 from councilkg.web.cli.common import Bars, SiteBars, data_option, device_option, index_option
 
-PUSH_HELP = ("After the commit, replace this data directory's own named graph https://w3id.org/councilkg/graph/<instance> "
-             "in a SPARQL 1.1 Graph Store (e.g. http://host:7878/store). Recorded: later runs push there too, and retry "
+PUSH_HELP = ("After the commit, bring this data directory's own named graph https://w3id.org/councilkg/graph/<instance> "
+             "in a SPARQL 1.1 Graph Store (e.g. http://host:7878/store) up to date: only the changes, by SPARQL Update at "
+             "the /update beside /store, when the store's graph is at a generation this directory still knows. Recorded: later runs push there too, and retry "
              "a push that failed even when nothing changed, until --no-push.")
 
 
@@ -40,8 +41,9 @@ def push_after_commit(data_dir: Path, push_url: str | None, no_push: bool) -> No
             done = push.sync(data_dir, push_url, forget=no_push)
         except push.PushError as e:
             raise click.ClickException(f"push to {e}; the data directory keeps its commit and the next run pushes again") from None
-    if done and done.sent:
-        click.echo(f"pushed generation {done.generation} ({done.sent} triples) to {done.url} as <{done.graph}>", err=True)
+    if done and (done.sent or done.since is not None):
+        how = f"the changes since generation {done.since}" if done.since is not None else "the whole graph"
+        click.echo(f"pushed generation {done.generation} ({done.sent} triples: {how}) to {done.url} as <{done.graph}>", err=True)
 
 
 @click.command()
