@@ -244,4 +244,4 @@ def state(con: sqlite3.Connection) -> dict | None:
     done = json.loads(store.get_state(con, "pushed") or "{}")
     held = done.get("generation") if done.get("url") == url else None
     graph = GRAPH_BASE + (store.get_state(con, "instance") or "?")
-    return {"url": url, "graph": graph, "generation": held, "pending": held != int(store.get_state(con, "generation", "0"))}
+    return {"url": url, "graph": graph, "generation": held, "pending": held != rdf_store.generation(con)}
