@@ -43,6 +43,12 @@ _HOSTS_LOCK = threading.Lock()
 _COUNT_LOCK = threading.Lock()  # `requests` is counted across the threads of a many-site harvest
 
 
+def forget_hosts() -> None:
+    """Drop what the process knows of each host (robots.txt, last request): a measured run starts as a new process would."""
+    with _HOSTS_LOCK:
+        _HOSTS.clear()
+
+
 def _host(url: str) -> _Host:
     key = urlsplit(url).netloc.lower()
     with _HOSTS_LOCK:

@@ -23,7 +23,7 @@ def measure_harvest(workdir: Path, log, sites: int = SITES, delay: float = DELAY
 
     A site of r requests cannot take less than (r - 1) × delay (one request at a time per host): that is its bound."""
     from councilkg.corpus.harvest import Options
-    from councilkg.corpus.mgclient import Client
+    from councilkg.corpus.mgclient import Client, forget_hosts
     from councilkg.corpus.registry import find
     from councilkg.embed.harvest import harvest
 
@@ -37,6 +37,7 @@ def measure_harvest(workdir: Path, log, sites: int = SITES, delay: float = DELAY
     def run(name: str, chosen: list[Server]) -> dict:
         data = root / name
         shutil.rmtree(data, ignore_errors=True)
+        forget_hosts()  # robots.txt read again: every site's bound is (r - 1) x delay in every run
         client = Client(delay=delay, retries=0)
         t0 = time.perf_counter()
         report = harvest([find(s.url) for s in chosen], data, Options(since=since), client, jobs=max(len(chosen), 1))
