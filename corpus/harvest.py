@@ -33,11 +33,10 @@ class Options:
 
 @dataclass
 class Gathered:
-    """One site's run: files to ingest (by meeting id), what was noted, and the ledger to save once they are in."""
+    """One site's run: what was noted, and the ledger to save once its meetings are in (files go to `sink` as found)."""
 
     site: Site
     ledger: lg.Ledger
-    files: dict[str, str] = field(default_factory=dict)  # meeting id -> meeting file to ingest
     seen: int = 0
     fetched: int = 0
     held: int = 0  # already held, not fetched again
@@ -48,8 +47,6 @@ class Gathered:
     def note(self, mid: str, entry: lg.MeetingEntry, path: Path | None = None) -> None:
         """One meeting's outcome, told to the harvest as it happens so it can commit while other meetings are fetched."""
         self.ledger.meetings[mid] = entry
-        if path is not None:
-            self.files[mid] = str(path)
         if self.sink is not None:
             self.sink(self, mid, entry, None if path is None else str(path))
 
@@ -100,10 +97,10 @@ def gather(site: Site, data_dir: str | Path, client: Client | None, opts: Option
         if _service_missing(e) and client is not None and not opts.offline:
             return _from_pages(out, folder, client, opts, since, until, recheck_from, e.reason, progress)
         if opts.offline and any(m.via == "printed-minutes" for m in led.meetings.values()):
-            for k, m in list(led.meetings.items()):
-                if m.file and m.via == "printed-minutes":
-                    out.note(k, m, folder / m.file)
-            out.seen = out.held = len(out.files)
+            held = [(k, m) for k, m in led.meetings.items() if m.file and m.via == "printed-minutes"]
+            for k, m in held:
+                out.note(k, m, folder / m.file)
+            out.seen = out.held = len(held)
             return out
         out.failed.append(("-", f"GetCommittees: {e.reason}"))
         led.failures = [{"meeting": "-", "reason": out.failed[0][1], "when": opts.today}]
