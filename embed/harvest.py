@@ -153,10 +153,21 @@ class _Committer:
             return bool(self.ended) or len(self.pending) >= self.batching.meetings or waited
 
     def commit(self, last: bool = False) -> None:
-        """Ingest what is pending (one transaction), then save the ledgers of the sites it touched or that ended."""
-        with self.lock:
-            batch, self.pending, self.since = self.pending, [], None
-            ended, self.ended = self.ended, []
+        """Everything pending, in transactions of at most `--batch` meetings: a backlog (the encoder still loading) stays bounded."""
+        with self.lock:  # what is pending now: meetings the site threads add meanwhile wait for the next call
+            rounds = max(1, -(-len(self.pending) // self.batching.meetings))
+        for _ in range(rounds):
+            with self.lock:
+                batch, self.pending = self.pending[:self.batching.meetings], self.pending[self.batching.meetings:]
+                waiting = {run.site.code for run, *_ in self.pending}  # a site ends with the batch holding its last meeting
+                ended = [(site, run) for site, run in self.ended if site.code not in waiting]
+                self.ended = [(site, run) for site, run in self.ended if site.code in waiting]
+                more = bool(self.pending)
+                self.since = self.since if more else None
+            self._commit(batch, ended, last and not more)
+
+    def _commit(self, batch, ended, last: bool) -> None:
+        """One batch ingested (one transaction), then the ledgers of the sites it touched or that ended saved."""
         touched = {run.site.code for run, *_ in batch} | {site.code for site, _ in ended}
         for code in {run.site.code for run, *_ in batch}:  # the manifest gives ingest each file's service metadata
             view = copy.copy(self.settled[code])
