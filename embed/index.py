@@ -161,7 +161,7 @@ class Indexes:
         if not found:
             return _empty()
         points, scores = np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
-        best = np.argsort(-scores, kind="stable")[:min(rows_in_all, fetch)]  # the rows one index of all would return
+        best = np.lexsort((self.point_ids[points], -scores))[:min(rows_in_all, fetch)]  # as one index of all: ties by id
         points, scores = points[best], scores[best]
         _, first = np.unique(points, return_index=True)  # a point with several passages: its best passage
         first = np.sort(first)[:k]
@@ -193,5 +193,5 @@ class Indexes:
         if allowed is not None:
             keep &= allowed[points]
         points, scores = points[keep], scores[keep]
-        top = np.argsort(-scores, kind="stable")[:k]
+        top = np.lexsort((self.point_ids[points], -scores))[:k]  # ties by point id, however the segments fall
         return points[top], scores[top]

@@ -29,6 +29,7 @@ class Candidates:
     exact_vec: dict[int, float] = field(default_factory=dict)  # cosine of every candidate, when known
     themes: dict[int, dict[str, float]] = field(default_factory=dict)  # candidate -> {theme: score}
     query_themes: dict[str, float] = field(default_factory=dict)
+    ids: np.ndarray | None = None  # each position's point id: ties fall by id, as in a from-scratch build of one segment
 
     def pool(self) -> np.ndarray:
         return np.unique(np.concatenate([self.vec_pts, self.lex_pts]))
@@ -48,10 +49,10 @@ def fusion(name: str):
     return deco
 
 
-def _ordered(scores: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+def _ordered(scores: dict[int, float], ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     pts = np.array(list(scores), dtype=np.int64)
     sc = np.array([scores[p] for p in pts], dtype=np.float32)
-    order = np.lexsort((pts, -sc))  # ties broken by position, so results are stable
+    order = np.lexsort((pts if ids is None else ids[pts], -sc))  # ties broken by point id (else position): stable
     return pts[order], sc[order]
 
 
@@ -72,7 +73,7 @@ def reciprocal_rank(c: Candidates) -> tuple[np.ndarray, np.ndarray]:
     for pts in (c.vec_pts, c.lex_pts):
         for rank, p in enumerate(pts.tolist()):
             scores[p] = scores.get(p, 0.0) + 1.0 / (RRF_K + rank + 1)
-    return _ordered(scores)
+    return _ordered(scores, c.ids)
 
 
 def _theme_bonus(c: Candidates, p: int) -> float:
@@ -103,7 +104,7 @@ def weighted(c: Candidates, alpha: float | None = None, boost: float | None = No
     fused = alpha * v + (1.0 - alpha) * ln
     if boost:
         fused = fused + boost * np.array([_theme_bonus(c, p) for p in pool], dtype=np.float32)
-    return _ordered(dict(zip(pool, fused.tolist())))
+    return _ordered(dict(zip(pool, fused.tolist())), c.ids)
 
 
 DEFAULT_FUSION = "weighted"

@@ -211,7 +211,7 @@ class Searcher:
             vec_pts, vec_scores = idx.vector_search(vec, n, mask)
         else:
             vec_pts, vec_scores = np.zeros(0, np.int64), np.zeros(0, np.float32)
-        cands = rank.Candidates(vec_pts, vec_scores, lex_pts, lex_scores)
+        cands = rank.Candidates(vec_pts, vec_scores, lex_pts, lex_scores, ids=idx.point_ids)
         if vec is not None and mode not in ("vector", "lexical"):
             cands.exact_vec = _exact_cosines(idx, vec, np.setdiff1d(lex_pts, vec_pts))
             if rank.THEME_BOOST:

@@ -280,3 +280,23 @@ def test_a_reader_loads_only_the_segments_a_new_generation_adds(grown, tmp_path)
     kept = set(before) & set(after)
     assert kept and all(after[n] is before[n] for n in kept)
     assert len(set(after) - set(before)) == 1
+
+
+def test_exact_ties_fall_by_point_id_across_segments_as_in_one_ingest(tmp_path):
+    """Copies of one file (each with a line of its own) ingested one at a time tie exactly on their shared points' scores; they rank as one ingest of all copies ranks them."""
+    from councilkg.embed.pipeline import ingest
+    from councilkg.embed.search import Searcher
+
+    seed = next(SAMPLE.glob("002_*.txt"))
+    src, grown, scratch = tmp_path / "src", tmp_path / "grown", tmp_path / "scratch"
+    src.mkdir()
+    for name in ("c", "a", "b"):  # path order differs from the ingest order
+        (src / f"{name}_{seed.name}").write_text(seed.read_text(encoding="utf-8") + f"\n\nCopy {name}.\n", encoding="utf-8")
+        assert not ingest([str(src)], grown).failed
+    assert not ingest([str(src)], scratch).failed
+    assert len(_segments(grown)) > 1
+    for q in QUERIES[:3]:
+        for mode in ("weighted", "vector", "lexical", "rrf"):
+            got, want = (Searcher(d).search(q, k=9, mode=mode)["hits"] for d in (grown, scratch))
+            assert mode == "rrf" or [h["score"] for h in got].count(got[0]["score"]) > 1, "the copies do not tie"
+            assert [h["id"] for h in got] == [h["id"] for h in want], (q, mode)
