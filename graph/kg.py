@@ -45,7 +45,11 @@ def build(con: sqlite3.Connection) -> nx.MultiDiGraph:
         g.add_edge(n("action", aid), n("item", iid), key="item")
     rows = q("SELECT s.id, s.council_id, s.inspectorate, s.type, s.date, s.status, s.quote, s.ev_item, d.meeting_id "
              "FROM inspections s JOIN documents d ON d.id = s.doc_id WHERE s.event_id IS NULL AND s.minutes_event IS NULL"
-             " UNION ALL SELECT id, council_id, inspectorate, type, date, status, NULL, NULL, NULL FROM minutes_events")
+             " UNION ALL SELECT e.id, e.council_id, e.inspectorate, e.type, e.date, e.status, f.quote, NULL, f.meeting_id FROM minutes_events e"
+             # one the record lacks, shared by its mentions: it sits at the first meeting that reported it, with that quote
+             " LEFT JOIN (SELECT i.minutes_event, i.quote, d.meeting_id, row_number() OVER (PARTITION BY i.minutes_event"
+             " ORDER BY m.date, d.meeting_id, i.id) AS k FROM inspections i JOIN documents d ON d.id = i.doc_id"
+             " LEFT JOIN meetings m ON m.id = d.meeting_id WHERE i.minutes_event IS NOT NULL) f ON f.minutes_event = e.id AND f.k = 1")
     for sid, cid, by, kind, day, status, quote, ev_item, mid in rows:
         g.add_node(n("inspection", sid), kind="inspection", id=sid, label=kind, inspectorate=by, date=day, status=status,
                    quote=quote, meeting=mid)
