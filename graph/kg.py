@@ -44,7 +44,12 @@ def build(con: sqlite3.Connection) -> nx.MultiDiGraph:
         g.add_node(n("action", aid), kind="action", id=aid, label=text, owner=owner)
         g.add_edge(n("action", aid), n("item", iid), key="item")
     rows = q("SELECT s.id, s.council_id, s.inspectorate, s.type, s.date, s.status, s.quote, s.ev_item, d.meeting_id "
-             "FROM inspections s JOIN documents d ON d.id = s.doc_id WHERE s.event_id IS NULL")
+             "FROM inspections s JOIN documents d ON d.id = s.doc_id WHERE s.event_id IS NULL AND s.minutes_event IS NULL"
+             " UNION ALL SELECT e.id, e.council_id, e.inspectorate, e.type, e.date, e.status, f.quote, NULL, f.meeting_id FROM minutes_events e"
+             # one the record lacks, shared by its mentions: it sits at the first meeting that reported it, with that quote
+             " LEFT JOIN (SELECT i.minutes_event, i.quote, d.meeting_id, row_number() OVER (PARTITION BY i.minutes_event"
+             " ORDER BY m.date, d.meeting_id, i.id) AS k FROM inspections i JOIN documents d ON d.id = i.doc_id"
+             " LEFT JOIN meetings m ON m.id = d.meeting_id WHERE i.minutes_event IS NOT NULL) f ON f.minutes_event = e.id AND f.k = 1")
     for sid, cid, by, kind, day, status, quote, ev_item, mid in rows:
         g.add_node(n("inspection", sid), kind="inspection", id=sid, label=kind, inspectorate=by, date=day, status=status,
                    quote=quote, meeting=mid)
@@ -57,13 +62,13 @@ def build(con: sqlite3.Connection) -> nx.MultiDiGraph:
         g.add_node(n("inspection", sid), kind="inspection", id=sid, label=kind, inspectorate=by, date=day, status="happened",
                    official=True, overall=overall)
         g.add_edge(n("inspection", sid), n("council", cid), key="inspected")
-    for sid, ev_item in q("SELECT event_id, ev_item FROM inspections WHERE event_id IS NOT NULL"):
+    for sid, ev_item in q("SELECT coalesce(event_id, minutes_event), ev_item FROM inspections WHERE coalesce(event_id, minutes_event) IS NOT NULL"):
         if g.has_node(n("item", ev_item)) and g.has_node(n("inspection", sid)):
             g.add_edge(n("inspection", sid), n("item", ev_item), key="discussedIn")
-    for jid, sid, event, grade, area, quote in q("SELECT j.id, i.id, i.event_id, j.grade, j.area, j.quote FROM judgements j "
-                                                 "JOIN inspections i ON i.id = j.inspection_id"):
+    for jid, sid, event, shared, grade, area, quote in q("SELECT j.id, i.id, i.event_id, i.minutes_event, j.grade, j.area, j.quote "
+                                                         "FROM judgements j JOIN inspections i ON i.id = j.inspection_id"):
         g.add_node(n("judgement", jid), kind="judgement", id=jid, label=grade, area=area, quote=quote)
-        g.add_edge(n("inspection", event or sid), n("judgement", jid), key="statedJudgement" if event else "judgement")
+        g.add_edge(n("inspection", event or shared or sid), n("judgement", jid), key="statedJudgement" if event else "judgement")
     rows = q("SELECT v.id, v.council_id, v.type, v.by, v.date, v.quote, d.meeting_id FROM interventions v JOIN documents d ON d.id = v.doc_id")
     for vid, cid, kind, by, day, quote, mid in rows:
         g.add_node(n("intervention", vid), kind="intervention", id=vid, label=kind, by=by, date=day, quote=quote, meeting=mid)

@@ -109,6 +109,16 @@ def _span(when: str | tuple[str, str] | None, precision: str | None, wording: st
         return date(y, 1, 1), date(y, 12, 31)
     if on is None:
         return None
+    relative = relative_span(wording, on)
+    if relative:
+        return relative
+    # An undated "the inspection": the latest before the meeting, if recent enough to be the one a committee talks of; with
+    # no word that it happened lately ("the ILACS framework", "an ILACS"), only one of the last six months.
+    return on - timedelta(days=550 if _RECENT.search(wording) else 183), on
+
+
+def relative_span(wording: str, on: date) -> tuple[date, date] | None:
+    """The days an undated mention's words place it in, relative to the meeting ("last year's", "in the autumn"), or None."""
     year = on.year - 1 if _LAST_YEAR.search(wording) else on.year if _THIS_YEAR.search(wording) else None
     season = _SEASON.search(wording)
     if season:
@@ -117,9 +127,7 @@ def _span(when: str | tuple[str, str] | None, precision: str | None, wording: st
         return date(y, a, 1), date(y + (b - 1) // 12, (b - 1) % 12 + 1, 28)
     if year:
         return date(year, 1, 1), date(year, 12, 31)
-    # An undated "the inspection": the latest before the meeting, if recent enough to be the one a committee talks of; with
-    # no word that it happened lately ("the ILACS framework", "an ILACS"), only one of the last six months.
-    return on - timedelta(days=550 if _RECENT.search(wording) else 183), on
+    return None
 
 
 def resolve_event(gss: str | None, kind: str, when: str | tuple[str, str] | None = None, precision: str | None = None,

@@ -173,30 +173,21 @@ def _derived(s: str, row: sqlite3.Row) -> str:
 
 @emitter("inspections")
 def _inspections(con, only):
-    """Inspections the minutes name: one linked to Ofsted's event is that event ckg:discussedIn its point, not another inspection
-    (the mention keeps only its quote, evidence and ckg:recordEvent, for its old IRI and the meetings that discussed the event)."""
+    """Inspections the minutes name: one linked to an event (Ofsted's, or the minutes-derived one its mentions share) is that
+    event ckg:discussedIn its point, not another inspection (the mention keeps only its quote, evidence and ckg:recordEvent,
+    for its old IRI and the meetings that discussed the event)."""
     for r in _evidence(con, "inspections", only):
         s, did = node("inspection", r["id"]), r["doc_id"]
-        if r["event_id"]:
-            event = node("inspection", r["event_id"])
+        if r["event_id"] or r["minutes_event"]:
+            event = node("inspection", r["event_id"] or r["minutes_event"])
             out = f"{event} {P['discussedIn']} <{BASE}{r['ev']}> .\n" if r["ev"] else ""
             yield did, out + f"{s} {P['recordEvent']} {event} .\n" + _derived(s, r)  # its page is the event's
             continue
-        out = (f"{s} {A} {P['Inspection']} .\n{s} {P['inspectionType']} {node('inspection-type', r['type'])} .\n"
-               f"{s} {P['inspectorate']} {lit(r['inspectorate'])} .\n{s} {P['inspectionStatus']} {lit(r['status'])} .\n"
-               f"{s} {P['inOfficialRecord']} {FALSE} .\n")
-        if r["council_id"]:
-            out += f"{s} {P['inspectedCouncil']} {node('council', r['council_id'])} .\n"
-        d = date_literal(r["date"], r["date_precision"])
-        if d:
-            out += f"{s} {P['inspectionDate']} {d} .\n"
-        if r["end_date"] and (d := date_literal(r["end_date"])):
-            out += f"{s} {P['inspectionEndDate']} {d} .\n"
-        yield did, out + _derived(s, r)
+        yield did, _from_minutes(s, r) + _derived(s, r)  # no council to share it by: an inspection of its own
     official = {}  # event -> Ofsted's record of it (a row that is another owner's: its change relogs this document)
-    event = "(SELECT event_id FROM inspections WHERE id = t.inspection_id) AS event_id,"
-    for r in _evidence(con, "judgements", only, event):
-        s, event = node("judgement", r["id"]), r["event_id"]
+    events = "".join(f"(SELECT {c} FROM inspections WHERE id = t.inspection_id) AS {c}," for c in ("event_id", "minutes_event"))
+    for r in _evidence(con, "judgements", only, events):
+        s, event, own = node("judgement", r["id"]), r["event_id"], r["minutes_event"] or r["inspection_id"]
         out = ""
         if event:  # the minutes' claim about the official event: kept beside the record's grades, never replacing them
             if event not in official:
@@ -205,12 +196,34 @@ def _inspections(con, only):
             grade = record_grade(official[event], r["area"]) if official[event] else None
             if grade:
                 out += f"{s} {P['agreesWithRecord']} {TRUE if grade == r['grade'] else FALSE} .\n"
-        else:
-            out += f"{node('inspection', r['inspection_id'])} {P['judgement']} {s} .\n"
+        else:  # the minutes are the only word on an inspection the record lacks: their grade is its judgement
+            out += f"{node('inspection', own)} {P['judgement']} {s} .\n"
         out += f"{s} {A} {P['Judgement']} .\n{s} {P['grade']} {node('grade', r['grade'])} .\n"
         if r["area"]:
             out += f"{s} {P['judgementArea']} {lit(r['area'])} .\n"
         yield r["doc_id"], out + _derived(s, r)
+
+
+def _from_minutes(s: str, r) -> str:
+    """An inspection as the minutes state it: not in Ofsted's record, its date at the precision they give."""
+    out = (f"{s} {A} {P['Inspection']} .\n{s} {P['inspectionType']} {node('inspection-type', r['type'])} .\n"
+           f"{s} {P['inspectorate']} {lit(r['inspectorate'])} .\n{s} {P['inspectionStatus']} {lit(r['status'])} .\n"
+           f"{s} {P['inOfficialRecord']} {FALSE} .\n")
+    if r["council_id"]:
+        out += f"{s} {P['inspectedCouncil']} {node('council', r['council_id'])} .\n"
+    d = date_literal(r["date"], r["date_precision"])
+    if d:
+        out += f"{s} {P['inspectionDate']} {d} .\n"
+    if r["end_date"] and (d := date_literal(r["end_date"])):
+        out += f"{s} {P['inspectionEndDate']} {d} .\n"
+    return out
+
+
+@emitter("minutes_events", "inspection")
+def _minutes_events(con, only):
+    """Each inspection the record lacks, once, in its own graph: its mentions (in their documents' graphs) are its discussions."""
+    for r in _rows(con, "SELECT * FROM minutes_events", "id", only):
+        yield r["id"], _from_minutes(node("inspection", r["id"]), r)
 
 
 @emitter("official_inspections", "council")
@@ -241,7 +254,7 @@ def _official(con, only):
 
 @emitter("recommendations")
 def _recommendations(con, only):
-    event = "(SELECT event_id FROM inspections WHERE id = t.inspection_id) AS event_id,"
+    event = "(SELECT coalesce(event_id, minutes_event) FROM inspections WHERE id = t.inspection_id) AS event_id,"
     for r in _evidence(con, "recommendations", only, event):
         s = node("recommendation", r["id"])  # from Ofsted's event when the report's inspection is one
         yield r["doc_id"], (f"{node('inspection', r['event_id'] or r['inspection_id'])} {P['recommendation']} {s} .\n"

@@ -8,18 +8,20 @@ import sqlite3
 from pathlib import Path
 
 from councilkg.corpus.model import Document, shown_path, stable_id
+from councilkg.graph import minutes_events
 from councilkg.graph.facts import Evidence, Facts
 from councilkg.graph.ofsted import events as official_events, grade_in_force, resolve_event
 
 DB_NAME = "councilkg.sqlite"
 # Bump on any incompatible schema change; an older data directory is refused with a clear message.
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 # Columns added since schema 1, added in place when a writer opens an older data directory.
 MIGRATIONS = {"1": [("meetings", "date_method TEXT"), ("meetings", "committee_method TEXT"), ("items", "description TEXT"),
                     ("actions", "proposer TEXT"), ("actions", "seconder TEXT")],
               "2": [("councils", "within_id TEXT")],
               "3": [("inspections", "event_id TEXT"), ("meetings", "ofsted_grade TEXT")],
-              "4": [("inspections", "end_date TEXT"), ("inspections", "published TEXT")]}
+              "4": [("inspections", "end_date TEXT"), ("inspections", "published TEXT")],
+              "5": [("inspections", "minutes_event TEXT")]}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
@@ -45,7 +47,11 @@ CREATE TABLE IF NOT EXISTS actions (
 CREATE TABLE IF NOT EXISTS inspections (
   id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
   council_id TEXT, inspectorate TEXT NOT NULL, type TEXT NOT NULL, date TEXT, date_precision TEXT,
-  status TEXT NOT NULL, ev_item TEXT, ev_point TEXT, quote TEXT NOT NULL, event_id TEXT, end_date TEXT, published TEXT);
+  status TEXT NOT NULL, ev_item TEXT, ev_point TEXT, quote TEXT NOT NULL, event_id TEXT, end_date TEXT, published TEXT,
+  minutes_event TEXT);
+CREATE TABLE IF NOT EXISTS minutes_events (
+  id TEXT PRIMARY KEY, council_id TEXT NOT NULL, inspectorate TEXT NOT NULL, type TEXT NOT NULL, status TEXT NOT NULL,
+  date TEXT, date_precision TEXT, end_date TEXT, anchor TEXT);
 CREATE TABLE IF NOT EXISTS official_inspections (
   id TEXT PRIMARY KEY, council_id TEXT NOT NULL, inspectorate TEXT NOT NULL, type TEXT NOT NULL, framework TEXT,
   start TEXT, end TEXT, published TEXT, url TEXT, overall TEXT, judgements TEXT, theme TEXT, source TEXT);
@@ -127,7 +133,7 @@ END;
 """ + "".join(
     f"CREATE TRIGGER IF NOT EXISTS rdf_log_{table}_{event.lower()} AFTER {event} ON {table} BEGIN "
     + "".join(f"INSERT INTO rdf_log(generation, kind, id) VALUES (NULL, '{kind}', {row}.id); " for row in rows) + "END;\n"
-    for table, kind in (("documents", "document"), ("meetings", "meeting"), ("councils", "council"))
+    for table, kind in (("documents", "document"), ("meetings", "meeting"), ("councils", "council"), ("minutes_events", "inspection"))
     for event, rows in (("INSERT", ("new",)), ("DELETE", ("old",)), ("UPDATE", ("old", "new")))) + "".join(
     # rows owned through another: Ofsted's events are their council's (and the documents whose claims are checked
     # against an event's judgements are relogged when those change); a follow-up link is its point's document's
@@ -138,6 +144,18 @@ END;
                                   "SELECT NULL, 'document', doc_id FROM inspections WHERE event_id = {row}.id")),
         ("followups", ("SELECT NULL, 'document', doc_id FROM points WHERE id = {row}.point_id",)))
     for event, rows in (("INSERT", ("new",)), ("DELETE", ("old",)), ("UPDATE", ("old", "new"))))
+
+
+# What refers to columns a migration adds, so made once they are there. A minutes-derived event (graph/minutes_events.py)
+# is shared by its mentions and goes with the last of them, whichever way it goes (a document replaced, deleted, cascaded).
+AFTER_MIGRATION = """
+CREATE INDEX IF NOT EXISTS inspections_event ON inspections(event_id);
+CREATE INDEX IF NOT EXISTS inspections_minutes_event ON inspections(minutes_event);
+CREATE TRIGGER IF NOT EXISTS minutes_event_last AFTER DELETE ON inspections WHEN old.minutes_event IS NOT NULL BEGIN
+  DELETE FROM minutes_events WHERE id = old.minutes_event
+    AND NOT EXISTS (SELECT 1 FROM inspections WHERE minutes_event = old.minutes_event);
+END;
+"""
 
 
 class StoreError(Exception):
@@ -161,7 +179,7 @@ def connect(data_dir: str | Path, readonly: bool = False) -> sqlite3.Connection:
         if fresh:
             con.execute("INSERT OR IGNORE INTO state(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
         _migrate(con)
-        con.execute("CREATE INDEX IF NOT EXISTS inspections_event ON inspections(event_id)")  # the official record's dependants
+        con.executescript(AFTER_MIGRATION)
     con.row_factory = sqlite3.Row
     try:
         found = get_state(con, "schema")
@@ -289,7 +307,7 @@ def write_document(
                 for a in item.actions
             ],
         )
-    _write_facts(con, doc_id, council_id, facts, councils, meta.get("date") or None)
+    _write_facts(con, doc_id, council_id, facts, councils, mid, meta.get("date") or None)
     return doc_id
 
 
@@ -313,17 +331,18 @@ def _sync_official(con: sqlite3.Connection, gss: str | None, councils: dict[str,
 
 
 def _write_facts(con: sqlite3.Connection, doc_id: str, council_id: str | None, facts: Facts, councils: dict[str, dict],
-                 on: str | None = None) -> None:
+                 meeting: str, on: str | None = None) -> None:
     gss = facts.council.gss
     for n, ins in enumerate(facts.inspections):
         ins_id = stable_id("inspection", doc_id, n, ins.type, ins.date)
         when = (ins.date, ins.end_date) if ins.end_date else ins.date  # a report states both days
         event = resolve_event(gss, ins.type, when, ins.date_precision, ins.evidence.quote, on) if ins.status == "happened" else None
+        shared = None if event else minutes_events.attach(con, council_id, ins, meeting, on)
         con.execute(
             "INSERT INTO inspections(id, doc_id, council_id, inspectorate, type, date, date_precision, status, ev_item, ev_point, quote,"
-            " event_id, end_date, published) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " event_id, end_date, published, minutes_event) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (ins_id, doc_id, council_id, ins.inspectorate, ins.type, ins.date, ins.date_precision, ins.status, *_ev(doc_id, ins.evidence),
-             event and event["id"], ins.end_date, ins.published),
+             event and event["id"], ins.end_date, ins.published, shared),
         )
         after = ins.published or ins.end_date  # the council can answer a report only once it has it
         con.executemany(
@@ -395,7 +414,8 @@ def counts(con: sqlite3.Connection) -> dict:
         "agenda_items": one("SELECT count(*) FROM items"),
         "debate_points": one("SELECT count(*) FROM points"),
         "actions": one("SELECT count(*) FROM actions"),
-        "inspections": one("SELECT count(*) FROM inspections WHERE event_id IS NULL") + one("SELECT count(*) FROM official_inspections"),
+        "inspections": one("SELECT count(*) FROM inspections WHERE event_id IS NULL AND minutes_event IS NULL")
+        + one("SELECT count(*) FROM minutes_events") + one("SELECT count(*) FROM official_inspections"),
         "official_inspections": one("SELECT count(*) FROM official_inspections"),
         "judgements": one("SELECT count(*) FROM judgements"),
         "recommendations": one("SELECT count(*) FROM recommendations"),

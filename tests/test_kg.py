@@ -30,6 +30,9 @@ def test_timeline_orders_inspections_judgements_and_later_meetings(graph):
     june = next(e for e in events if e.get("date") == "2018-06-11")
     assert june["official"] and june["overall"] == "requires-improvement"
     fostering = next(e for e in events if e["label"] == "fostering")
+    assert fostering["id"].startswith("minutes-fostering-") and fostering["meeting"] and fostering["quote"] == "Fostering Inspection Report"
+    visit = next(e for e in graph.timeline(HARINGEY) if e["label"] == "focused-visit")  # undated: at the meeting that reported it
+    assert visit["id"].startswith("minutes-focused-visit-") and not visit["date"] and visit["reported"] == "2020-10-13"
     assert sorted((j["label"], j["area"]) for j in fostering["judgements"]) == [
         ("adequate", None), ("good", "outcomes for children"), ("good", "quality of service")]
     assert any(e["kind"] == "intervention" and e["label"] == "improvement-notice" for e in events)

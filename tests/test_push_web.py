@@ -166,6 +166,7 @@ def _every_entity(con) -> list[tuple[str, str]]:
     rows = [(k, r[0]) for k, table in KINDS.items() for r in con.execute(f"SELECT id FROM {table} ORDER BY id")]
     return rows + [(k, r[0]) for k, sql in (("inspection", "SELECT id FROM official_inspections ORDER BY id"),  # Ofsted's events
         ("inspection", "SELECT id FROM inspections WHERE event_id IS NOT NULL ORDER BY id"),  # mentions resolved to them
+        ("inspection", "SELECT id FROM minutes_events ORDER BY id"),  # inspections the record lacks, shared by their mentions
         ("theme", "SELECT theme FROM point_themes UNION SELECT theme FROM item_themes"), ("grade", "SELECT DISTINCT grade FROM judgements"),
         ("inspection-type", "SELECT DISTINCT type FROM inspections WHERE event_id IS NULL UNION SELECT type FROM official_inspections"), ("intervention-type", "SELECT DISTINCT type FROM interventions"))
         for r in con.execute(sql)]

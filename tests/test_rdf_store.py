@@ -20,6 +20,7 @@ from rdflib.compare import isomorphic
 
 from councilkg.graph import facts as F
 from councilkg.graph import rdf, rdf_store, sparql, store
+from conftest import KENT_ITEMS, KENT_PDF, need
 from reliability import cli, copy_data, seed_variant
 from test_rdf import COUNCILS, HARINGEY, SAMPLE, _facts, _segment, _themes, build_sample, drop_haringey
 
@@ -161,6 +162,49 @@ def test_changes_to_the_official_record_and_follow_ups_are_replayed(tmp_path):
     commit(data_dir, [herefordshire])  # the report's claim and recommendation go: so do the links to it
     assert_current(data_dir)
     assert not ask(data_dir, "?r ckg:addressedIn ?p")
+
+
+def logged(data_dir: Path) -> set[str]:
+    """The kinds of owner the latest generation rewrote."""
+    con = store.connect(data_dir, readonly=True)
+    try:
+        return {r[0] for r in con.execute("SELECT kind FROM rdf_log WHERE generation = (SELECT max(generation) FROM rdf_log)")}
+    finally:
+        con.close()
+
+
+def test_an_inspection_documents_share_is_replayed_as_its_mentions_come_and_go(tmp_path):
+    """An inspection the record lacks (Kent's CQC assurance visit, named by the item and the PDF of one meeting) is in its own
+    graph, logged when it is made and when its last mention goes; a mention joining or leaving rewrites only its document's
+    graph. After each step the store updated in place equals a fresh export."""
+    from test_minutes_events import ITEM, PDF, kent_events, write
+
+    item, pdf = need(KENT_ITEMS / ITEM), need(KENT_PDF / PDF)
+    data_dir = build_sample(tmp_path / "d")
+    assert_current(data_dir)
+    primary = (data_dir / "rdf" / "store").stat().st_ino
+    write(data_dir, [item])  # the first mention: the event is made
+    ((eid, docs),) = kent_events(data_dir)
+    assert docs == [ITEM] and "inspection" in logged(data_dir)
+    assert_current(data_dir)
+    steps = [([pdf], [], [PDF, ITEM]),  # a second mention joins
+             ([item], [], [PDF, ITEM]),  # one re-ingested: the event stays, and its IRI
+             ([], [pdf], [ITEM])]  # one deleted: the other still names it
+    for paths, drop, want in steps:
+        write(data_dir, paths, drop)
+        assert kent_events(data_dir) == [(eid, want)] and "inspection" not in logged(data_dir)
+        assert_current(data_dir)
+    write(data_dir, drop=[item])  # the last mention goes: so does the event
+    assert kent_events(data_dir) == [] and "inspection" in logged(data_dir)
+    con = store.connect(data_dir, readonly=True)
+    assert con.execute("SELECT count(*) FROM minutes_events WHERE council_id = 'E10000016'").fetchone()[0] == 0
+    con.close()
+    assert_current(data_dir)
+    assert not ask(data_dir, f"<{rdf.iri('inspection', eid)}> ?p ?o")
+    write(data_dir, [pdf, item])  # both back: the same event, at the same IRI
+    assert kent_events(data_dir) == [(eid, [PDF, ITEM])]
+    assert_current(data_dir)
+    assert (data_dir / "rdf" / "store").stat().st_ino == primary, "the store was rebuilt, not updated in place"
 
 
 def test_a_store_behind_by_more_than_the_log_holds_is_rebuilt(tmp_path):

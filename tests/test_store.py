@@ -30,5 +30,27 @@ def test_schema_2_data_directory_gains_the_council_a_body_sits_in(tmp_path):
     store.set_state(con, "schema", "2")
     con.close()
     con = store.connect(tmp_path)
-    assert store.get_state(con, "schema") == store.SCHEMA_VERSION == "5"
+    assert store.get_state(con, "schema") == store.SCHEMA_VERSION == "6"
     assert [tuple(r) for r in con.execute("SELECT id, name, within_id FROM councils")] == [("c1", "Ashwell Parish Council", None)]
+
+
+def test_schema_5_data_directory_gains_shared_minutes_events_and_keeps_its_inspections(tmp_path):
+    """Its mentions stay inspections of their own until their documents are re-ingested; the trigger that drops a shared
+    event with its last mention is made once the column it reads is there."""
+    con = store.connect(tmp_path)
+    con.execute("INSERT INTO documents(id, path_key, source, sha256, fingerprint, fmt, meta_json, ingested_at) "
+                "VALUES ('d1', 'p', 'p', 's', 's', 'text', '{}', 'now')")
+    con.execute("INSERT INTO inspections(id, doc_id, inspectorate, type, status, quote) "
+                "VALUES ('i1', 'd1', 'CQC', 'asc-assessment', 'happened', 'q')")
+    con.execute("DROP TRIGGER minutes_event_last")
+    con.execute("DROP INDEX inspections_minutes_event")
+    con.execute("ALTER TABLE inspections DROP COLUMN minutes_event")
+    store.set_state(con, "schema", "5")
+    con.close()
+    con = store.connect(tmp_path)
+    assert store.get_state(con, "schema") == "6"
+    assert [tuple(r) for r in con.execute("SELECT id, minutes_event FROM inspections")] == [("i1", None)]
+    con.execute("INSERT INTO minutes_events(id, council_id, inspectorate, type, status) VALUES ('e1', 'c', 'CQC', 'asc-assessment', 'happened')")
+    con.execute("UPDATE inspections SET minutes_event = 'e1'")
+    store.delete_document(con, "d1")  # the cascade fires the trigger: the event goes with its last mention
+    assert con.execute("SELECT count(*) FROM minutes_events").fetchone()[0] == 0

@@ -92,8 +92,9 @@ def item_label(number: str | None, title: str | None) -> str:
 def facts_from(con: sqlite3.Connection, column: str, ident: str) -> list[Entry]:
     """Inspections, judgements, interventions and practices read from this point or item (column ev_point or ev_item)."""
     out: list[Entry] = []
-    for r in con.execute(f"SELECT id, inspectorate, type, date, event_id FROM inspections WHERE {column}=?", (ident,)):
-        out.append(Entry(Link("inspection", r["event_id"] or r["id"], inspection_label(r)), "Ofsted's record" if r["event_id"] else "inspection"))
+    for r in con.execute(f"SELECT id, inspectorate, type, date, event_id, minutes_event FROM inspections WHERE {column}=?", (ident,)):
+        out.append(Entry(Link("inspection", r["event_id"] or r["minutes_event"] or r["id"], inspection_label(r)),
+                         "Ofsted's record" if r["event_id"] else "inspection"))
     for r in con.execute(f"SELECT id, grade, area FROM judgements WHERE {column}=?", (ident,)):
         out.append(Entry(Link("judgement", r["id"], judgement_label(r)), "judgement"))
     for r in con.execute(f"SELECT id, type, date FROM interventions WHERE {column}=?", (ident,)):

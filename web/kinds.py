@@ -8,7 +8,8 @@ from datetime import datetime
 from councilkg.graph.practices import THEMES
 from councilkg.graph.vocab import sparql_prologue
 from councilkg.web.around import Around, expand, fetch, split_iri
-from councilkg.web.entities import Entity, Entry, Quote, concept_label, limited
+from councilkg.web.entities import Entity, Entry, Quote, concept_label, limited, meeting_label
+from councilkg.web.errors import MAX_LIST
 from councilkg.web.loaders import loader
 from councilkg.web.present import Link, grade_label, safe_url, shorten
 
@@ -164,22 +165,26 @@ def action(store, ident):
 
 @loader("inspection")
 def inspection(store, ident):
-    from councilkg.web.inspections import followups, official_inspection
+    from councilkg.web.inspections import discussions, followups, official_inspection
 
     if ident.startswith("ofsted-"):  # an event of Ofsted's record, not one read from minutes
         return official_inspection(store, ident)
     a = fetch(store, "inspection", ident, ("ckg:inspectedCouncil", "ckg:judgement", *EVIDENCE))
-    if a.one(a.subject, "ckg:recordEvent"):  # a mention resolved to Ofsted's event is that event
-        return official_inspection(store, a.ident(a.one(a.subject, "ckg:recordEvent")))
+    if a.one(a.subject, "ckg:recordEvent"):  # a mention resolved to an event (Ofsted's, or the one its mentions share) is it
+        return inspection(store, a.ident(a.one(a.subject, "ckg:recordEvent")))
     s, e = a.subject, Entity("inspection", ident, a.label(a.subject))
     kind = a.ident(a.one(s, "ckg:inspectionType")) or ""
     e.facts = [("Inspectorate", a.one(s, "ckg:inspectorate")), ("Type", Link("inspection-type", kind, concept_label("inspection-type", kind))),
-               ("Date", a.one(s, "ckg:inspectionDate") or "not stated"), ("Status", a.one(s, "ckg:inspectionStatus"))]
+               ("Date", a.one(s, "ckg:inspectionDate") or "not stated"), ("Status", a.one(s, "ckg:inspectionStatus")),
+               ("In Ofsted's record", "no")]
     council_fact(a, s, "ckg:inspectedCouncil", e)
     e.facts.append(("Judgements", a.links(judgements(a, s)) or "none stated"))
     if a.one(s, "ckg:inspectionEndDate"):
         e.facts.insert(4, ("End date", a.one(s, "ckg:inspectionEndDate")))
-    e.evidence = quote(a, s)
+    e.evidence = quote(a, s) or [  # one the record lacks, shared by its mentions: what each says, and where
+        Quote(d["quote"], Link("point", d["point"], "the debate point") if d["point"] else Link("item", d["item"], "the agenda item"),
+              meeting_label(d["meeting"]["date"], d["meeting"]["committee"]))
+        for d in discussions(store, [ident]).get(ident, [])[:MAX_LIST] if d["point"] or d["item"]]
     return followups(store, e, ident)
 
 

@@ -51,7 +51,8 @@ def all_councils_db(con) -> list[dict]:
     """Every council with how much the data holds on it, for /councils."""
     return [dict(r) for r in con.execute(
         "SELECT c.id, c.name, c.gss, (SELECT count(*) FROM meetings m WHERE m.council_id = c.id) AS meetings, "
-        "(SELECT count(*) FROM inspections i WHERE i.council_id = c.id AND i.event_id IS NULL)"
+        "(SELECT count(*) FROM inspections i WHERE i.council_id = c.id AND i.event_id IS NULL AND i.minutes_event IS NULL)"
+        " + (SELECT count(*) FROM minutes_events e WHERE e.council_id = c.id)"
         " + (SELECT count(*) FROM official_inspections o WHERE o.council_id = c.id) AS inspections, "
         "(SELECT count(*) FROM practices p WHERE p.council_id = c.id) AS practices, "
         "(SELECT max(date) FROM meetings m WHERE m.council_id = c.id) AS latest FROM councils c ORDER BY meetings = 0, c.name")]
