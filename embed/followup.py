@@ -1,5 +1,6 @@
 """What the council did next: each inspection recommendation linked to the council's own later debate points that take
-it up (ckg:addressedIn), by meaning, above a threshold measured on labelled pairs (docs/ofsted-reports.md)."""
+it up (ckg:addressedIn), by a small learned scorer whose threshold was measured on labelled pairs (docs/ofsted-reports.md);
+no link at all while that scorer has not reached the precision asked (graph/followup_model.Model.trusted)."""
 
 from __future__ import annotations
 
@@ -10,27 +11,34 @@ from pathlib import Path
 import numpy as np
 
 from councilkg.corpus.ofsted import FORMAT as REPORT_FORMAT
-from councilkg.graph import store
+from councilkg.graph import followup_model, store
+from councilkg.graph.followup_model import FEATURES
 
-# Cosine (best passage of the point) at or above which a point addresses a recommendation; measured, not guessed.
-THRESHOLD = 0.56
-CANDIDATES = 20  # nearest later points of the council looked at per recommendation
+CANDIDATES = 20  # nearest later points of the council looked at per new recommendation
 
 
 def _day_after(day: str) -> str:
     return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
 
 
-def link(con: sqlite3.Connection, data_dir: Path, model: str, doc_ids: list[str], threshold: float = THRESHOLD) -> int:
+def link(con: sqlite3.Connection, data_dir: Path, model: str, doc_ids: list[str],
+         scorer: followup_model.Model | None = None) -> int:
     """Follow-ups for what this ingest added, in one write transaction: its reports' recommendations against the
     council's later points (the vector index, filtered by council and date), and its minutes' points against the
-    council's earlier recommendations. Work follows the change: a few searches per new recommendation, a few
-    dot products per new point."""
-    if not doc_ids:
+    council's earlier recommendations, each pair scored by the shipped model (or `scorer`). Work follows the change:
+    a few searches per new recommendation, a few dot products per new point."""
+    m = scorer or followup_model.model()
+    if not doc_ids or m is None or not (scorer or m.trusted):
         return 0
-    pairs = _new_recommendations(con, data_dir, doc_ids, threshold) + _new_points(con, model, doc_ids, threshold)
-    write(con, pairs)
-    return len(pairs)
+    pairs = list(dict.fromkeys(_new_recommendations(con, data_dir, doc_ids) + _new_points(con, doc_ids)))
+    if not pairs:
+        return 0
+    from councilkg.embed.encoder import get_encoder
+
+    p = m.probability(features(con, get_encoder(model).encode, pairs))
+    links = [(r, pt, float(s)) for (r, pt), s in zip(pairs, p) if s >= m.threshold]
+    write(con, links)
+    return len(links)
 
 
 def write(con: sqlite3.Connection, pairs: list[tuple[str, str, float]]) -> None:
@@ -46,7 +54,8 @@ def write(con: sqlite3.Connection, pairs: list[tuple[str, str, float]]) -> None:
         raise
 
 
-def _new_recommendations(con, data_dir: Path, doc_ids: list[str], threshold: float) -> list[tuple[str, str, float]]:
+def _new_recommendations(con, data_dir: Path, doc_ids: list[str]) -> list[tuple[str, str]]:
+    """(recommendation, point) for each new recommendation and the nearest later points of its council."""
     rows = con.execute(
         "SELECT r.id, r.text, r.council_id, r.after FROM recommendations r WHERE r.council_id IS NOT NULL AND r.after IS NOT NULL"
         " AND r.doc_id IN (SELECT value FROM json_each(?))", (_json(doc_ids),)).fetchall()
@@ -55,46 +64,84 @@ def _new_recommendations(con, data_dir: Path, doc_ids: list[str], threshold: flo
     from councilkg.embed.search import Searcher
 
     searcher = Searcher(data_dir, fusion="vector")
-    out = []
-    for rid, text, council, after in rows:
-        got = searcher.search(text, k=CANDIDATES, council=council, since=_day_after(after), mode="vector", with_facets=False)
-        hits = [h for h in got["hits"] if h["score"] >= threshold]
-        findings = _report_points(con, [h["id"] for h in hits])
-        out += [(rid, h["id"], float(h["score"])) for h in hits if h["id"] not in findings]
-    return out
+    return [(rid, pid) for rid, text, council, after in rows for pid, _ in _later(con, searcher, text, council, after)]
 
 
-def _new_points(con, model: str, doc_ids: list[str], threshold: float) -> list[tuple[str, str, float]]:
-    """Points of new minutes against the recommendations their council had received before the meeting."""
-    from councilkg.embed.encoder import get_encoder
+def _later(con, searcher, text: str, council: str, after: str) -> list[tuple[str, float]]:
+    """The council's nearest points after `after`, with their cosines, never an inspection report's own findings (which
+    are fetched and dropped: four times the candidates are asked for, so a report's many findings do not crowd them out)."""
+    got = searcher.search(text, k=4 * CANDIDATES, council=council, since=_day_after(after), mode="vector", with_facets=False)
+    findings = _report_points(con, [h["id"] for h in got["hits"]])
+    return [(h["id"], float(h["score"])) for h in got["hits"] if h["id"] not in findings][:CANDIDATES]
 
-    docs = con.execute(
-        "SELECT d.id, m.council_id, m.date FROM documents d JOIN meetings m ON m.id = d.meeting_id WHERE d.fmt != ?"
-        " AND m.council_id IS NOT NULL AND m.date IS NOT NULL AND d.id IN (SELECT value FROM json_each(?))",
-        (REPORT_FORMAT, _json(doc_ids))).fetchall()
-    out: list[tuple[str, str, float]] = []
-    for did, council, day in docs:
-        recs = con.execute("SELECT id, text FROM recommendations WHERE council_id = ? AND after < ?", (council, day)).fetchall()
-        if not recs:
+
+def _new_points(con, doc_ids: list[str]) -> list[tuple[str, str]]:
+    """(recommendation, point) for the points of new minutes and the recommendations their council had received before."""
+    return [tuple(r) for r in con.execute(
+        "SELECT r.id, p.id FROM documents d JOIN meetings m ON m.id = d.meeting_id JOIN points p ON p.doc_id = d.id"
+        " JOIN recommendations r ON r.council_id = m.council_id AND r.after < m.date WHERE d.fmt != ?"
+        " AND d.id IN (SELECT value FROM json_each(?))", (REPORT_FORMAT, _json(doc_ids)))]
+
+
+def features(con: sqlite3.Connection, encode, pairs: list[tuple[str, str]]) -> np.ndarray:
+    """One row of graph/followup_model.FEATURES per (recommendation id, point id): the point's best passage and mean vector
+    against the recommendation, the share of the recommendation's words the point uses, how this recommendation stands among
+    all the council's earlier recommendations for this point (a generic point near every one of them is no evidence), and
+    the years between the report and the meeting. Reads only these points' passages and their councils' recommendations."""
+    if not pairs:
+        return np.zeros((0, len(FEATURES)))
+    pids = sorted({p for _, p in pairs})
+    pts = {r[0]: r[1:] for r in con.execute(
+        "SELECT p.id, p.text, p.item_id, m.council_id, m.date FROM points p JOIN documents d ON d.id = p.doc_id JOIN meetings m"
+        " ON m.id = d.meeting_id WHERE p.id IN (SELECT value FROM json_each(?))", (_json(pids),))}
+    councils = sorted({c for _, _, c, _ in pts.values() if c})
+    recs = con.execute("SELECT id, text, council_id, after FROM recommendations WHERE council_id IN"
+                       " (SELECT value FROM json_each(?)) ORDER BY id", (_json(councils),)).fetchall()
+    col = {r[0]: n for n, r in enumerate(recs)}
+    rvec = encode([r[1] for r in recs]) if recs else np.zeros((0, 384), np.float32)
+    vecs: dict[str, list[np.ndarray]] = {}
+    items: dict[str, list[np.ndarray]] = {}
+    for pid, item, v in con.execute(
+            "SELECT s.point_id, p.item_id, v.vec FROM passages s JOIN points p ON p.id = s.point_id JOIN vectors v ON v.key = s.vec_key"
+            " WHERE p.item_id IN (SELECT value FROM json_each(?)) ORDER BY s.point_id, s.seq", (_json(sorted({v[1] for v in pts.values()})),)):
+        vec = np.frombuffer(v, dtype=np.float32)
+        items.setdefault(item, []).append(vec)
+        if pid in pts:
+            vecs.setdefault(pid, []).append(vec)
+    item_mean = {i: _unit(np.mean(v, axis=0)) for i, v in items.items()}
+    rstems = [set(_stems(r[1])) for r in recs]
+    out = np.zeros((len(pairs), len(FEATURES)))
+    for n, (rid, pid) in enumerate(pairs):
+        if rid not in col or pid not in vecs:
             continue
-        rvec = get_encoder(model).encode([t for _, t in recs])
-        best = cosines(con, rvec, "p.doc_id = ?", (did,))
-        out += [(recs[r][0], pid, s) for (r, pid), s in best.items() if s >= threshold]
+        text, item, council, day = pts[pid]
+        P = np.stack(vecs[pid])
+        r = col[rid]
+        earlier = [i for i, rec in enumerate(recs) if rec[2] == council and rec[3] and day and rec[3] < day] or [r]
+        best = (P @ rvec[earlier].T).max(axis=0)  # this point's best passage against each earlier recommendation
+        s = float((P @ rvec[r]).max())
+        rank = 1 + int((best > s + 1e-9).sum())
+        # the recommendation's words the point uses, each weighted by how rare it is among the council's recommendations
+        df: dict[str, int] = {}
+        for i in earlier:
+            for w in rstems[i]:
+                df[w] = df.get(w, 0) + 1
+        idf = {w: np.log((1 + len(earlier)) / (1 + df.get(w, 0))) + 1.0 for w in rstems[r]}
+        said = set(_stems(text))
+        overlap = sum(v for w, v in idf.items() if w in said) / sum(idf.values()) if idf else 0.0
+        out[n] = (s, float(item_mean[item] @ rvec[r]), overlap, (s - float(best.mean())) / (float(best.std()) or 1.0),
+                  1.0 / rank)
     return out
 
 
-def cosines(con, rvec: np.ndarray, where: str, args: tuple) -> dict[tuple[int, str], float]:
-    """(recommendation row, point id) -> cosine of the point's best passage, for the points `where` selects."""
-    pts = con.execute("SELECT s.point_id, v.vec FROM passages s JOIN points p ON p.id = s.point_id JOIN vectors v"
-                      f" ON v.key = s.vec_key WHERE {where}", args).fetchall()
-    if not pts:
-        return {}
-    sims = np.stack([np.frombuffer(v, dtype=np.float32) for _, v in pts]) @ rvec.T  # passages x recommendations
-    best: dict[tuple[int, str], float] = {}
-    for (pid, _), row in zip(pts, sims):
-        for r, s in enumerate(row.tolist()):
-            best[(r, pid)] = max(s, best.get((r, pid), -1.0))
-    return best
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / (np.linalg.norm(v) or 1.0)
+
+
+def _stems(text: str) -> list[str]:
+    from councilkg.embed.rank import query_stems
+
+    return query_stems(text)
 
 
 def _report_points(con, ids: list[str]) -> set[str]:
@@ -109,11 +156,9 @@ def _json(ids: list[str]) -> str:
     return json_list(ids)
 
 
-def scores(con: sqlite3.Connection, data_dir: Path, rec_id: str, k: int = CANDIDATES) -> list[tuple[str, float]]:
-    """The nearest later points of the council to one recommendation, with their cosines: for labelling and measuring."""
+def scores(con: sqlite3.Connection, data_dir: Path, rec_id: str) -> list[tuple[str, float]]:
+    """The nearest later points of the council to one recommendation, with their cosines: the candidates labelled."""
     from councilkg.embed.search import Searcher
 
-    rid, text, council, after = con.execute("SELECT id, text, council_id, after FROM recommendations WHERE id = ?", (rec_id,)).fetchone()
-    got = Searcher(data_dir, fusion="vector").search(text, k=k, council=council, since=_day_after(after), mode="vector", with_facets=False)
-    findings = _report_points(con, [h["id"] for h in got["hits"]])
-    return [(h["id"], float(h["score"])) for h in got["hits"] if h["id"] not in findings]
+    _, text, council, after = con.execute("SELECT id, text, council_id, after FROM recommendations WHERE id = ?", (rec_id,)).fetchone()
+    return _later(con, Searcher(data_dir, fusion="vector"), text, council, after)
