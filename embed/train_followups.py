@@ -19,7 +19,7 @@ from councilkg.graph import followup_model as fm
 GOLD = Path(__file__).resolve().parents[1] / "tests" / "gold" / "followups.json"
 C = 1.0  # inverse regularisation: fixed before any held-out figure was seen
 TARGET_PRECISION = 0.85  # cross-validated on train, a margin over the 0.8 asked held out
-MIN_TP = 5  # a threshold is judged on at least this many cross-validated links
+MIN_TP = 3  # a threshold is judged on at least this many cross-validated links
 FOLDS = 5
 
 
@@ -73,37 +73,52 @@ def evaluate(con, m: fm.Model) -> dict:
     return {"train": figures(y[tr], linked[tr]), "heldout": figures(y[~tr], linked[~tr])}
 
 
-def train(data_dir: Path, log=print, write: bool = True) -> dict:
-    """Fit, choose the threshold on train by grouped cross-validation, score the held-out councils, write the model."""
+def _oof(X: np.ndarray, y: np.ndarray, groups: np.ndarray, cols: list[int]) -> np.ndarray:
+    """Out-of-fold probabilities of a model on these columns, folds grouped by meeting."""
     from sklearn.model_selection import GroupKFold
+
+    oof = np.zeros(len(y))
+    for a, b in GroupKFold(n_splits=FOLDS).split(X, y, groups):
+        w, c, mean, scale = fit(X[a][:, cols], y[a])
+        oof[b] = 1.0 / (1.0 + np.exp(-(((X[b][:, cols] - mean) / scale) @ w + c)))
+    return oof
+
+
+def train(data_dir: Path, log=print, write: bool = True) -> dict:
+    """Choose the signals and the threshold on train by grouped cross-validation, fit, score the held-out councils once,
+    write the model. Signals: the subset with the best cross-validated average precision (17 positives do not carry five)."""
+    from sklearn.metrics import average_precision_score
 
     from councilkg.embed.encoder import configured_name
     from councilkg.graph import store
 
     con = store.connect(data_dir, readonly=True)
     rows, X, y, tr = signals(con)
-    groups = np.array([f"{r['council']} {r['meeting']}" for r in rows])
-    prob = lambda m, x: 1.0 / (1.0 + np.exp(-(((x - m[2]) / m[3]) @ m[0] + m[1])))  # noqa: E731
     idx = np.flatnonzero(tr)
-    oof = np.zeros(len(rows))
-    for a, b in GroupKFold(n_splits=FOLDS).split(idx, y[idx], groups[idx]):
-        oof[idx[b]] = prob(fit(X[idx[a]], y[idx[a]]), X[idx[b]])
+    Xt, yt = X[idx], y[idx]
+    groups = np.array([f"{rows[i]['council']} {rows[i]['meeting']}" for i in idx])
+    subsets = [[c for c in range(len(fm.FEATURES)) if k >> c & 1] for k in range(1, 2 ** len(fm.FEATURES))]
+    cols = max(subsets, key=lambda s: average_precision_score(yt, _oof(Xt, yt, groups, s)))
+    oof = _oof(Xt, yt, groups, cols)
     scored = []
     for t in np.arange(0.05, 1.0, 0.01):
-        f = figures(y[idx], oof[idx] >= t)
+        f = figures(yt, oof >= t)
         if f["tp"] >= MIN_TP:
             ok = f["precision"] >= TARGET_PRECISION
             scored.append((ok, f["recall"] if ok else f["precision"], round(float(t), 2)))
     threshold = max(scored)[2] if scored else 1.0
-    cv = figures(y[idx], oof[idx] >= threshold)
-    w, b, mean, scale = fit(X[idx], y[idx])
+    cv = figures(yt, oof >= threshold)
+    w_, b, mean_, scale_ = fit(Xt[:, cols], yt)
+    w, mean, scale = np.zeros(len(fm.FEATURES)), np.zeros(len(fm.FEATURES)), np.ones(len(fm.FEATURES))
+    w[cols], mean[cols], scale[cols] = w_, mean_, scale_  # signals left out weigh nothing
     ho = np.flatnonzero(~tr)
     m = fm.Model(w, b, mean, scale, threshold, configured_name(), cv["precision"] or 0.0, 0.0, 0.0)
     held = figures(y[ho], m.probability(X[ho]) >= threshold)
     m = fm.Model(w, b, mean, scale, threshold, configured_name(), cv["precision"] or 0.0, held["precision"] or 0.0,
                  held["recall"] or 0.0)
-    report = {"pairs": len(rows), "threshold": threshold, "train_cv": cv, "train": figures(y[idx], m.probability(X[idx]) >= threshold),
-              "heldout": held, "weights": dict(zip(fm.FEATURES, np.round(w, 3).tolist())), "trusted": m.trusted}
+    report = {"pairs": len(rows), "signals": [fm.FEATURES[c] for c in cols], "threshold": threshold, "train_cv": cv,
+              "train": figures(yt, m.probability(Xt) >= threshold), "heldout": held,
+              "weights": dict(zip(fm.FEATURES, np.round(w, 3).tolist())), "trusted": m.trusted}
     if write:
         fm.save(m)
     log(json.dumps(report))
