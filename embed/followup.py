@@ -21,33 +21,58 @@ def _day_after(day: str) -> str:
     return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
 
 
+def pend(con: sqlite3.Connection, doc_ids: list[str]) -> None:
+    """Inside the ingest's transaction: note which of its documents have follow-ups to find (a report's
+    recommendations, or minutes of a council with earlier ones), so a run killed after its commit and before its
+    follow-up transaction leaves them noted, and the next run (`resume`) finds them. Nothing is noted while no trusted
+    model would link anything."""
+    if not doc_ids or followup_model.active() is None:
+        return
+    con.execute(
+        "INSERT OR IGNORE INTO followups_pending(doc_id) SELECT d.id FROM documents d WHERE d.id IN (SELECT value FROM"
+        " json_each(?)) AND (EXISTS (SELECT 1 FROM recommendations r WHERE r.doc_id = d.id) OR EXISTS (SELECT 1 FROM"
+        " meetings m JOIN recommendations r ON r.council_id = m.council_id AND r.after < m.date WHERE m.id = d.meeting_id))",
+        (_json(doc_ids),))
+
+
+def resume(con: sqlite3.Connection, data_dir: Path, model: str) -> int:
+    """After the ingest's commit: the follow-ups of every noted document (this run's, and any a killed run left), written
+    with the notes' removal in one transaction."""
+    pending = [r[0] for r in con.execute("SELECT doc_id FROM followups_pending")]
+    return link(con, data_dir, model, pending) if pending else 0
+
+
 def link(con: sqlite3.Connection, data_dir: Path, model: str, doc_ids: list[str],
          scorer: followup_model.Model | None = None) -> int:
-    """Follow-ups for what this ingest added, in one write transaction: its reports' recommendations against the
-    council's later points (the vector index, filtered by council and date), and its minutes' points against the
-    council's earlier recommendations, each pair scored by the shipped model (or `scorer`). Work follows the change:
-    a few searches per new recommendation, a few dot products per new point."""
-    m = scorer or followup_model.model()
-    if not doc_ids or m is None or not (scorer or m.trusted):
-        return 0
-    pairs = list(dict.fromkeys(_new_recommendations(con, data_dir, doc_ids) + _new_points(con, doc_ids)))
-    if not pairs:
-        return 0
-    from councilkg.embed.encoder import get_encoder
+    """Follow-ups of these documents, in one write transaction that also clears their notes: their reports'
+    recommendations against the council's later points (the vector index, filtered by council and date), and their
+    minutes' points against the council's earlier recommendations, each pair scored by the trusted model (or `scorer`).
+    Work follows the change: a few searches per new recommendation, a few dot products per new point."""
+    m = scorer or followup_model.active()
+    pairs = list(dict.fromkeys(_new_recommendations(con, data_dir, doc_ids) + _new_points(con, doc_ids))) if m and doc_ids else []
+    links = []
+    if pairs:
+        from councilkg.embed.encoder import get_encoder
 
-    p = m.probability(features(con, get_encoder(model).encode, pairs))
-    links = [(r, pt, float(s)) for (r, pt), s in zip(pairs, p) if s >= m.threshold]
-    write(con, links)
+        p = m.probability(features(con, get_encoder(model).encode, pairs))
+        links = [(r, pt, float(s)) for (r, pt), s in zip(pairs, p) if s >= m.threshold]
+    write(con, links, done=doc_ids)
     return len(links)
 
 
-def write(con: sqlite3.Connection, pairs: list[tuple[str, str, float]]) -> None:
-    """Store (recommendation, point, score) links in one transaction after the ingest's commit, as a new RDF generation
-    (store.stamp_changes), so an RDF store brought up to date between the two transactions still replays them."""
+def write(con: sqlite3.Connection, pairs: list[tuple[str, str, float]], done: list[str] = ()) -> None:
+    """Store (recommendation, point, score) links and clear the notes of the documents `done`, in one transaction after
+    the ingest's commit, as a new RDF generation (store.stamp_changes) when it links anything, so an RDF store brought up
+    to date between the two transactions still replays them."""
+    if not pairs and not con.execute("SELECT 1 FROM followups_pending WHERE doc_id IN (SELECT value FROM json_each(?))",
+                                     (_json(list(done)),)).fetchone():
+        return
     con.execute("BEGIN IMMEDIATE")
     try:
         con.executemany("INSERT OR REPLACE INTO followups(recommendation_id, point_id, score) VALUES (?,?,?)", pairs)
-        store.stamp_changes(con)
+        con.execute("DELETE FROM followups_pending WHERE doc_id IN (SELECT value FROM json_each(?))", (_json(list(done)),))
+        if pairs:
+            store.stamp_changes(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -5,6 +5,7 @@ inference is numpy only."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 MODEL = Path(__file__).parent / "data" / "followup_model.npz"
+ENV = "COUNCILKG_FOLLOWUP_MODEL"  # another model file to use instead (a retrained one on trial)
 MIN_PRECISION = 0.8  # issue 20: follow-up links only where labelled pairs show at least this precision
 # One column per signal, in this order (embed/followup.features computes them).
 FEATURES = ("cos_best", "cos_item", "overlap_idf", "z_among_recs", "inv_rank_among_recs")
@@ -43,10 +45,11 @@ class Model:
 
 @lru_cache(maxsize=1)
 def model() -> Model | None:
-    """The shipped model, or None when absent (then no follow-up is linked)."""
-    if not MODEL.exists():
+    """The shipped model (or the file $COUNCILKG_FOLLOWUP_MODEL names), or None when absent (then nothing is linked)."""
+    path = Path(os.environ.get(ENV) or MODEL)
+    if not path.exists():
         return None
-    z = np.load(MODEL, allow_pickle=False)
+    z = np.load(path, allow_pickle=False)
     return Model(z["w"], float(z["b"]), z["mean"], z["scale"], float(z["threshold"]), str(z["encoder"]),
                  float(z["cv_precision"]), float(z["heldout_precision"]), float(z["heldout_recall"]))
 
@@ -59,3 +62,9 @@ def save(m: Model, path: Path = MODEL) -> None:
              heldout_precision=np.float64(m.heldout_precision), heldout_recall=np.float64(m.heldout_recall))
     tmp.replace(path)
     model.cache_clear()
+
+
+def active() -> Model | None:
+    """The model ingest links with: the configured one when it is trusted, else None (no follow-up work at all)."""
+    m = model()
+    return m if m is not None and m.trusted else None

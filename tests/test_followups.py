@@ -59,3 +59,68 @@ def test_the_scorer_loads_fast_without_sklearn():
             " followup_model.model(); print(time.time() - t, 'sklearn' in sys.modules)")
     took, sk = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert float(took) < 1.0 and sk == "False"
+
+
+def _ingest(data: Path, *paths: Path, env: dict) -> subprocess.Popen:
+    from conftest import COUNCILKG
+
+    return subprocess.Popen([str(COUNCILKG), "ingest", *map(str, paths), "--data", str(data)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+
+
+def _rows(data: Path, sql: str) -> list[tuple]:
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{data / 'councilkg.sqlite'}?mode=ro", uri=True, timeout=30)
+    try:
+        return sorted(con.execute(sql).fetchall())
+    except sqlite3.OperationalError:  # not created yet
+        return []
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_follow_ups_survive_a_sigkill_between_the_commit_and_their_transaction(tmp_path):
+    """Killed after the ingest's commit and before its follow-up transaction, the data directory holds the documents and
+    the note that their follow-ups are owed; the next run, with nothing new to read, writes exactly the links an
+    uninterrupted run writes. (A scorer linking every candidate stands in for a trusted model.)"""
+    import os
+    import shutil
+    import signal
+    import time
+    from dataclasses import replace
+
+    from councilkg.graph import followup_model
+
+    report = need(REPORTS / f"{HELD_OUT[1]}.pdf")
+    scorer = tmp_path / "every-candidate.npz"
+    followup_model.save(replace(followup_model.model(), threshold=0.0, cv_precision=1.0, heldout_precision=1.0), scorer)
+    env = dict(os.environ, HF_HUB_OFFLINE="1", **{followup_model.ENV: str(scorer)})
+    base = tmp_path / "base"
+    assert _ingest(base, report, env=env).wait(timeout=600) == 0
+    links = "SELECT recommendation_id, point_id, round(score, 6) FROM followups"
+    whole = tmp_path / "whole"
+    shutil.copytree(base, whole)
+    assert _ingest(whole, SAMPLE, env=env).wait(timeout=600) == 0
+    want = _rows(whole, links)
+    assert want and not _rows(whole, "SELECT * FROM followups_pending")
+    for trial in range(5):  # a kill that misses the window (the follow-ups already written) is tried again
+        data = tmp_path / f"trial-{trial}"
+        shutil.copytree(base, data)
+        proc = _ingest(data, SAMPLE, env=env)
+        while proc.poll() is None and not _rows(data, "SELECT doc_id FROM followups_pending"):
+            time.sleep(0.002)
+        os.kill(proc.pid, signal.SIGSTOP)  # frozen while we look, so what we see is where it is killed
+        owed, made = _rows(data, "SELECT doc_id FROM followups_pending"), _rows(data, links)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+        if owed and not made:
+            break
+    else:
+        pytest.fail("no kill landed between the ingest's commit and its follow-up transaction")
+    assert _rows(data, "SELECT count(*) FROM documents") == _rows(whole, "SELECT count(*) FROM documents")
+    rerun = _ingest(data, SAMPLE, env=env)
+    assert rerun.wait(timeout=600) == 0, rerun.stderr.read()
+    assert _rows(data, links) == want
+    assert not _rows(data, "SELECT * FROM followups_pending")
