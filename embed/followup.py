@@ -5,6 +5,7 @@ no link at all while that scorer has not reached the precision asked (graph/foll
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter as _Counter
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -123,7 +124,7 @@ def features(con: sqlite3.Connection, encode, pairs: list[tuple[str, str]]) -> n
     recs = con.execute("SELECT id, text, council_id, after FROM recommendations WHERE council_id IN"
                        " (SELECT value FROM json_each(?)) ORDER BY id", (_json(councils),)).fetchall()
     col = {r[0]: n for n, r in enumerate(recs)}
-    rvec = encode([r[1] for r in recs]) if recs else np.zeros((0, 384), np.float32)
+    rvec = _rec_vectors(con, encode, [r[1] for r in recs])
     vecs: dict[str, list[np.ndarray]] = {}
     items: dict[str, list[np.ndarray]] = {}
     for pid, item, v in con.execute(
@@ -135,28 +136,65 @@ def features(con: sqlite3.Connection, encode, pairs: list[tuple[str, str]]) -> n
             vecs.setdefault(pid, []).append(vec)
     item_mean = {i: _unit(np.mean(v, axis=0)) for i, v in items.items()}
     rstems = [set(_stems(r[1])) for r in recs]
-    out = np.zeros((len(pairs), len(FEATURES)))
+    by_point: dict[str, list[tuple[int, int]]] = {}
     for n, (rid, pid) in enumerate(pairs):
-        if rid not in col or pid not in vecs:
-            continue
+        if rid in col and pid in vecs:
+            by_point.setdefault(pid, []).append((n, col[rid]))
+    idf_of: dict[tuple, dict[int, dict[str, float]]] = {}
+    out = np.zeros((len(pairs), len(FEATURES)))
+    for pid, wanted in by_point.items():
         text, item, council, day = pts[pid]
-        P = np.stack(vecs[pid])
-        r = col[rid]
-        earlier = [i for i, rec in enumerate(recs) if rec[2] == council and rec[3] and day and rec[3] < day] or [r]
-        best = (P @ rvec[earlier].T).max(axis=0)  # this point's best passage against each earlier recommendation
-        s = float((P @ rvec[r]).max())
-        rank = 1 + int((best > s + 1e-9).sum())
-        # the recommendation's words the point uses, each weighted by how rare it is among the council's recommendations
-        df: dict[str, int] = {}
-        for i in earlier:
-            for w in rstems[i]:
-                df[w] = df.get(w, 0) + 1
-        idf = {w: np.log((1 + len(earlier)) / (1 + df.get(w, 0))) + 1.0 for w in rstems[r]}
+        every = (np.stack(vecs[pid]) @ rvec.T).max(axis=0)  # the point's best passage against each recommendation
+        earlier = tuple(i for i, rec in enumerate(recs) if rec[2] == council and rec[3] and day and rec[3] < day)
+        best = every[list(earlier)]
+        mean, spread = (float(best.mean()), float(best.std()) or 1.0) if earlier else (0.0, 1.0)
+        idf = idf_of.setdefault(earlier, {})
         said = set(_stems(text))
-        overlap = sum(v for w, v in idf.items() if w in said) / sum(idf.values()) if idf else 0.0
-        out[n] = (s, float(item_mean[item] @ rvec[r]), overlap, (s - float(best.mean())) / (float(best.std()) or 1.0),
-                  1.0 / rank)
+        cos_item = item_mean[item] @ rvec.T
+        for n, r in wanted:
+            s = float(every[r])
+            if r not in idf:  # the recommendation's words, each weighted by its rarity among the council's recommendations
+                df = _Counter(w for i in earlier for w in rstems[i])
+                idf[r] = {w: np.log((1 + len(earlier)) / (1 + df[w])) + 1.0 for w in rstems[r]}
+            weights = idf[r]
+            overlap = sum(v for w, v in weights.items() if w in said) / sum(weights.values()) if weights else 0.0
+            z = (s - mean) / spread if earlier else 0.0  # no earlier recommendation to compare with: neutral
+            out[n] = (s, float(cos_item[r]), overlap, z, 1.0 / (1 + int((best > s + 1e-9).sum())))
     return out
+
+
+def keep_vectors(con: sqlite3.Connection, model: str, doc_ids: list[str]) -> None:
+    """Inside the ingest's transaction: the new recommendations' vectors, stored beside the passages' (keyed by model and
+    text), so the follow-ups of every later minutes read them instead of encoding the council's recommendations again."""
+    texts = [r[0] for r in con.execute("SELECT DISTINCT text FROM recommendations WHERE doc_id IN (SELECT value FROM"
+                                       " json_each(?))", (_json(doc_ids),))]
+    keys = [_rec_key(model, t) for t in texts]
+    have = {r[0] for r in con.execute("SELECT key FROM vectors WHERE key IN (SELECT value FROM json_each(?))", (_json(keys),))}
+    todo = [(k, t) for k, t in zip(keys, texts) if k not in have]
+    if todo:
+        from councilkg.embed.encoder import get_encoder
+
+        vecs = get_encoder(model).encode([t for _, t in todo])
+        con.executemany("INSERT OR REPLACE INTO vectors(key, model, vec) VALUES (?,?,?)",
+                        [(k, model, v.tobytes()) for (k, _), v in zip(todo, vecs)])
+
+
+def _rec_key(model: str, text: str) -> str:
+    from councilkg.embed.passages import vec_key
+
+    return vec_key(model, "recommendation:" + text)
+
+
+def _rec_vectors(con, encode, texts: list[str]) -> np.ndarray:
+    """The recommendations' stored vectors; any not stored (a directory ingested before they were) encoded now."""
+    if not texts:
+        return np.zeros((0, 384), np.float32)
+    model = store.get_state(con, "model")
+    keys = [_rec_key(model, t) for t in texts]
+    found = dict(con.execute("SELECT key, vec FROM vectors WHERE key IN (SELECT value FROM json_each(?))", (_json(keys),)))
+    missing = [t for k, t in zip(keys, texts) if k not in found]
+    fresh = dict(zip(missing, encode(missing))) if missing else {}
+    return np.stack([np.frombuffer(found[k], dtype=np.float32) if k in found else fresh[t] for k, t in zip(keys, texts)])
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

@@ -211,6 +211,7 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
         store.set_state(con, "generation", str(gen))
         store.set_state(con, "model", model)
         store.set_state(con, STATE_KEY, backend.spec)
+        followup.keep_vectors(con, model, written)
         followup.pend(con, written)  # in the same transaction: a kill before the follow-ups' own leaves them to find
         con.execute("COMMIT")
         backend.publish(con, data_dir, gen)  # Milvus: the alias moves only now, after the commit
