@@ -211,19 +211,23 @@ def _run(con, data_dir: Path, paths, model: str, max_bytes: int, progress: Progr
         store.set_state(con, "generation", str(gen))
         store.set_state(con, "model", model)
         store.set_state(con, STATE_KEY, backend.spec)
+        followup.keep_vectors(con, model, written)
+        followup.pend(con, written)  # in the same transaction: a kill before the follow-ups' own leaves them to find
         con.execute("COMMIT")
         backend.publish(con, data_dir, gen)  # Milvus: the alias moves only now, after the commit
         grow.prune(data_dir, gen)
         if before.spec != backend.spec:
             _retire(before, con)
         progress("index", 1, 1)
-        # derived links over the committed generation (the vector search reads only what is committed)
-        report.followups = followup.link(con, data_dir, model, written)
-        _update_rdf(data_dir)  # after the follow-up links' transaction (a new RDF generation when it wrote any)
     else:
         con.execute("COMMIT")
         if committed:
             backend.publish(con, data_dir, committed)  # a crash between commit and alias left it behind: repair
+    # derived links over the committed generation (the vector search reads only what is committed): this run's
+    # documents, and any a run killed between its commit and its follow-ups left noted
+    report.followups = followup.resume(con, data_dir, model)
+    if changed or rebuild or report.followups:
+        _update_rdf(data_dir)  # after the follow-up links' transaction (a new RDF generation when it wrote any)
     report.generation = int(store.get_state(con, "generation", "0"))
 
 

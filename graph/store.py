@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS followups (
   recommendation_id TEXT NOT NULL REFERENCES recommendations(id) ON DELETE CASCADE,
   point_id TEXT NOT NULL REFERENCES points(id) ON DELETE CASCADE, score REAL NOT NULL,
   PRIMARY KEY (recommendation_id, point_id));
+CREATE TABLE IF NOT EXISTS followups_pending (doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE);
 CREATE TABLE IF NOT EXISTS interventions (
   id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
   council_id TEXT, type TEXT NOT NULL, by TEXT, date TEXT, ev_item TEXT, ev_point TEXT, quote TEXT NOT NULL);

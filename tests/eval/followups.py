@@ -1,7 +1,10 @@
-"""Follow-up links (recommendation -> later debate point) on labelled pairs: precision and recall of the cosine
-threshold. Needs a data directory holding the seeds, Kent's minutes and four reports:
+"""Follow-up links (recommendation -> later debate point) on the labelled pairs: precision and recall of the shipped scorer
+(graph/data/followup_model.npz) on each split. Needs a data directory holding the labelled pairs' minutes and reports:
+  R=../shared/data/ofsted/reports
   councilkg ingest corpus/sample ../shared/data/kent-items ../shared/data/kent-pdf \\
-    ../shared/data/ofsted/reports/{80474_herefordshire_2018-07-23,80498_haringey_2018-12-14,80484_lincolnshire_2015-01-06,80476_kent_2022-07-05}.pdf --data DIR
+    $R/80474_herefordshire_2014-06-30.pdf $R/80474_herefordshire_2018-07-23.pdf $R/80498_haringey_2014-07-18.pdf \\
+    $R/80498_haringey_2018-12-14.pdf $R/80484_lincolnshire_2015-01-06.pdf $R/80476_kent_2013-08-23.pdf \\
+    $R/80476_kent_2017-06-13.pdf $R/80476_kent_2022-07-05.pdf --data DIR
 then: .venv/bin/python tests/eval/followups.py DIR"""
 
 from __future__ import annotations
@@ -10,40 +13,10 @@ import json
 import sys
 from pathlib import Path
 
-from councilkg.embed.encoder import get_encoder
-from councilkg.embed.followup import THRESHOLD, cosines
-from councilkg.graph import store
-
-GOLD = Path(__file__).resolve().parents[1] / "gold" / "followups.json"
-
-
-def scored(data_dir: Path) -> list[tuple[float, bool]]:
-    """(cosine, label) of every labelled pair found in the data directory."""
-    con = store.connect(data_dir, readonly=True)
-    enc = get_encoder(store.get_state(con, "model"))
-    out = []
-    for pair in json.loads(GOLD.read_text())["pairs"]:
-        rvec = enc.encode([pair["recommendation"]])
-        got = cosines(con, rvec, "p.text = ? AND p.doc_id IN (SELECT d.id FROM documents d JOIN meetings m ON m.id = d.meeting_id"
-                      " WHERE m.council_id = ? AND m.date = ?)", (pair["point"], pair["council"], pair["meeting"]))
-        if got:
-            out.append((max(got.values()), pair["addresses"]))
-    return out
-
-
-def curve(pairs: list[tuple[float, bool]], thresholds) -> list[dict]:
-    positives = sum(label for _, label in pairs)
-    rows = []
-    for t in thresholds:
-        kept = [label for s, label in pairs if s >= t]
-        tp = sum(kept)
-        rows.append({"threshold": round(t, 4), "links": len(kept), "precision": round(tp / len(kept), 3) if kept else None,
-                     "recall": round(tp / positives, 3) if positives else None})
-    return rows
-
+from councilkg.embed.train_followups import evaluate
+from councilkg.graph import followup_model, store
 
 if __name__ == "__main__":
-    pairs = scored(Path(sys.argv[1]))
-    print(json.dumps({"pairs": len(pairs), "positives": sum(l for _, l in pairs), "threshold_in_use": THRESHOLD}))
-    for row in curve(pairs, sorted({s for s, _ in pairs} | {THRESHOLD}, reverse=True)):
-        print(json.dumps(row))
+    m = followup_model.model()
+    got = evaluate(store.connect(Path(sys.argv[1]), readonly=True), m)
+    print(json.dumps({"threshold": m.threshold, "cv_precision": m.cv_precision, "trusted": m.trusted} | got))
