@@ -36,7 +36,7 @@ def test_sentence_level_tuned_and_heldout(encode):
     texts = [r["text"] for r in data]
     X = encode(texts)
     encode(sorted({c for t in texts for c in chunks(t)}))
-    pred = decide(texts, m.probability(X), encode, m)
+    pred = decide(texts, m.probability(X, texts), encode, m)
     y = np.array([r["label"] == "1" for r in data])
     print(f"\nlearned practices, sentence level (threshold {m.threshold:.2f})")
     table = {}
@@ -48,9 +48,9 @@ def test_sentence_level_tuned_and_heldout(encode):
                 table[(split, src)] = f
                 print(f"  {split:8s} {src:14s} P={f['precision']:.3f} R={f['recall']:.3f}  tp={f['tp']} fp={f['fp']} fn={f['fn']}"
                       f"  ({f['sentences']} sentences, {f['tp'] + f['fn']} practices)")
-    # A regression floor at what the shipped model measured (held out P=0.591 R=0.25), not the goal (P>=0.9, R>=0.5):
+    # A regression floor at what the shipped model measured (held out P=0.818 R=0.115), not the goal (P>=0.9, R>=0.5):
     # the model misses the goal, so ingest does not apply it (Model.trusted); see docs/practices.md.
-    assert table[("heldout", "all")]["precision"] >= 0.55 and table[("heldout", "all")]["recall"] >= 0.2
+    assert table[("heldout", "all")]["precision"] >= 0.8 and table[("heldout", "all")]["recall"] >= 0.1
     assert m.trusted == (m.cv_precision >= 0.9)
 
 
@@ -71,7 +71,7 @@ def _score(pairs, encode, gate: bool) -> dict[str, Counter]:
             for u in pts:
                 text = next(p.text for it in doc.items if it.seq == u[0].item_seq for p in it.points if p.seq == u[0].point_seq)
                 vecs = encode(split(text, titles[u[0].item_seq], lambda: encode.enc))
-                if m.probability(vecs).max() >= m.gate:
+                if m.gate_probability(vecs).max() >= m.gate:
                     keep.append(u)
             pts = keep
         for pr, other in find(pts, encode, facts.council.gss, {key(p.label) for p in facts.practices}, m):
