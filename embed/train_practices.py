@@ -104,21 +104,24 @@ def train(log=print, cache: Path | None = None) -> dict:
         return oof
 
     oof = out_of_fold(X)
+    # Thresholds are judged on the rows sampled as the held-out split was (by cue words and at random), not on those picked
+    # because an earlier model scored them high (sampled "model": hard cases that teach the fit but would skew the figures).
+    judged = idx_tr[[data[i]["sampled"] == "cue" for i in idx_tr]]
     blank = pl.Model(np.zeros(X.shape[1], np.float32), 0.0, np.zeros(V.shape[1], np.float32), 0.0, 0.0, 0.0,
                      cv_precision=0.0, **base)
-    open_named = decide([texts[i] for i in idx_tr], np.ones(len(idx_tr)), encode, blank)
+    open_named = decide([texts[i] for i in judged], np.ones(len(judged)), encode, blank)
     scored = []
     for t in np.arange(0.30, 0.995, 0.01):
-        f = figures(y[idx_tr], open_named & (oof[idx_tr] >= t))
+        f = figures(y[judged], open_named & (oof[judged] >= t))
         if f["tp"] >= MIN_TP:
             scored.append((f["precision"] >= TARGET_PRECISION, f["recall"] if f["precision"] >= TARGET_PRECISION else f["precision"], round(float(t), 2)))
     threshold = max(scored)[2] if scored else 0.99
-    cv = figures(y[idx_tr], open_named & (oof[idx_tr] >= threshold))
+    cv = figures(y[judged], open_named & (oof[judged] >= threshold))
     # The passage gate, on the vector alone: below the 5th percentile of what the practice sentences of train score out of
     # fold. A passage holds its practice sentence among others, so this is a proxy; tests/test_practices_truth.py measures it.
     goof = out_of_fold(V)
-    pos = y[idx_tr] & open_named
-    gate = float(np.percentile(goof[idx_tr][pos], 5)) if pos.any() else 0.0
+    pos = y[judged] & open_named
+    gate = float(np.percentile(goof[judged][pos], 5)) if pos.any() else 0.0
     lr, glr = fit(X, idx_tr), fit(V, idx_tr)
     m = pl.Model(lr.coef_[0].astype(np.float32), float(lr.intercept_[0]), glr.coef_[0].astype(np.float32),
                  float(glr.intercept_[0]), threshold, gate, cv_precision=cv["precision"], **base)

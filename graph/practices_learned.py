@@ -82,7 +82,8 @@ def _open(unit: list[Sentence]) -> list[int]:
 
 
 def name(text: str, encode: Encode, m: Model) -> tuple[str, int, int] | None:
-    """The noun phrase of the sentence nearest the practice prototype, asserted (no wish, motion or request before it)."""
+    """The sentence's first noun phrase headed by a thing set up ("team", "payment", "hub"; the longest where two start
+    together), else its phrase nearest the practice prototype above the floor; asserted (no wish, motion or request before it)."""
     found: list[tuple[str, int]] = []
     pos = 0
     for c in chunks(text):
@@ -92,14 +93,21 @@ def name(text: str, encode: Encode, m: Model) -> tuple[str, int, int] | None:
             found.append((c, at))
     if not found:
         return None
-    headed = [(c, at) for c, at in found if _HEAD.search(c)]
-    found = headed or found  # a phrase headed by a thing set up, else the nearest the prototype above the floor
+    headed = sorted(((c, at) for c, at in found if _HEAD.search(c)), key=lambda h: (h[1], -len(h[0])))
+    if headed:
+        label, at = headed[0]
+        return label, at, at + len(label)
     sims = encode([c for c, _ in found]) @ m.proto
     best = int(np.argmax(sims))
-    if not headed and sims[best] < m.name_floor:
+    if sims[best] < m.name_floor:
         return None
     label, at = found[best]
     return label, at, at + len(label)
+
+
+def _unheaded(phrases: list[str]) -> list[str]:
+    """The phrases, when none of them is headed by a thing set up (they are then named by the prototype); else none."""
+    return [] if any(_HEAD.search(c) for c in phrases) else phrases
 
 
 def find(units: list[list[Sentence]], encode: Encode, self_gss: str | None, known: set[str] | None = None,
@@ -116,11 +124,19 @@ def find(units: list[list[Sentence]], encode: Encode, self_gss: str | None, know
     texts = [units[u][i].text for u, i in open_]
     p = m.probability(encode(texts), texts)
     hits = [(u, i) for (u, i), prob in zip(open_, p) if prob >= m.threshold]
-    names = list(dict.fromkeys(c for u, i in hits for c in chunks(units[u][i].text)))
-    vecs = dict(zip(names, encode(names))) if names else {}  # every candidate name in one batch
+    # the candidate names of hits with no phrase headed by a thing set up, in one batch; any other asked for, when needed
+    names = list(dict.fromkeys(c for u, i in hits for c in _unheaded(chunks(units[u][i].text))))
+    vecs = dict(zip(names, encode(names))) if names else {}
+
+    def lazy(texts: list[str]) -> np.ndarray:
+        missing = [t for t in texts if t not in vecs]
+        if missing:
+            vecs.update(zip(missing, encode(missing)))
+        return np.stack([vecs[t] for t in texts])
+
     out = []
     for u, i in hits:
-        named = name(units[u][i].text, lambda texts: np.stack([vecs[t] for t in texts]), m)
+        named = name(units[u][i].text, lazy, m)
         if not named:
             continue
         k = key(named[0])

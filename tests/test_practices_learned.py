@@ -41,13 +41,13 @@ def _find(text: str, encode) -> list[str]:
     return [p.label for p, _ in pl.find([[Sentence(1, 1, 0, text)]], encode, "E10000016")]
 
 
-# The shipped model misses the goal (cross-validated precision 0.895 at recall 0.16 on train, 0.82 at 0.12 held out) and its
-# threshold (0.89) sits just above what it gives the three forms the issue names (0.84-0.88): all three are missed. Strict:
-# the day a retrained model finds one, its test fails and the mark must go.
+# The shipped model misses the goal (cross-validated precision 0.79 at recall 0.14 on train, 0.80 at 0.10 held out) and its
+# threshold (0.85) sits between what it gives the three forms the issue names: the payment (0.86) is found, the team (0.84)
+# and the hubs (0.79) are missed. Strict: the day a retrained model finds one, its test fails and the mark must go.
 _MISSED = pytest.mark.xfail(strict=True, reason="the shipped model does not find this form (docs/practices.md)")
 
 
-@pytest.mark.parametrize("what,word", [pytest.param("payment", "payment", marks=_MISSED),
+@pytest.mark.parametrize("what,word", [("payment", "retention payment"),
                                        pytest.param("hubs", "family hubs", marks=_MISSED),
                                        pytest.param("team", "early help team", marks=_MISSED)])
 def test_a_plain_statement_of_what_the_council_did_is_a_practice(encode, what, word):
