@@ -189,3 +189,18 @@ def test_an_increment_retiring_more_than_the_cap_builds_a_new_base(grown, own_mi
     assert grown_info["base"] == gen and 0 < grown_info["written"]["retired"] <= 10_000, grown_info  # in place again
     for q in QUERIES[:3]:
         _same(_answer(milvus, q, with_facets=False), _answer(faiss, q, with_facets=False), q)
+
+
+def test_a_directory_of_an_older_format_is_rebuilt_once_on_its_first_search(grown):
+    """Collections an older councilkg wrote (here: the generation's info.json says format 3) are not grown or read: the
+    first search rebuilds them whole as a new generation, nothing embedded again, and answers as FAISS."""
+    from councilkg.embed.milvus import FORMAT
+
+    faiss, milvus, _ = grown
+    gen = int(state(milvus, "generation"))
+    path = milvus / "index" / f"gen-{gen:06d}" / "info.json"
+    path.write_text(json.dumps(json.loads(path.read_text()) | {"format": FORMAT - 1}))
+    got = _answer(milvus, QUERIES[0], with_facets=False)
+    new = json.loads((milvus / "index" / f"gen-{gen + 1:06d}" / "info.json").read_text())
+    assert int(state(milvus, "generation")) == gen + 1 and new["format"] == FORMAT and new["base"] == gen + 1, new
+    _same(got, _answer(faiss, QUERIES[0], with_facets=False), "rebuilt")
