@@ -280,7 +280,7 @@ def format_rows(r: dict) -> list[str]:
     return lines
 
 
-if __name__ == "__main__":  # python -m councilkg.web.bench.backend WORKDIR milvus:URI: the switch and the increments alone
+if __name__ == "__main__":  # python -m councilkg.web.bench.backend WORKDIR milvus:URI [POINTS]: the switch and increments alone
     import json
 
     from councilkg.embed.backends import parse_index
@@ -289,7 +289,8 @@ if __name__ == "__main__":  # python -m councilkg.web.bench.backend WORKDIR milv
 
     work, spec = Path(sys.argv[1]), parse_index(sys.argv[2]).spec
     say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
-    data, _ = scale.ensure_scale(work, SEED, 100_000, scale.BASE_DOCS, log=say)
+    points = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000  # the 1M study: 1000000
+    data, _ = scale.ensure_scale(work, SEED, points, scale.BASE_DOCS, log=say)
     result: dict = {"load_avg_start": [round(x, 2) for x in os.getloadavg()]}
     copy, result["switch"] = switch(data, spec, work)
     result["increment"] = increment(copy, spec, work, say)
