@@ -55,8 +55,8 @@ def _answer(data, q: str, **f) -> dict:
 
 
 def _ranked(answer: dict) -> list[tuple[float, str]]:
-    """Hits as (score, id) in score order; equal scores (a changed document's unchanged points tie with the seed's) by id:
-    grown FAISS segments give ties in segment order, Milvus and a from-scratch build by id."""
+    """Hits as (score, id) in score order, equal scores (a changed document's unchanged points tie with the seed's) by id,
+    rounded so that float noise between engines does not reorder them."""
     return sorted((-round(h["score"], 4), h["id"]) for h in answer["hits"])
 
 
