@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from councilkg.corpus.shared_text import sha1
 from councilkg.graph import followup_model as fm
+from councilkg.graph.shared_text import sha1
 
 GOLD = Path(__file__).resolve().parents[1] / "tests" / "gold" / "followups.json"
 C = 1.0  # inverse regularisation: fixed before any held-out figure was seen

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from councilkg.corpus import shared_text
 from councilkg.graph import practices_learned as pl
+from councilkg.graph import shared_text
 from councilkg.graph.practice_np import chunks
 
 DATA = Path(pl.__file__).parent / "data" / "practice_sentences.tsv"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from councilkg.corpus.shared_text import Unavailable, resolve
+from councilkg.graph.shared_text import Unavailable, resolve
 from councilkg.graph.inspections import judgements
 from councilkg.graph.sentences import Sentence
 

@@ -1,6 +1,6 @@
 """No sentence of the data ../shared/README.md says may not be committed (Kent's minutes, Limerick's, the ModernGov
 fixtures, Ofsted's report PDFs) appears verbatim in a tracked file: labelled sets hold such text by SHA-1
-(corpus/shared_text.py). Short quoted phrases stay allowed: only sentences of at least MIN_CHARS count."""
+(graph/shared_text.py). Short quoted phrases stay allowed: only sentences of at least MIN_CHARS count."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ROOT, SHARED, need
 
-from councilkg.corpus.shared_text import sha1
+from councilkg.graph.shared_text import sha1
 
 MIN_CHARS = 60
 # Single sentences quoted as a test's match string or as cited evidence in docs: allowed, by SHA-1 (and say where).
@@ -62,8 +62,8 @@ def tracked_text() -> str:
 
 @pytest.fixture(scope="module")
 def held_back_sentences() -> dict[str, str]:
-    """Each long sentence of the held-back data (as corpus/shared_text.py splits it) -> its file."""
-    from councilkg.corpus.shared_text import sentences
+    """Each long sentence of the held-back data (as graph/shared_text.py splits it) -> its file."""
+    from councilkg.graph.shared_text import sentences
 
     out = {}
     for folder, pattern, step in HELD_BACK:

@@ -30,7 +30,7 @@ def _source(path: str) -> str:
 
 
 def test_sentence_level_tuned_and_heldout(encode):
-    from councilkg.corpus.shared_text import Unavailable
+    from councilkg.graph.shared_text import Unavailable
     from councilkg.embed.train_practices import DATA, decide, figures, rows
 
     try:

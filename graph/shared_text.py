@@ -3,8 +3,9 @@
 A record names its `source` (a path under ../shared/data, or `seeds/...`) and holds the `sha1` of its sentence instead of
 the sentence; `span` [start, end], when present, keeps that slice of the sentence (an excerpt labelled on its own). The
 source is read and split into sentences as the labelling did (graph/sentences.py over pypdf's text of a PDF, the text
-reader's body of a .txt/.md), so any dataset built the same way resolves. Convert a labelled file (rerunnable):
-`python -m councilkg.corpus.shared_text FILE...` (a .tsv with `source` and `text` columns, or a .json of record lists)."""
+reader's body of a .txt/.md), so any dataset built the same way resolves; it lives in graph/ for that splitter. Convert
+a labelled file (rerunnable): `python -m councilkg.graph.shared_text FILE...` (a .tsv with `source` and `text` columns,
+or a .json of record lists)."""
 
 from __future__ import annotations
 
@@ -33,9 +34,9 @@ def held_back(source: str) -> bool:
     return source.startswith(HELD_BACK)
 
 
-def path(source: str, root: Path | None = None) -> Path:
-    root = root or SHARED
-    return root / source if source.startswith("seeds/") else root / "data" / source
+def path(source: str) -> Path:
+    """Where a source is (links resolved, so every caller shares one cache entry per file)."""
+    return (SHARED / source if source.startswith("seeds/") else SHARED / "data" / source).resolve()
 
 
 def _pdf_pages(p: Path) -> list[str]:
@@ -61,8 +62,8 @@ def _markup_text(data: str) -> str:
 
 @lru_cache(maxsize=256)
 def sentences(p: Path) -> tuple[str, ...]:
-    """A source's sentences as the labelled sets were cut: PDF page text as pypdf gives it and with the page furniture
-    dropped (both were labelled); a text file's body with Markdown emphasis marks removed; markup's text nodes."""
+    """A source's sentences as the labelled sets were cut (each way some set was): PDF page text as pypdf gives it and
+    with the page furniture dropped; a text file's body with and without Markdown's emphasis marks; markup's text nodes."""
     from councilkg.corpus.pdf import join_pages
     from councilkg.corpus.readers import Payload, tidy
     from councilkg.graph.sentences import split
@@ -74,7 +75,8 @@ def sentences(p: Path) -> tuple[str, ...]:
         return tuple(dict.fromkeys(split("\n".join(pages)) + split(join_pages(pages))))
     if p.suffix.lower() in (".html", ".htm", ".xml"):
         return tuple(split(_markup_text(p.read_text(encoding="utf-8", errors="replace"))))
-    return tuple(split(re.sub(r"\*+", "", tidy(Payload(p, p.read_bytes()).body))))
+    body = tidy(Payload(p, p.read_bytes()).body)
+    return tuple(dict.fromkeys(split(re.sub(r"\*+", "", body)) + split(body)))
 
 
 @lru_cache(maxsize=256)
@@ -82,7 +84,7 @@ def _by_hash(p: Path) -> dict[str, str]:
     return {sha1(s): s for s in sentences(p)}
 
 
-def resolve(records: list[dict], root: Path | None = None) -> tuple[list[dict], int]:
+def resolve(records: list[dict]) -> tuple[list[dict], int]:
     """The records with `text` filled in from their source, and how many no longer resolve (left out: the splitter or
     the source changed). Raises Unavailable when a source is missing."""
     out, lost = [], 0
@@ -90,7 +92,7 @@ def resolve(records: list[dict], root: Path | None = None) -> tuple[list[dict], 
         if r.get("text") or not r.get("sha1"):
             out.append(r)
             continue
-        s = _by_hash(path(r["source"], root)).get(r["sha1"])
+        s = _by_hash(path(r["source"])).get(r["sha1"])
         if s is None:
             lost += 1
             continue
@@ -99,34 +101,38 @@ def resolve(records: list[dict], root: Path | None = None) -> tuple[list[dict], 
     return out, lost
 
 
-def hold(record: dict, root: Path | None = None) -> tuple[dict, bool]:
+def hold(record: dict) -> tuple[dict, bool]:
     """A record with the text of a held-back source replaced by its sentence's SHA-1 (and span, for an excerpt), and
-    whether it resolves from ../shared as stored. Records already held, or of sources we may commit, are returned as they are."""
+    whether it resolves. A text its source does not hold (as split here) is kept, not lost: (record, False)."""
     text, source = record.get("text"), record.get("source") or ""
     if not held_back(source):
         return record, True
     if not text:
-        return record, record.get("sha1") in _by_hash(path(source, root))
-    p, held = path(source, root), {k: v for k, v in record.items() if k != "text"}
+        return record, record.get("sha1") in _by_hash(path(source))
+    p, held = path(source), {k: v for k, v in record.items() if k != "text"}
     whole = text if sha1(text) in _by_hash(p) else next((s for s in sentences(p) if text in s), None)
-    if whole is None or whole == text:
-        return held | {"sha1": sha1(text), "text": ""}, whole is not None
+    if whole is None:
+        return record, False
+    if whole == text:
+        return held | {"sha1": sha1(text), "text": ""}, True
     a = whole.index(text)
     return held | {"sha1": sha1(whole), "span": [a, a + len(text)], "text": ""}, True
 
 
-def convert(file: Path, root: Path | None = None) -> tuple[int, int]:
-    """Hold back the text of a labelled file in place: (records converted or already held, of which not resolving)."""
-    total = lost = 0
+def convert(file: Path) -> tuple[int, list[dict]]:
+    """Hold back the text of a labelled file in place: (records of held-back sources, those whose text stays because
+    their source does not hold it as split here)."""
+    total, kept = 0, []
 
     def one(r: dict) -> dict:
-        nonlocal total, lost
+        nonlocal total
         if r.get("source", "").startswith("ofsted/") and not r["source"].startswith("ofsted/reports/"):
             r = r | {"source": "ofsted/reports/" + r["source"][len("ofsted/"):]}  # the practice set's early name for them
-        new, ok = hold(r, root)
+        new, ok = hold(r)
         if held_back(new.get("source") or ""):
-            total, lost = total + 1, lost + (not ok)
-        return {k: v for k, v in new.items() if v != "" or k == "text" and file.suffix == ".tsv"}
+            total += 1
+            kept.extend([] if ok else [new])
+        return new if file.suffix == ".tsv" or new.get("text") != "" else {k: v for k, v in new.items() if k != "text"}
 
     if file.suffix == ".tsv":
         with open(file, encoding="utf-8", newline="") as fh:
@@ -134,7 +140,9 @@ def convert(file: Path, root: Path | None = None) -> tuple[int, int]:
             rows, fields = list(rd), list(rd.fieldnames or [])
         rows = [one(r) for r in rows]
         if any("span" in r for r in rows):
-            raise ValueError(f"{file}: an excerpt (span) cannot be held in a .tsv; label whole sentences there")
+            raise ValueError(f"{file}: a .tsv holds whole sentences only (an excerpt needs a span: use .json)")
+        if "text" not in fields or "source" not in fields:
+            raise ValueError(f"{file}: no `source` and `text` columns")
         if "sha1" not in fields:
             fields.insert(fields.index("text"), "sha1")
         body = "\t".join(fields) + "\n" + "".join("\t".join(r.get(k) or "" for k in fields) + "\n" for r in rows)
@@ -147,10 +155,18 @@ def convert(file: Path, root: Path | None = None) -> tuple[int, int]:
     tmp = file.with_name(file.name + ".tmp")
     tmp.write_text(body, encoding="utf-8")
     tmp.replace(file)
-    return total, lost
+    return total, kept
 
 
 if __name__ == "__main__":
+    failed = False
     for name in sys.argv[1:]:
-        n, bad = convert(Path(name))
-        print(f"{name}: {n} records of held-back sources held by SHA-1; {bad} do not resolve from {SHARED}")
+        try:
+            n, kept = convert(Path(name))
+        except (Unavailable, ValueError, OSError) as exc:
+            sys.exit(f"error: {exc}")
+        print(f"{name}: {n - len(kept)} of {n} records of held-back sources held by SHA-1")
+        for r in kept:
+            print(f"  text kept, not a sentence of {r['source']} as split here: {r['text'][:80]}", file=sys.stderr)
+        failed = failed or bool(kept)
+    sys.exit(1 if failed else 0)
