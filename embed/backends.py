@@ -69,11 +69,12 @@ class Milvus:
         connect(self.uri)
 
     def build(self, con: sqlite3.Connection, data_dir: Path, gen: int, model: str, change=None) -> None:
-        """Generation `gen` grown in place from `gen - 1` by `change`, or built whole (change None, or nothing of this
-        format committed before); then the generation directory (renamed into place); the caller then commits."""
+        """Generation `gen` grown in place from `gen - 1` by `change`, or built whole (change None, nothing of this
+        format committed before, or more retired than readers should list: milvus_grow.fits); then the generation
+        directory (renamed into place); the caller then commits."""
         from councilkg.embed import milvus_build, milvus_grow
 
-        before = self._info(data_dir, gen - 1) if change is not None else None
+        before = self._info(data_dir, gen - 1) if change is not None and milvus_grow.fits(change) else None
         if before is not None and before.get("instance") == instance_id(con):
             info = milvus_grow.grow(con, self.uri, gen, before, change)
         else:

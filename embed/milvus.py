@@ -14,7 +14,8 @@ from councilkg.embed.table import committee_key
 from councilkg.graph.store import StoreError
 
 PREFIX = "ckg_"
-POINTS, PASSAGES = "_points", "_passages"
+POINTS, PASSAGES, RETIRED = "_points", "_passages", "_retired"
+KINDS = (POINTS, PASSAGES, RETIRED)
 TEXT_MAX = 65535  # Milvus's VARCHAR limit, in bytes of UTF-8
 SHORT, NAME = 64, 1024
 MAX_THEMES = 64
@@ -23,9 +24,9 @@ BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults
 # Milvus scores BM25 with the (k1 + 1) factor in the numerator, bm25s (Lucene) without: the same ranking, scores
 # larger by exactly k1 + 1 (measured: 10.921 / 4.368 on the labelled corpus); divided out so signals match FAISS's.
 BM25_SCALE = 1.0 / (BM25_K1 + 1.0)
-FORMAT = 3  # what the collections hold; 2 added `procedural` and `seq` for topics; 3: rows carry gen_added/gen_retired,
-# updated in place by each ingest (the name's generation is the one that built them whole)
-LIVE = 2**62  # gen_retired of a row no generation has retired yet
+FORMAT = 4  # what the collections hold; 2 added `procedural` and `seq` for topics; 3: rows carry gen_added/gen_retired,
+# updated in place by each ingest (the name's generation is the one that built them whole); 4: a row is never rewritten,
+# its retirement is a row of the `_retired` collection beside it (a rewrite is delete + insert: readers saw a mixture)
 ROW_BITS, SEQ_BITS = 28, 8  # pos = generation << ROW_BITS | row of that generation; a passage's id = pos << SEQ_BITS | seq
 
 
@@ -46,9 +47,26 @@ def passages_of(points: str) -> str:
     return points.removesuffix(POINTS) + PASSAGES
 
 
-def live(gen: int) -> str:
-    """The rows generation `gen` holds: added by it or before, not retired by then."""
-    return f"gen_added <= {int(gen)} and gen_retired > {int(gen)}"
+def retired_of(points: str) -> str:
+    """The collection of retirements beside a points collection: (pos, gen_retired) of each retired point."""
+    return points.removesuffix(POINTS) + RETIRED
+
+
+def retired_by(client, uri: str, points: str, gen: int) -> list[int]:
+    """Positions of the points retired at or before generation `gen` and not yet deleted (the last two generations'
+    retirements: a few per changed point, never the corpus)."""
+    return sorted(int(r["pos"]) for r in rows(client, uri, retired_of(points), f"gen_retired <= {int(gen)}", ["pos"]))
+
+
+def live(gen: int, retired=()) -> str:
+    """The rows generation `gen` holds: added by it or before, and not at a position it retired (`retired_by`); points and
+    passages alike, both carry their point's `pos`."""
+    return both(f"gen_added <= {int(gen)}", f"pos not in [{', '.join(str(int(p)) for p in retired)}]" if retired else "")
+
+
+def live_in(client, uri: str, points: str, gen: int) -> str:
+    """`live` for generation `gen` of the collections beside `points`, its retirements read from them."""
+    return live(gen, retired_by(client, uri, points, gen))
 
 
 def both(*exprs: str | None) -> str:
@@ -58,7 +76,7 @@ def both(*exprs: str | None) -> str:
 
 def parse_collection(name: str) -> tuple[str, int, str] | None:
     """(instance, generation, kind) of one of our collection names, or None for any other."""
-    m = re.fullmatch(rf"{PREFIX}([0-9a-f]+)_g(\d{{6}})({POINTS}|{PASSAGES})", name)
+    m = re.fullmatch(rf"{PREFIX}([0-9a-f]+)_g(\d{{6}})({'|'.join(KINDS)})", name)
     return (m.group(1), int(m.group(2)), m.group(3)) if m else None
 
 
@@ -152,11 +170,10 @@ def _add(schema, name: str, kind: str, length: int | None) -> None:
 
 
 def _generations(schema) -> None:
-    """The generation that added a row and the one that retired it (LIVE while none has)."""
+    """The generation that added a row (which one retired it is a row of the `_retired` collection: see `live`)."""
     from pymilvus import DataType
 
     schema.add_field("gen_added", DataType.INT64)
-    schema.add_field("gen_retired", DataType.INT64)
 
 
 def points_schema(client):
@@ -176,6 +193,20 @@ def points_schema(client):
     idx = client.prepare_index_params()
     idx.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
                   params={"bm25_k1": BM25_K1, "bm25_b": BM25_B})
+    return s, idx
+
+
+def retired_schema(client):
+    """One row per retired point: its `pos` and the generation that retired it. Milvus wants a vector field in every
+    collection: `v`, two zeros, never searched."""
+    from pymilvus import DataType
+
+    s = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    s.add_field("pos", DataType.INT64, is_primary=True)
+    s.add_field("gen_retired", DataType.INT64)
+    s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    idx = client.prepare_index_params()
+    idx.add_index(field_name="v", index_type="FLAT", metric_type="L2")
     return s, idx
 
 

@@ -1,4 +1,4 @@
-"""A data directory's rows in Milvus: its points and passages as rows, and its two collections built whole (see milvus_grow for the rest)."""
+"""A data directory's rows in Milvus: its points and passages as rows, and its three collections built whole (see milvus_grow for the rest)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def point_rows(con: sqlite3.Connection, uri: str, gen: int, ids: list[str] | Non
                                  f"Milvus's {mv.TEXT_MAX}")
         th = themes.get(pid, [])[: mv.MAX_THEMES]
         out.append({
-            "pos": gen << mv.ROW_BITS | n, "gen_added": gen, "gen_retired": mv.LIVE,
+            "pos": gen << mv.ROW_BITS | n, "gen_added": gen,
             "point_id": pid, "doc_id": doc, "item_id": item, "item_title": _cut(title or ""),
             "item_number": (number or "")[:200], "meeting_id": meeting or "", "text": text,
             "council_id": cid or "", "council_name": cname or "", "council_key": (cname or "").lower(), "gss": gss or "",
@@ -81,8 +81,7 @@ def passage_rows(con: sqlite3.Connection, uri: str, points: list[dict]):
             if seq >= 1 << mv.SEQ_BITS:
                 raise mv.MilvusError(f"milvus:{uri}: point {pid} has more than {1 << mv.SEQ_BITS} passages")
             p = by_id[pid]
-            yield {"id": p["pos"] << mv.SEQ_BITS | seq, "pos": p["pos"], "gen_added": p["gen_added"],
-                   "gen_retired": mv.LIVE, "point_id": pid, "seq": seq,
+            yield {"id": p["pos"] << mv.SEQ_BITS | seq, "pos": p["pos"], "gen_added": p["gen_added"], "point_id": pid, "seq": seq,
                    "vec": np.frombuffer(blob, dtype=np.float32).tolist(), **{f: p[f] for f in mv.FILTER_FIELDS}}
 
 
@@ -91,7 +90,7 @@ def length(rows: list[dict]) -> int:
     return sum(len(r["lex"].split()) for r in rows)
 
 
-def _insert(client, uri: str, name: str, rows) -> int:
+def insert(client, uri: str, name: str, rows) -> int:
     """Insert in batches by size; returns the row count."""
     n, batch, size = 0, [], 0
     for row in rows:
@@ -112,16 +111,16 @@ def _send(client, uri: str, name: str, batch: list[dict]) -> int:
 
 def add(client, uri: str, pname: str, points: list[dict], con: sqlite3.Connection) -> tuple[int, int]:
     """Insert point rows and their passages; (points, passages) written."""
-    return _insert(client, uri, pname, points), _insert(client, uri, mv.passages_of(pname), passage_rows(con, uri, points))
+    return insert(client, uri, pname, points), insert(client, uri, mv.passages_of(pname), passage_rows(con, uri, points))
 
 
 def build(con: sqlite3.Connection, uri: str, instance: str, gen: int, model: str) -> dict:
-    """Both collections of this directory built whole at generation `gen` (first ingest, another format, a lost or a
+    """The collections of this directory built whole at generation `gen` (first ingest, another format, a lost or a
     switched index), named for it; later generations grow them in place (milvus_grow). Flushed and loaded; the alias
     moves to them only in `publish`, after the database commit."""
     client = mv.connect(uri)
     points = point_rows(con, uri, gen)
-    pname, qname = mv.collection(instance, gen), mv.collection(instance, gen, mv.PASSAGES)
+    pname, qname, rname = (mv.collection(instance, gen, kind) for kind in mv.KINDS)
     dim_row = con.execute("SELECT v.vec FROM passages ps JOIN vectors v ON v.key = ps.vec_key LIMIT 1").fetchone()
     dim = len(dim_row[0]) // 4 if dim_row else 384
     n_passages = con.execute("SELECT count(*) FROM passages ps JOIN vectors v ON v.key = ps.vec_key").fetchone()[0]
@@ -129,7 +128,7 @@ def build(con: sqlite3.Connection, uri: str, instance: str, gen: int, model: str
     info = {"generation": gen, "base": gen, "format": mv.FORMAT, "model": model, "instance": instance,
             "points": len(points), "passages": int(n_passages), "length": length(points), "vector_index": kind, "dim": dim}
     try:
-        for name in (pname, qname):
+        for name in (pname, qname, rname):
             if client.has_collection(name):
                 client.drop_collection(name)
         props = {f"ckg.{k}": str(v) for k, v in info.items()} | {"ckg.generation": "0"}  # nothing published yet
@@ -137,12 +136,14 @@ def build(con: sqlite3.Connection, uri: str, instance: str, gen: int, model: str
         client.create_collection(pname, schema=schema, index_params=params, properties=props, consistency_level="Strong")
         schema, params = mv.passages_schema(client, dim, n_passages)
         client.create_collection(qname, schema=schema, index_params=params, consistency_level="Strong")
+        schema, params = mv.retired_schema(client)
+        client.create_collection(rname, schema=schema, index_params=params, consistency_level="Strong")
         wrote = add(client, uri, pname, points, con)
-        for name in (pname, qname):
+        for name in (pname, qname, rname):
             client.flush(name)
             client.load_collection(name)
     except mv.MilvusError:
         raise
     except Exception as e:
         raise mv.fail(uri, f"cannot build {pname}", e) from None
-    return info | {"written": {"points": wrote[0], "passages": wrote[1], "retired": 0, "deleted": 0}}
+    return info | {"written": {"points": wrote[0], "passages": wrote[1], "retired": 0, "retired_passages": 0, "deleted": 0}}

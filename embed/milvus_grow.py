@@ -1,12 +1,13 @@
 """A data directory's Milvus collections grown in place by each ingest, and the generation readers see published after its commit.
 
-Rows carry the generation that added them and the one that retired them (milvus.LIVE while none has); a reader of
-generation G filters `gen_added <= G and gen_retired > G` (milvus.live), so rows written for a generation not yet
-committed, or retired by it, change nothing it sees. The generation every stateless reader uses is the points
+A row is written once and never rewritten (Milvus carries out an update as delete + insert, and a reader between the two
+sees the row missing or twice). Each row carries the generation that added it; retiring a point is a row of the
+`_retired` collection beside the pair, (its pos, the generation that retired it). A reader of generation G takes the rows
+`gen_added <= G` outside the positions retired at or before G (milvus.live), so rows and retirements written for a
+generation not yet committed change nothing it sees. The generation every stateless reader uses is the points
 collection's property `ckg.generation` (with its counts), set only after the database commit; a data directory's own
-Searcher reads it from its database. Rows retired before the previous generation are deleted by the next ingest, when
-no reader can still be on a generation that holds them. Not yet whole: a retirement is a partial upsert of a row readers
-see (Milvus: delete + insert), so a search running meanwhile can see a mixture (docs/milvus-in-place.md, Not done)."""
+Searcher reads it from its database. Points retired before the previous generation are deleted by the next ingest, rows
+first, then their retirements, when no reader can still be on a generation that holds them."""
 
 from __future__ import annotations
 
@@ -16,61 +17,74 @@ from councilkg.embed import milvus as mv
 from councilkg.embed import milvus_build as mb
 
 CHUNK = 1_000  # ids per `in [...]` expression
+# Points one increment may retire in place. Readers exclude the retirements of the last two generations by one
+# `pos not in [...]` list on every Milvus call, and each listed position costs a call about 3 µs (measured on Milvus
+# Lite: 10,000 add 32 ms to a search over 50,000 rows): at most 10,000 listed keeps that under a warm search's budget.
+# A larger change (a re-read of a whole council, a PIPELINE_VERSION bump) builds a new base whole instead.
+RETIRE_MAX = 5_000
 PUBLISHED = ("generation", "points", "passages", "length")  # the properties `publish` sets
 
 
-def _set_retired(client, uri: str, name: str, key: str, keys: list[int], gen: int) -> int:
-    """Set gen_retired of the rows `keys` (partial upserts: nothing else of the rows is sent); their count."""
-    for start in range(0, len(keys), mb.BATCH_ROWS):
-        rows = [{key: k, "gen_retired": gen} for k in keys[start:start + mb.BATCH_ROWS]]
-        mv.call(uri, f"refused rows of {name}", client.upsert, name, rows, partial_update=True)
-    return len(keys)
+def _count(client, uri: str, name: str, expr: str) -> int:
+    return int(mv.call(uri, f"cannot read {name}", client.query, name, filter=expr, output_fields=["count(*)"])[0]["count(*)"])
 
 
 def _delete(client, uri: str, name: str, expr: str) -> int:
     """Delete the rows matching `expr`; their count (counted first: a delete by filter does not say)."""
-    n = mv.call(uri, f"cannot read {name}", client.query, name, filter=expr, output_fields=["count(*)"])[0]["count(*)"]
+    n = _count(client, uri, name, expr)
     if n:
         mv.call(uri, f"cannot delete rows of {name}", client.delete, name, filter=expr)
-    return int(n)
+    return n
+
+
+def _chunks(positions: list[int]):
+    for start in range(0, len(positions), CHUNK):
+        yield mv.only(positions[start:start + CHUNK])
+
+
+def fits(change) -> bool:
+    """Whether `change` may grow the collections in place (else the increment builds them whole: see RETIRE_MAX)."""
+    return len(change.retired) <= RETIRE_MAX
 
 
 def grow(con: sqlite3.Connection, uri: str, gen: int, before: dict, change) -> dict:
     """Generation `gen` written into the collections `before` (the committed generation's info) names: crash leftovers
-    undone, rows retired before gen - 2 deleted, `change.retired` retired and `change.added` added. The caller commits."""
+    undone, points retired before gen - 1 deleted, `change.retired` retired and `change.added` added. The caller commits."""
     client = mv.connect(uri)
     pname = mv.collection(before["instance"], before["base"])
-    qname = mv.passages_of(pname)
+    qname, rname = mv.passages_of(pname), mv.retired_of(pname)
     committed = gen - 1
     deleted = 0
-    for name, key in ((pname, "pos"), (qname, "id")):
+    for name in (pname, qname, rname):
         mv.call(uri, f"cannot load {name}", client.load_collection, name)
-        # what an interrupted run wrote for a generation never committed: its rows go, its retirements are undone
+    # what an interrupted run wrote for a generation never committed: no reader sees its rows or its retirements
+    for name in (pname, qname):
         deleted += _delete(client, uri, name, f"gen_added > {committed}")
-        undo = [r[key] for r in mv.rows(client, uri, name, f"gen_retired > {committed} and gen_retired < {mv.LIVE}", [key])]
-        _set_retired(client, uri, name, key, undo, mv.LIVE)
-        deleted += _delete(client, uri, name, f"gen_retired <= {committed - 1}")  # no reader can be on a generation holding them
+    _delete(client, uri, rname, f"gen_retired > {committed}")
+    # points retired at or before committed - 1: no reader can be on a generation that holds them; their retirements
+    # go last, so a kill in between leaves them retired, to be deleted again by the next run
+    stale = mv.retired_by(client, uri, pname, committed - 1)
+    for expr in _chunks(stale):
+        deleted += _delete(client, uri, pname, expr) + _delete(client, uri, qname, expr)
+        _delete(client, uri, rname, expr)
+    retired = set(mv.retired_by(client, uri, pname, committed))
     gone = sorted(change.retired)
     old: list[dict] = []
     for start in range(0, len(gone), CHUNK):
-        old += mv.rows(client, uri, pname, mv.both(mv.in_list("point_id", gone[start:start + CHUNK]),
-                                                 f"gen_retired == {mv.LIVE}"), ["pos", "lex"])
-    positions = [r["pos"] for r in old]
-    passages = []
-    for start in range(0, len(positions), CHUNK):
-        chunk = positions[start:start + CHUNK]
-        passages += [r["id"] for r in mv.rows(client, uri, qname, mv.both(mv.only(chunk), f"gen_retired == {mv.LIVE}"), ["id"])]
-    _set_retired(client, uri, pname, "pos", positions, gen)
-    _set_retired(client, uri, qname, "id", passages, gen)
+        got = mv.rows(client, uri, pname, mv.in_list("point_id", gone[start:start + CHUNK]), ["pos", "lex"])
+        old += [r for r in got if r["pos"] not in retired]
+    positions = sorted(r["pos"] for r in old)
+    old_passages = sum(_count(client, uri, qname, expr) for expr in _chunks(positions))
+    mb.insert(client, uri, rname, ({"pos": p, "gen_retired": gen, "v": [0.0, 0.0]} for p in positions))
     points = mb.point_rows(con, uri, gen, sorted(change.added)) if change.added else []
     added = mb.add(client, uri, pname, points, con)
-    for name in (pname, qname):
+    for name in (pname, qname, rname):
         mv.call(uri, f"cannot flush {name}", client.flush, name)
     info = dict(before, generation=gen, points=before["points"] + added[0] - len(old),
-                passages=before["passages"] + added[1] - len(passages),
+                passages=before["passages"] + added[1] - old_passages,
                 length=before["length"] + mb.length(points) - mb.length(old))
-    return info | {"written": {"points": added[0], "passages": added[1], "retired": len(old) + len(passages),
-                               "deleted": deleted}}
+    return info | {"written": {"points": added[0], "passages": added[1], "retired": len(old),
+                               "retired_passages": old_passages, "deleted": deleted}}
 
 
 def published(client, instance: str) -> tuple[str | None, int]:
@@ -106,7 +120,7 @@ def publish(uri: str, info: dict, client=None, writer: bool = True) -> bool:
             keep = {info["base"]} | ({older[-1]} if older and info["base"] == gen else set())
             for base in mine:
                 if base not in keep:
-                    for kind in (mv.POINTS, mv.PASSAGES):
+                    for kind in mv.KINDS:
                         if client.has_collection(mv.collection(instance, base, kind)):
                             client.drop_collection(mv.collection(instance, base, kind))
         return changed
@@ -119,12 +133,14 @@ def present(uri: str, info: dict) -> bool:
     client = mv.connect(uri)
     pname = mv.collection(info["instance"], int(info["base"]))
     try:
-        if not (client.has_collection(pname) and client.has_collection(mv.passages_of(pname))):
+        if not all(client.has_collection(name) for name in (pname, mv.passages_of(pname), mv.retired_of(pname))):
             return False
         if mv.generation_info(client, pname).get("format") != mv.FORMAT:  # built by another councilkg
             return False
-        client.load_collection(pname)
-        got = client.query(pname, filter=mv.live(int(info["generation"])), output_fields=["count(*)"])[0]["count(*)"]
+        for name in (pname, mv.retired_of(pname)):
+            client.load_collection(name)
+        gen = int(info["generation"])
+        got = client.query(pname, filter=mv.live_in(client, uri, pname, gen), output_fields=["count(*)"])[0]["count(*)"]
         return got == info.get("points")
     except Exception as e:
         raise mv.fail(uri, f"cannot read {pname}", e) from None

@@ -35,7 +35,7 @@ def _empty() -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class MilvusIndexes:
-    """One committed generation `gen` of a shard's two collections: only the rows it holds (milvus.live) are searched.
+    """One committed generation `gen` of a shard's collections: only the rows it holds (milvus.live) are searched.
 
     A data directory's reader has `point_ids` (its snapshot's points, sorted) and works on positions in them, as
     index.Indexes does; a stateless reader (no data directory) has none and works on the rows' keys (`pos`)."""
@@ -48,6 +48,7 @@ class MilvusIndexes:
     passages: str
     client: object = field(repr=False, default=None)
     _df: dict[str, int] = field(default_factory=dict, repr=False)
+    _live: str | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, data_dir: Path, gen: int, uri: str, con: sqlite3.Connection) -> MilvusIndexes:
@@ -55,11 +56,13 @@ class MilvusIndexes:
         from councilkg.embed import milvus_grow
 
         info = json.loads((ix.gen_dir(data_dir, gen) / "info.json").read_text())
+        if info.get("format") != mv.FORMAT:  # collections an older councilkg wrote: the Searcher has them rebuilt once
+            raise ix.OldFormat(f"{ix.gen_dir(data_dir, gen)}: Milvus format {info.get('format')}, not {mv.FORMAT}")
         point_ids = np.array([r[0] for r in con.execute("SELECT id FROM points ORDER BY id")], dtype="S16")
         client = client_for(uri)
         pname = mv.collection(info["instance"], int(info["base"]))
         try:
-            for name in (pname, mv.passages_of(pname)):
+            for name in (pname, mv.passages_of(pname), mv.retired_of(pname)):
                 client.load_collection(name)
             lags = milvus_grow.published(client, info["instance"])[1] < gen
         except Exception as e:
@@ -70,7 +73,11 @@ class MilvusIndexes:
 
     @property
     def live(self) -> str:
-        return mv.live(self.gen)
+        """The filter of the rows this generation holds, its retirements read once (they never change while it is
+        readable: later ones are of later generations, and only points no reader can need are deleted)."""
+        if self._live is None:
+            self._live = mv.live_in(self.client, self.uri, self.points, self.gen)
+        return self._live
 
     # --- the interface Searcher, example and rank use (shared with index.Indexes) ---------------------------------
 

@@ -22,7 +22,7 @@ def gated(con, point_keys: list[list[str]], m) -> list[int]:
     vecs = read_vectors(con, flat) if flat else None
     if vecs is None:
         return []
-    probs = m.probability(vecs)
+    probs = m.gate_probability(vecs)
     out, at = [], 0
     for n, keys in enumerate(point_keys):
         if probs[at:at + len(keys)].max(initial=0.0) >= m.gate:

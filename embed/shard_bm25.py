@@ -49,7 +49,7 @@ class CorpusStats:
         points, gen = shard.points, int(shard.info.get("generation", 0))
         if (points, gen) not in self._scanned:
             it = self._call(f"cannot read {points}", self.client.query_iterator, points, batch_size=SCAN_BATCH,
-                            filter=mv.live(gen), output_fields=["lex", "committee"])
+                            filter=shard.idx.live, output_fields=["lex", "committee"])
             total, df, names = 0, Counter(), Counter()
             try:
                 while batch := self._call(f"cannot read {points}", it.next):

@@ -39,7 +39,8 @@ def shard_topic_inputs(uri: str, shards: tuple[tuple[str, int], ...], max_points
     model = next((i.get("model") for i in infos.values()), None)
     rows: list[tuple[dict, str]] = []
     for name, gen in shards:
-        rows += [(r, name) for r in mv.rows(client, uri, name, mv.both(mv.live(gen), "procedural == false"), FIELDS, PAGE)]
+        live = mv.live_in(client, uri, name, gen)
+        rows += [(r, name) for r in mv.rows(client, uri, name, mv.both(live, "procedural == false"), FIELDS, PAGE)]
     rows.sort(key=lambda rn: rn[0]["point_id"])
     rows.sort(key=lambda rn: rn[0]["date"], reverse=True)  # stable: newest first, then by id (a data directory's order)
     rows = rows[:max_points]
@@ -75,8 +76,8 @@ def texts_and_names(client, uri: str, shards: list[tuple[str, int]], ids: list[s
     (for the topics page)."""
     texts, names = {}, {}
     for name, gen in shards:
-        for r in _query(client, uri, name, mv.both(mv.live(gen), mv.in_list("point_id", ids)), ["point_id", "text", "council_id", "council_name"],
-                        len(ids)) if ids else ():
+        expr = mv.both(mv.live_in(client, uri, name, gen), mv.in_list("point_id", ids)) if ids else ""
+        for r in _query(client, uri, name, expr, ["point_id", "text", "council_id", "council_name"], len(ids)) if ids else ():
             texts[r["point_id"]] = r["text"]
             names[r["council_id"]] = r["council_name"]
     for cid in sorted(councils - set(names)):  # councils none of the examples come from: one row of each names it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,7 @@ from councilkg.embed.shard_rows import ROW_FIELDS, council_ids, facets, hits
 MAX_LIMIT = 16_384  # Milvus's largest topk / query window
 WORKERS = 8  # shards searched at once
 COUNCIL_CACHE = 4_096  # council filters resolved and kept
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Shard:
     """One data directory's newest committed generation, as its alias named it when this request began."""
 
     instance: str
-    idx: MilvusIndexes  # its two collections: fixed contents, so whatever follows from them is kept with it
+    idx: MilvusIndexes  # its collections at one generation: fixed contents, so whatever follows from them is kept with it
 
     @property
     def points(self) -> str:
@@ -67,6 +69,7 @@ class ShardSearcher:
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="councilkg-shard")  # one Milvus call each
         self._sides = ThreadPoolExecutor(WORKERS, thread_name_prefix="councilkg-side")  # steps that use the pool
         self._corpus: CorpusStats | None = None
+        self._old: set[str] = set()  # shards of another format, told once
 
     @classmethod
     def for_index(cls, spec: str, fusion: str = rank.DEFAULT_FUSION) -> ShardSearcher:
@@ -107,6 +110,12 @@ class ShardSearcher:
         for a, (points, info) in zip(names, list(self._pool.map(resolve, names))):
             if mv.parse_collection(points) is None or not info.get("generation"):
                 continue  # someone else's alias under our prefix, or nothing published on it yet
+            if info.get("format") != mv.FORMAT:  # an older councilkg's rows: its writer's next ingest rebuilds them
+                if points not in self._old:
+                    self._old.add(points)
+                    log.warning("milvus:%s: %s is Milvus format %s, not %s: left out until its data directory is "
+                                "ingested again", self.uri, points, info.get("format"), mv.FORMAT)
+                continue
             idx = self._opened.setdefault((points, info["generation"]), MilvusIndexes(
                 info["generation"], info, np.zeros(0, "S16"), self.uri, points, mv.passages_of(points), c))
             out.append(Shard(a.removeprefix(mv.PREFIX), idx))

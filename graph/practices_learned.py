@@ -1,7 +1,8 @@
 """Practices by a learned sentence classifier over the MiniLM vectors (a council stating what it did or has in place, against a
 proposal, question, request, motion, hope or someone else's act), named by the sentence's noun phrase nearest a practice,
 with the cue rules' guards kept as vetoes. Weights: graph/data/practice_model.npz, rebuilt by
-`python -m councilkg.embed.train_practices` from graph/data/practice_sentences.tsv; inference is numpy only."""
+`python -m councilkg.embed.train_practices` from graph/data/practice_sentences.tsv; inference is numpy only (the
+structure features are regular expressions over the words)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from councilkg.graph.facts import Practice
+from councilkg.graph.practice_features import _HEAD, NAMES, matrix
 from councilkg.graph.practice_np import chunks
 from councilkg.graph.practices import _MOTION, _NOT_A_PRACTICE, _asserted, key, make
 from councilkg.graph.sentences import Sentence
@@ -28,14 +30,18 @@ _NOT_A_NAME = re.compile(r"^(?:council|authority|leaders?|members?|officers?|man
 
 @dataclass(frozen=True)
 class Model:
-    """Logistic regression over one encoder's sentence vectors, its decision threshold, the passage gate and the name prototype."""
+    """Logistic regression over one encoder's sentence vectors and the sentence's structure (practice_features), its decision
+    threshold, the passage gate (a second regression on the vector alone, for passages read before their text) and the
+    name prototype."""
 
-    w: np.ndarray
+    w: np.ndarray  # weights of the vector, then of the structure features
     b: float
+    gw: np.ndarray  # the gate's weights: the vector alone
+    gb: float
     threshold: float  # a sentence is a practice statement at or above this probability
-    gate: float  # a point's passage is worth reading sentence by sentence at or above this
+    gate: float  # a point's passage is worth reading sentence by sentence at or above this gate probability
     proto: np.ndarray  # unit vector of what a practice's name looks like
-    name_floor: float  # a noun phrase below this cosine to the prototype names nothing
+    name_floor: float  # a noun phrase below this cosine to the prototype names nothing, unless headed by a thing set up
     encoder: str
     cv_precision: float  # the threshold's precision cross-validated on the train split (by council)
 
@@ -44,18 +50,28 @@ class Model:
         """Whether ingest may apply it: only a model whose cross-validated precision reaches the bar (precision first)."""
         return self.cv_precision >= MIN_PRECISION
 
-    def probability(self, vecs: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(np.asarray(vecs, dtype=np.float32) @ self.w + self.b)))
+    def probability(self, vecs: np.ndarray, texts: list[str]) -> np.ndarray:
+        """That each sentence states a practice, from its vector and its structure."""
+        z = np.hstack([np.asarray(vecs, dtype=np.float32), matrix(texts)]) @ self.w + self.b
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def gate_probability(self, vecs: np.ndarray) -> np.ndarray:
+        """That a passage holds a practice statement, from its vector alone (ingest has it before reading the text)."""
+        return 1.0 / (1.0 + np.exp(-(np.asarray(vecs, dtype=np.float32) @ self.gw + self.gb)))
+
+
+FIELDS = ("w", "b", "gw", "gb", "threshold", "gate", "proto", "name_floor", "encoder", "cv_precision")
 
 
 @lru_cache(maxsize=1)
 def model() -> Model | None:
-    """The shipped model, or None when absent (the learned pass then finds nothing)."""
+    """The shipped model, or None when absent or of an older layout (the learned pass then finds nothing)."""
     if not MODEL.exists():
         return None
     z = np.load(MODEL, allow_pickle=False)
-    return Model(z["w"].astype(np.float32), float(z["b"]), float(z["threshold"]), float(z["gate"]),
-                 z["proto"].astype(np.float32), float(z["name_floor"]), str(z["encoder"]), float(z["cv_precision"]))
+    if set(FIELDS) - set(z.files) or z["w"].shape[0] != z["gw"].shape[0] + len(NAMES):
+        return None
+    return Model(*(z[f].astype(np.float32) if z[f].ndim else (str(z[f]) if f == "encoder" else float(z[f])) for f in FIELDS))
 
 
 def _open(unit: list[Sentence]) -> list[int]:
@@ -66,7 +82,8 @@ def _open(unit: list[Sentence]) -> list[int]:
 
 
 def name(text: str, encode: Encode, m: Model) -> tuple[str, int, int] | None:
-    """The noun phrase of the sentence nearest the practice prototype, asserted (no wish, motion or request before it)."""
+    """The sentence's first noun phrase headed by a thing set up ("team", "payment", "hub"; the longest where two start
+    together), else its phrase nearest the practice prototype above the floor; asserted (no wish, motion or request before it)."""
     found: list[tuple[str, int]] = []
     pos = 0
     for c in chunks(text):
@@ -76,12 +93,21 @@ def name(text: str, encode: Encode, m: Model) -> tuple[str, int, int] | None:
             found.append((c, at))
     if not found:
         return None
+    headed = sorted(((c, at) for c, at in found if _HEAD.search(c)), key=lambda h: (h[1], -len(h[0])))
+    if headed:
+        label, at = headed[0]
+        return label, at, at + len(label)
     sims = encode([c for c, _ in found]) @ m.proto
     best = int(np.argmax(sims))
     if sims[best] < m.name_floor:
         return None
     label, at = found[best]
     return label, at, at + len(label)
+
+
+def _unheaded(phrases: list[str]) -> list[str]:
+    """The phrases, when none of them is headed by a thing set up (they are then named by the prototype); else none."""
+    return [] if any(_HEAD.search(c) for c in phrases) else phrases
 
 
 def find(units: list[list[Sentence]], encode: Encode, self_gss: str | None, known: set[str] | None = None,
@@ -95,13 +121,22 @@ def find(units: list[list[Sentence]], encode: Encode, self_gss: str | None, know
     open_ = [(u, i) for u, unit in enumerate(units) for i in _open(unit)]
     if not open_:
         return []
-    p = m.probability(encode([units[u][i].text for u, i in open_]))
+    texts = [units[u][i].text for u, i in open_]
+    p = m.probability(encode(texts), texts)
     hits = [(u, i) for (u, i), prob in zip(open_, p) if prob >= m.threshold]
-    names = list(dict.fromkeys(c for u, i in hits for c in chunks(units[u][i].text)))
-    vecs = dict(zip(names, encode(names))) if names else {}  # every candidate name in one batch
+    # the candidate names of hits with no phrase headed by a thing set up, in one batch; any other asked for, when needed
+    names = list(dict.fromkeys(c for u, i in hits for c in _unheaded(chunks(units[u][i].text))))
+    vecs = dict(zip(names, encode(names))) if names else {}
+
+    def lazy(texts: list[str]) -> np.ndarray:
+        missing = [t for t in texts if t not in vecs]
+        if missing:
+            vecs.update(zip(missing, encode(missing)))
+        return np.stack([vecs[t] for t in texts])
+
     out = []
     for u, i in hits:
-        named = name(units[u][i].text, lambda texts: np.stack([vecs[t] for t in texts]), m)
+        named = name(units[u][i].text, lazy, m)
         if not named:
             continue
         k = key(named[0])

@@ -1,4 +1,4 @@
-"""SIGKILL `councilkg ingest` while it retires and upserts rows in Milvus, once written, and around the commit: stateless
+"""SIGKILL `councilkg ingest` while it retires points and inserts rows in Milvus, once written, and around the commit: stateless
 readers stay on a whole committed generation, the data directory answers as before (or, once committed, as after), and a
 rerun ends as an uninterrupted run, row for row."""
 
@@ -26,27 +26,30 @@ def _count(client, name: str, expr: str = "") -> int:
 
 def milvus_view(client, instance: str, gen: int) -> dict:
     """The generation published to stateless readers, the rows it holds (whole or not: its recorded count), and per
-    collection of this instance its rows: all, added by `gen` and retired by `gen`."""
-    from councilkg.embed.milvus import generation_info, live, parse_collection
+    collection of this instance its rows: all, and added by `gen` (`_retired`: retired by `gen`)."""
+    from councilkg.embed.milvus import RETIRED, generation_info, live_in, parse_collection, retired_of
     from councilkg.embed.milvus_grow import published
 
     at, pub = published(client, instance)
-    out: dict = {"published": pub, "whole": at is not None and _count(client, at, live(pub)) == generation_info(client, at)["points"]}
+    if at is not None:
+        client.load_collection(retired_of(at))
+    whole = at is not None and _count(client, at, live_in(client, "test", at, pub)) == generation_info(client, at)["points"]
+    out: dict = {"published": pub, "whole": whole}
     for name in client.list_collections():
         found = parse_collection(name)
         if found and found[0] == instance:
-            out[found[2]] = {"base": found[1], "all": _count(client, name), "added": _count(client, name, f"gen_added == {gen}"),
-                             "retired": _count(client, name, f"gen_retired == {gen}")}
+            field = "gen_retired" if found[2] == RETIRED else "gen_added"
+            out[found[2]] = {"base": found[1], "all": _count(client, name), "added": _count(client, name, f"{field} == {gen}")}
     return out
 
 
 # When to freeze the ingest (SIGSTOP), inspect, then SIGKILL it: each a condition polled on Milvus or the database.
-def _rows(kind: str, what: str):
+def _rows(kind: str):
     def cond(client, instance, gen, data):
-        from councilkg.embed.milvus import parse_collection
+        from councilkg.embed.milvus import RETIRED, parse_collection
 
         names = [n for n in client.list_collections() if (f := parse_collection(n)) and f[0] == instance and f[2] == kind]
-        return any(_count(client, n, f"gen_{what} == {gen}") for n in names)
+        return any(_count(client, n, f"gen_{'retired' if kind == RETIRED else 'added'} == {gen}") for n in names)
     return cond
 
 
@@ -56,9 +59,9 @@ def _gen_dir_begun(client, instance, gen, data):
 
 
 TRIGGERS = {
-    "points retired": _rows("_points", "retired"),  # the changed document's old rows being retired in place
-    "points added": _rows("_points", "added"),  # its new rows and the new document's being upserted
-    "passages added": _rows("_passages", "added"),  # points done, passages being written
+    "points retired": _rows("_retired"),  # the changed document's old points being retired (rows of `_retired`)
+    "points added": _rows("_points"),  # its new rows and the new document's being inserted
+    "passages added": _rows("_passages"),  # points done, passages being written
     "generation directory begun": _gen_dir_begun,  # written and flushed; the rename and the commit follow
     "database committed": lambda client, instance, gen, data: committed(data) >= gen,  # publishing follows
 }
@@ -87,7 +90,7 @@ def world(sample_data, milvus, tmp_path_factory):
     assert res.returncode == 0, res.stderr
     view = milvus_view(milvus.client(), state(ref, "instance"), gen)
     assert view["published"] == gen and view["whole"] and view["_points"]["base"] == gen - 1, view  # grown, not rebuilt
-    assert view["_points"]["retired"] > 0 and view["_points"]["added"] > 0, view
+    assert view["_retired"]["added"] > 0 and view["_points"]["added"] > 0, view
     return {"root": root, "base": base, "batch": batch, "gen": gen, "after": answers(ref), "full": view}
 
 
@@ -113,7 +116,7 @@ def test_sigkill_during_a_milvus_ingest(world, milvus):
         assert view["published"] <= now and view["whole"], (label, view)
         if now == old:
             full = view["_passages"]["added"] == world["full"]["_passages"]["added"]
-            where = "written, not committed" if full else "mid-write" if view["_points"]["retired"] else "before the write"
+            where = "written, not committed" if full else "mid-write" if view["_retired"]["added"] else "before the write"
             assert answers(data) == before, label
         else:
             where = "committed, published " + ("too" if view["published"] == now else "behind")

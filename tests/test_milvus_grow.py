@@ -55,8 +55,8 @@ def _answer(data, q: str, **f) -> dict:
 
 
 def _ranked(answer: dict) -> list[tuple[float, str]]:
-    """Hits as (score, id) in score order; equal scores (a changed document's unchanged points tie with the seed's) by id:
-    grown FAISS segments give ties in segment order, Milvus and a from-scratch build by id."""
+    """Hits as (score, id) in score order, equal scores (a changed document's unchanged points tie with the seed's) by id,
+    rounded so that float noise between engines does not reorder them."""
     return sorted((-round(h["score"], 4), h["id"]) for h in answer["hits"])
 
 
@@ -115,15 +115,14 @@ def test_an_increment_writes_rows_in_proportion_to_the_change(grown):
     before, last = infos[1], infos[2]
     written = last["written"]
     assert written["points"] == points and written["passages"] == passages, written
-    assert written["retired"] == points + passages, written  # the same document's previous version (same sizes here)
+    # the same document's previous version (same sizes here): one row of `_retired` per point, nothing rewritten
+    assert written["retired"] == points and written["retired_passages"] == passages, written
     assert written["points"] * 4 < total, (written, total)  # the change, not the corpus
     assert last["points"] == before["points"] == infos[3]["points"] == total
-    assert [i["written"]["deleted"] for i in infos] == [0, 0, 0, infos[1]["written"]["retired"]], infos
+    stale = infos[1]["written"]["retired"] + infos[1]["written"]["retired_passages"]
+    assert [i["written"]["deleted"] for i in infos] == [0, 0, 0, stale], infos
 
 
-@pytest.mark.xfail(strict=False, reason="not yet: retiring a row is a partial upsert of a row readers of the committed "
-                   "generation see (Milvus: delete + insert), and a reader that searches meanwhile can get a mixed answer "
-                   "(seen in 2 of 3 runs here); see docs/milvus-in-place.md, Not done")
 def test_two_stateless_readers_during_an_increment_see_before_or_after(grown, own_milvus):
     """While `councilkg ingest` changes a document in place, two stateless searchers (two servers' worth, in this
     process) answer each query as before it or as after it, never a mixture; after it, both answer as FAISS."""
@@ -152,7 +151,56 @@ def test_two_stateless_readers_during_an_increment_see_before_or_after(grown, ow
     assert proc.wait() == 0, proc.stderr.read()
     after = view(readers[1])
     assert before != after and seen, "the change moves these queries' answers"
-    assert all(v in (before, after) for v in seen), [v for v in seen if v not in (before, after)][:1]
+    # per query: the generation may move between one query and the next, so a view can hold one of each
+    bad = [(q, got) for v in seen for q, got, b, a in zip(qs, v, before, after) if got not in (b, a)]
+    assert not bad, f"{len(bad)} of {len(seen) * len(qs)} answers were neither before nor after; first: {bad[0]}"
     assert ingest([str(src)], faiss).ingested == 1
     for r in readers:
         assert view(r) == [_ranked(_answer(faiss, q, with_facets=False)) for q in qs]
+
+
+def test_an_increment_retiring_more_than_the_cap_builds_a_new_base(grown, own_milvus, monkeypatch):
+    """Above milvus_grow.RETIRE_MAX retired points the increment builds its collections whole (readers' `pos not in`
+    list stays bounded); the alias moves after the commit, stateless readers answer as FAISS, and the next increment
+    grows the new base in place."""
+    from councilkg.embed import milvus_grow
+    from councilkg.embed.milvus import collection
+    from councilkg.embed.pipeline import ingest
+    from councilkg.embed.shards import ShardSearcher
+
+    faiss, milvus, _ = grown
+    src = milvus.parent / "src"
+    monkeypatch.setattr(milvus_grow, "RETIRE_MAX", 2)
+    seed_variant("000", src / "variant_000.txt", "zeta")  # every point of this document retired: more than 2
+    for data in (faiss, milvus):
+        assert ingest([str(src)], data).ingested == 1
+    gen = int(state(milvus, "generation"))
+    info = json.loads((milvus / "index" / f"gen-{gen:06d}" / "info.json").read_text())
+    assert info["base"] == gen and info["written"]["points"] == info["points"], info  # built whole
+    assert milvus_grow.published(own_milvus.client(), info["instance"]) == (collection(info["instance"], gen), gen)
+    s = ShardSearcher(own_milvus.uri)
+    for q in QUERIES[:3]:
+        _same(s.search(q, k=10, with_facets=False), _answer(faiss, q, with_facets=False), q)
+    monkeypatch.setattr(milvus_grow, "RETIRE_MAX", 10_000)
+    seed_variant("004", src / "variant_004.txt", "eta")
+    for data in (faiss, milvus):
+        assert ingest([str(src)], data).ingested == 1
+    grown_info = json.loads((milvus / "index" / f"gen-{gen + 1:06d}" / "info.json").read_text())
+    assert grown_info["base"] == gen and 0 < grown_info["written"]["retired"] <= 10_000, grown_info  # in place again
+    for q in QUERIES[:3]:
+        _same(_answer(milvus, q, with_facets=False), _answer(faiss, q, with_facets=False), q)
+
+
+def test_a_directory_of_an_older_format_is_rebuilt_once_on_its_first_search(grown):
+    """Collections an older councilkg wrote (here: the generation's info.json says format 3) are not grown or read: the
+    first search rebuilds them whole as a new generation, nothing embedded again, and answers as FAISS."""
+    from councilkg.embed.milvus import FORMAT
+
+    faiss, milvus, _ = grown
+    gen = int(state(milvus, "generation"))
+    path = milvus / "index" / f"gen-{gen:06d}" / "info.json"
+    path.write_text(json.dumps(json.loads(path.read_text()) | {"format": FORMAT - 1}))
+    got = _answer(milvus, QUERIES[0], with_facets=False)
+    new = json.loads((milvus / "index" / f"gen-{gen + 1:06d}" / "info.json").read_text())
+    assert int(state(milvus, "generation")) == gen + 1 and new["format"] == FORMAT and new["base"] == gen + 1, new
+    _same(got, _answer(faiss, QUERIES[0], with_facets=False), "rebuilt")

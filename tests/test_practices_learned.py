@@ -41,13 +41,15 @@ def _find(text: str, encode) -> list[str]:
     return [p.label for p, _ in pl.find([[Sentence(1, 1, 0, text)]], encode, "E10000016")]
 
 
-# The shipped model misses the goal (cross-validated precision 0.66 on train, 0.59 held out): two of the three forms the issue
-# names are still missed by it. Strict: the day a retrained model finds them, these fail and the marks must go.
+# The shipped model misses the goal (cross-validated precision 0.79 at recall 0.14 on train, 0.80 at 0.10 held out) and its
+# threshold (0.85) sits between what it gives the three forms the issue names: the payment (0.86) is found, the team (0.84)
+# and the hubs (0.79) are missed. Strict: the day a retrained model finds one, its test fails and the mark must go.
 _MISSED = pytest.mark.xfail(strict=True, reason="the shipped model does not find this form (docs/practices.md)")
 
 
-@pytest.mark.parametrize("what,word", [pytest.param("payment", "payment", marks=_MISSED),
-                                       pytest.param("hubs", "family hubs", marks=_MISSED), ("team", "early help team")])
+@pytest.mark.parametrize("what,word", [("payment", "retention payment"),
+                                       pytest.param("hubs", "family hubs", marks=_MISSED),
+                                       pytest.param("team", "early help team", marks=_MISSED)])
 def test_a_plain_statement_of_what_the_council_did_is_a_practice(encode, what, word):
     assert any(word in label for label in _find(DONE[what], encode)), _find(DONE[what], encode)
 
@@ -79,7 +81,8 @@ def test_ingest_applies_only_a_trusted_model(tmp_path, monkeypatch):
     shipped = pl.model()
     assert not shipped.trusted and run("untrusted") == []
     trusted = tmp_path / "trusted.npz"
-    save(replace(shipped, cv_precision=0.95), trusted)
+    # a trusted copy whose threshold admits the sentence: this tests ingest's plumbing, not the model's figures
+    save(replace(shipped, cv_precision=0.95, threshold=0.5), trusted)
     monkeypatch.setattr(pl, "MODEL", trusted)
     pl.model.cache_clear()
     try:
@@ -99,6 +102,6 @@ def test_model_is_small_and_loads_within_a_second():
     """The model alone (its module is imported by extraction anyway), in a fresh process, without the encoder's imports."""
     assert pl.MODEL.stat().st_size < 50_000
     code = ("import time; from councilkg.graph.practices_learned import model; t=time.perf_counter(); m=model(); "
-            "print(time.perf_counter()-t, m.w.shape[0], 'sentence_transformers' in __import__('sys').modules)")
+            "print(time.perf_counter()-t, m.w.shape[0], m.gw.shape[0], 'sentence_transformers' in __import__('sys').modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert float(out[0]) <= 1.0 and out[1] == "384" and out[2] == "False", out
+    assert float(out[0]) <= 1.0 and out[1] == str(384 + len(pl.NAMES)) and out[2] == "384" and out[3] == "False", out

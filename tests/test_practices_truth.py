@@ -5,6 +5,7 @@ document level on the hand-written gold of tests/test_extract.py, cue rules alon
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -30,8 +31,8 @@ def _source(path: str) -> str:
 
 
 def test_sentence_level_tuned_and_heldout(encode):
-    from councilkg.graph.shared_text import Unavailable
     from councilkg.embed.train_practices import DATA, decide, figures, rows
+    from councilkg.graph.shared_text import Unavailable
 
     try:
         data, m = rows(), model()
@@ -41,7 +42,8 @@ def test_sentence_level_tuned_and_heldout(encode):
     texts = [r["text"] for r in data]
     X = encode(texts)
     encode(sorted({c for t in texts for c in chunks(t)}))
-    pred = decide(texts, m.probability(X), encode, m)
+    probs = m.probability(X, texts)
+    pred = decide(texts, probs, encode, m)
     y = np.array([r["label"] == "1" for r in data])
     print(f"\nlearned practices, sentence level (threshold {m.threshold:.2f})")
     table = {}
@@ -53,9 +55,16 @@ def test_sentence_level_tuned_and_heldout(encode):
                 table[(split, src)] = f
                 print(f"  {split:8s} {src:14s} P={f['precision']:.3f} R={f['recall']:.3f}  tp={f['tp']} fp={f['fp']} fn={f['fn']}"
                       f"  ({f['sentences']} sentences, {f['tp'] + f['fn']} practices)")
-    # A regression floor at what the shipped model measured (held out P=0.591 R=0.25), not the goal (P>=0.9, R>=0.5):
-    # the model misses the goal, so ingest does not apply it (Model.trusted); see docs/practices.md.
-    assert table[("heldout", "all")]["precision"] >= 0.55 and table[("heldout", "all")]["recall"] >= 0.2
+    held = np.array([r["split"] == "heldout" for r in data])
+    open_ = decide(texts, np.ones(len(texts)), encode, replace(m, threshold=0.0))  # what the guards and naming leave open
+    print("  held out at other thresholds (for the record, not for choosing):")
+    for t in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9):
+        f = figures(y[held], (open_ & (probs >= t))[held])
+        print(f"    {t:.2f} P={f['precision']:.3f} R={f['recall']:.3f}  tp={f['tp']} fp={f['fp']} fn={f['fn']}")
+    # A regression floor at what the shipped model measured (held out P=0.80 R=0.103: 8 of 10 hits right, 8 of 78 practices
+    # found), not the goal (P>=0.9, R>=0.5): the model misses the goal, so ingest does not apply it (Model.trusted); see
+    # docs/practices.md.
+    assert table[("heldout", "all")]["precision"] >= 0.79 and table[("heldout", "all")]["recall"] >= 0.1
     assert m.trusted == (m.cv_precision >= 0.9)
 
 
@@ -76,7 +85,7 @@ def _score(pairs, encode, gate: bool) -> dict[str, Counter]:
             for u in pts:
                 text = next(p.text for it in doc.items if it.seq == u[0].item_seq for p in it.points if p.seq == u[0].point_seq)
                 vecs = encode(split(text, titles[u[0].item_seq], lambda: encode.enc))
-                if m.probability(vecs).max() >= m.gate:
+                if m.gate_probability(vecs).max() >= m.gate:
                     keep.append(u)
             pts = keep
         for pr, other in find(pts, encode, facts.council.gss, {key(p.label) for p in facts.practices}, m):

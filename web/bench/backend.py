@@ -18,9 +18,9 @@ from councilkg.web.bench.search import _ms, warm_searcher
 K = 10  # recall@K of the dense side against an exact scan
 
 
-def _child(args: list[str], timeout: float = 3600) -> tuple[float, float]:
+def _child(args: list[str], timeout: float = 3600, err: list | None = None) -> tuple[float, float]:
     """(wall seconds, peak RSS MiB) of one child process: its VmHWM, sampled until it exits (the rusage of a child
-    forked from this big process would report this process's peak instead)."""
+    forked from this big process would report this process's peak instead). Its stderr is appended to `err`."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env())
     peak = 0
@@ -31,10 +31,12 @@ def _child(args: list[str], timeout: float = 3600) -> tuple[float, float]:
         except (OSError, StopIteration):
             pass
         time.sleep(0.05)
-    err = proc.communicate(timeout=60)[1].decode(errors="replace").strip()
+    err_text = proc.communicate(timeout=60)[1].decode(errors="replace").strip()
     took = time.perf_counter() - t0
+    if err is not None:
+        err.append(err_text)
     if proc.returncode != 0:
-        raise BenchError(f"{' '.join(args[:3])} failed: {err.splitlines()[-1:] or proc.returncode}")
+        raise BenchError(f"{' '.join(args[:3])} failed: {err_text.splitlines()[-1:] or proc.returncode}")
     return round(took, 2), round(peak / 1024, 1)
 
 
@@ -77,6 +79,13 @@ def builds(data: Path, spec: str, workdir: Path) -> tuple[Path, dict]:
     shutil.rmtree(faiss_out, ignore_errors=True)
     out["faiss_build_s"], out["faiss_build_peak_rss_mb"] = _child([sys.executable, "-c", FAISS_BUILD, str(data), str(faiss_out)])
     shutil.rmtree(faiss_out, ignore_errors=True)
+    copy, switched = switch(data, spec, workdir)
+    return copy, out | switched
+
+
+def switch(data: Path, spec: str, workdir: Path) -> tuple[Path, dict]:
+    """A copy of the scaled corpus switched to `spec` in a fresh process (its index built whole, nothing embedded)."""
+    out: dict = {}
     copy = workdir / "backend-data"
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(data, copy, ignore=shutil.ignore_patterns(".ingest.lock", "index", "rdf"))
@@ -86,43 +95,81 @@ def builds(data: Path, spec: str, workdir: Path) -> tuple[Path, dict]:
     con.execute("DELETE FROM state WHERE key = 'instance'")  # its own collections, not the cached corpus's
     con.commit()
     con.close()
-    empty = workdir / "backend-empty"
-    empty.mkdir(exist_ok=True)
     server_before = server_rss_mb(spec.removeprefix("milvus:"))
     out["backend_build_s"], out["backend_build_peak_rss_mb"] = _child(
-        _cli() + ["ingest", str(empty), "--data", str(copy), "--index", spec])
+        _cli() + ["ingest", str(_nothing(workdir)), "--data", str(copy), "--index", spec])
     if server_before is not None:
         out["backend_server_rss_mb"] = [server_before, server_rss_mb(spec.removeprefix("milvus:"))]  # before, after
     return copy, out
 
 
-def increment(copy: Path, spec: str, workdir: Path) -> dict:
-    """One small meeting added to the scaled corpus on `spec` (grown in place) against the same ingest into an empty
-    data directory on it, each a fresh `councilkg ingest` process, and the rows the increment wrote to the index."""
-    import json
+def increment(copy: Path, spec: str, workdir: Path, log=print) -> dict:
+    """The small and the 30-point meeting added to the scaled corpus on `spec` (grown in place), each with `--push` to a
+    loopback Oxigraph already holding the corpus's graph (so the changes are sent), against the same ingest and push
+    into an empty data directory; each a fresh `councilkg ingest` process. Rows written to the index, triples sent."""
+    from contextlib import nullcontext
 
     from councilkg.embed.backends import parse_index
-    from councilkg.graph import store
-    from councilkg.web.bench.corpus import SEED, write_corpus
+    from councilkg.web.bench.corpus import SEED
+    from councilkg.web.bench.increment import MEETINGS, _meeting
+    from councilkg.web.bench.push import oxigraph_binary, oxigraph_serve
 
-    src = workdir / f"backend-increment-s{SEED}"
-    if not src.exists():
-        write_corpus(src, 1, seed=SEED + 700, items_per_doc=(1, 1))
-    empty = workdir / "backend-increment-empty"
-    shutil.rmtree(empty, ignore_errors=True)
-    out: dict = {}
-    out["increment_empty_s"], out["increment_empty_peak_rss_mb"] = _child(_cli() + ["ingest", str(src), "--data", str(empty), "--index", spec])
-    out["increment_s"], out["increment_peak_rss_mb"] = _child(_cli() + ["ingest", str(src), "--data", str(copy)])
-    out["increment_ratio"] = round(out["increment_s"] / out["increment_empty_s"], 2)
-    con = store.connect(copy, readonly=True)
-    gen = int(store.get_state(con, "generation", "0"))
-    out["increment_points"] = con.execute("SELECT count(*) FROM points p JOIN documents d ON d.id = p.doc_id "
-                                          "WHERE d.path_key LIKE ?", (f"{src.resolve()}%",)).fetchone()[0]
-    con.close()
-    info = json.loads((copy / "index" / f"gen-{gen:06d}" / "info.json").read_text())
-    out["increment_rows_written"] = info.get("written")  # Milvus: points, passages, retired and deleted rows
-    _retire(parse_index(spec), empty)
+    location = workdir / "backend-push-store"
+    shutil.rmtree(location, ignore_errors=True)
+    out: dict = {"push": oxigraph_binary().exists()}  # without the oxigraph server: the increment alone
+    with oxigraph_serve(location) if out["push"] else nullcontext() as base:
+        push = ["--push", f"{base}/store"] if base else []
+        if push:
+            log(f"{spec}: the scaled corpus's whole graph pushed (once, before the increments)")
+            sent: list[str] = []
+            out["first_push_s"], _ = _child(_cli() + ["ingest", str(_nothing(workdir)), "--data", str(copy)] + push, err=sent)
+            out["first_push_sent"] = _sent(sent)
+        for name, pts, items in MEETINGS:
+            src, n = _meeting(workdir / f"backend-increment-{name}", pts, items, SEED + 9000)
+            empty = workdir / f"backend-increment-empty-{name}"
+            shutil.rmtree(empty, ignore_errors=True)
+            log(f"{spec}: a {n}-point meeting into an empty directory, then into the scaled one" + (", each with --push" * bool(push)))
+            e_err: list[str] = []
+            g_err: list[str] = []
+            e_s, e_mb = _child(_cli() + ["ingest", str(src), "--data", str(empty), "--index", spec] + push, err=e_err)
+            g_s, g_mb = _child(_cli() + ["ingest", str(src), "--data", str(copy)], err=g_err)  # its index and push recorded
+            out[name] = {"points": n, "empty_s": e_s, "empty_peak_mb": e_mb, "grown_s": g_s, "grown_peak_mb": g_mb,
+                         "wall_ratio": round(g_s / e_s, 2), "rows_written": _written(copy),
+                         "triples_sent": _sent(g_err), "empty_triples_sent": _sent(e_err)}
+            _retire(parse_index(spec), empty)
+            shutil.rmtree(empty, ignore_errors=True)
+    shutil.rmtree(location, ignore_errors=True)
+    out["increment_ratio"] = max(out[m[0]]["wall_ratio"] for m in MEETINGS)
     return out
+
+
+def _nothing(workdir: Path) -> Path:
+    """An empty folder to ingest: the run only re-indexes (a switch) or pushes."""
+    path = workdir / "backend-empty"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _sent(err: list[str]) -> int | None:
+    """Triples the run's push sent, from its one-line report on stderr (None: it pushed nothing)."""
+    import re
+
+    m = re.search(r"^pushed generation \d+ \((\d+) triples", err[0] if err else "", re.M)
+    return int(m.group(1)) if m else None
+
+
+def _written(data: Path) -> dict | None:
+    """The rows the committed generation wrote to the index (Milvus: points, passages, retired, deleted)."""
+    import json
+
+    from councilkg.graph import store
+
+    con = store.connect(data, readonly=True)
+    try:
+        gen = int(store.get_state(con, "generation", "0"))
+    finally:
+        con.close()
+    return json.loads((data / "index" / f"gen-{gen:06d}" / "info.json").read_text()).get("written")
 
 
 def _bare(idx, qs: list[str], enc, rounds: int) -> tuple[list[float], dict]:
@@ -177,8 +224,8 @@ def measure(data: Path, spec: str, workdir: Path, qs: list[str], rounds: int, n_
     log(f"{backend.spec}: index builds of the scaled corpus")
     copy, built = builds(data, backend.spec, workdir)
     out.update(built)
-    log(f"{backend.spec}: one meeting added to the scaled corpus, and to an empty directory")
-    out.update(increment(copy, backend.spec, workdir))
+    log(f"{backend.spec}: the small and the 30-point meeting added to the scaled corpus, and to an empty directory")
+    out["increment"] = increment(copy, backend.spec, workdir, log)
     log(f"{backend.spec}: warm search and recall@{K}")
     for side, where in (("faiss", data), ("backend", copy)):
         s, idx, enc = warm_searcher(where, qs)
@@ -221,10 +268,32 @@ def format_rows(r: dict) -> list[str]:
                       ("search_ratio", "ratio to bare parts"), ("recall_at_10", "recall@10 vs exact"),
                       ("vector_index", "vector index")):
         lines.append(f"  {name:<37} {r['faiss_' + key]:>10} | {r['backend_' + key]}")
-    if "increment_s" in r:
-        lines.append(f"  one meeting ({r['increment_points']} points) added: {r['increment_s']} s vs {r['increment_empty_s']} s "
-                     f"into an empty directory ({r['increment_ratio']}x); rows written {r['increment_rows_written']}")
+    for name in ("small", "meeting30"):
+        if name in r.get("increment", {}):
+            i = r["increment"][name]
+            lines.append(f"  a {i['points']}-point meeting added{' with --push' if r['increment']['push'] else ''}: {i['grown_s']} s "
+                         f"vs {i['empty_s']} s into an empty directory ({i['wall_ratio']}x); rows written {i['rows_written']}, "
+                         f"triples sent {i['triples_sent']}")
     if "backend_server_rss_mb" in r:
         lines.append(f"  {b} server RSS MiB before, after the build: {r['backend_server_rss_mb']}")
     lines.append(f"  bare parts p50 ms: faiss {r['faiss_bare_parts_p50_ms']} | {b} {r['backend_bare_parts_p50_ms']}")
     return lines
+
+
+if __name__ == "__main__":  # python -m councilkg.web.bench.backend WORKDIR milvus:URI [POINTS]: the switch and increments alone
+    import json
+
+    from councilkg.embed.backends import parse_index
+    from councilkg.web.bench import scale
+    from councilkg.web.bench.corpus import SEED
+
+    work, spec = Path(sys.argv[1]), parse_index(sys.argv[2]).spec
+    say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    points = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000  # the 1M study: 1000000
+    data, _ = scale.ensure_scale(work, SEED, points, scale.BASE_DOCS, log=say)
+    result: dict = {"load_avg_start": [round(x, 2) for x in os.getloadavg()]}
+    copy, result["switch"] = switch(data, spec, work)
+    result["increment"] = increment(copy, spec, work, say)
+    result["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
+    _retire(parse_index(spec), copy)
+    print(json.dumps(result, indent=1))

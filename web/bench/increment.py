@@ -13,6 +13,7 @@ from councilkg.web.bench.corpus import SEED, write_corpus
 from councilkg.web.bench.load import _cli
 
 INCREMENTS = 100  # one-meeting ingests before search is measured again (at the benchmark's size)
+MEETINGS = (("small", (2, 3), (1, 1)), ("meeting30", (29, 31), (3, 6)))  # (name, points (min, max), items (min, max))
 
 
 def _meeting(out: Path, points: tuple[int, int], items: tuple[int, int], seed: int) -> tuple[Path, int]:
@@ -52,7 +53,7 @@ def measure_increment(data: Path, workdir: Path, qs: list[str], rounds: int, bar
     shutil.rmtree(grown, ignore_errors=True)
     log("increment: copying the scaled data directory")
     shutil.copytree(data, grown, ignore=shutil.ignore_patterns(".ingest.lock", "rdf", "BUILT.json"))
-    for name, pts, items in (("small", (2, 3), (1, 1)), ("meeting30", (29, 31), (3, 6))):
+    for name, pts, items in MEETINGS:
         src, n = _meeting(workdir / f"increment-{name}", pts, items, SEED + 9000)
         empty = workdir / f"increment-empty-{name}"
         shutil.rmtree(empty, ignore_errors=True)

@@ -33,6 +33,8 @@ TARGETS = {
     # issue 18: a meeting added to the scaled directory against the same ingest into an empty one, in one run
     "increment_ratio": (1.5, "max"), "increment_peak_ratio": (1.3, "max"), "increment_search_ratio": (1.5, "max"),
     "harvest_four_vs_one": (1.6, "max"), "harvest_all_vs_slowest": (1.5, "max"),
+    # issue 19: the same on `--index milvus:URI`, each ingest with --push to a loopback Oxigraph
+    "backend_increment_ratio": (2.0, "max"),
 }
 
 
@@ -89,6 +91,7 @@ def bench(quick: bool = False, workdir: str | Path | None = None, log=None, poin
         with stage(f"index backend {index}"):
             out["backend"] = bench_backend.measure(data, index, workdir, qs, max(rounds, 2), n_docs, log)
             out["backend"]["faiss_ingest_ratio"] = out["ingest_ratio"]
+            out["backend_increment_ratio"] = out["backend"]["increment"]["increment_ratio"]
     with stage("cold processes"):
         out.update(bench_load.cold(data, qs[0]))
     with stage("server memory" + ("" if not load_s else ", load test, topics")), bench_load.server(data) as (base, pid):
