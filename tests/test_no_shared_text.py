@@ -95,3 +95,25 @@ def test_the_guard_finds_a_sentence(held_back_sentences):
     sents = held_back_sentences
     s = next(iter(sents))
     assert found(sents, f"x {s} y") == [(sents[s], s)] and not found(sents, s[:-1])
+
+
+def test_a_labelled_file_converts_once_and_reads_back(tmp_path):
+    """Text of a held-back source becomes its SHA-1 and reads back the same; a second run changes nothing; a text the
+    source does not hold is kept (and named), the seeds' text stays."""
+    import csv
+
+    from councilkg.graph.shared_text import convert, path, resolve, sentences
+
+    source = "kent-items/" + need(SHARED / "data" / "kent-items" / "kent_2024-10-29_cpp_item04.txt").name
+    real = [s for s in sentences(path(source)) if len(s) > 40][:3]
+    rows = [("train", "0", source, t) for t in real] + [("train", "1", source, "A sentence Kent never wrote."),
+                                                         ("train", "0", "seeds/000_4b2e1a569856f92f.txt", "Seed text stays.")]
+    f = tmp_path / "labelled.tsv"
+    f.write_text("split\tlabel\tsource\ttext\n" + "".join("\t".join(r) + "\n" for r in rows), encoding="utf-8")
+    total, kept = convert(f)
+    once = f.read_text(encoding="utf-8")
+    assert total == 4 and [r["text"] for r in kept] == ["A sentence Kent never wrote."] and not any(t in once for t in real)
+    assert convert(f)[0] == 4 and f.read_text(encoding="utf-8") == once
+    with open(f, encoding="utf-8", newline="") as fh:
+        back, lost = resolve(list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)))
+    assert lost == 0 and [r["text"] for r in back] == [*real, "A sentence Kent never wrote.", "Seed text stays."]
