@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from councilkg.graph import practices_learned as pl
+from councilkg.graph import shared_text
 from councilkg.graph.practice_features import matrix
 from councilkg.graph.practice_np import chunks
 
@@ -33,8 +34,12 @@ FOLDS = 5
 
 
 def rows(path: Path = DATA) -> list[dict]:
+    """The labelled sentences, the text of those held by SHA-1 read from ../shared (shared_text.Unavailable without it)."""
     with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+        data, lost = shared_text.resolve(list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)))
+    if lost:
+        print(f"{path}: {lost} labelled sentences no longer found in ../shared (left out)", file=sys.stderr)
+    return data
 
 
 class Cached:
@@ -143,5 +148,8 @@ def save(m: pl.Model, path: Path = pl.MODEL) -> None:
 
 
 if __name__ == "__main__":
-    train(cache=Path(sys.argv[sys.argv.index("--cache") + 1]) if "--cache" in sys.argv else None)
+    try:
+        train(cache=Path(sys.argv[sys.argv.index("--cache") + 1]) if "--cache" in sys.argv else None)
+    except shared_text.Unavailable as exc:
+        sys.exit(f"error: {exc}")
     sys.exit(0)

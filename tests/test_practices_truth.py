@@ -31,9 +31,14 @@ def _source(path: str) -> str:
 
 
 def test_sentence_level_tuned_and_heldout(encode):
-    from councilkg.embed.train_practices import decide, figures, rows
+    from councilkg.embed.train_practices import DATA, decide, figures, rows
+    from councilkg.graph.shared_text import Unavailable
 
-    data, m = rows(), model()
+    try:
+        data, m = rows(), model()
+    except Unavailable as exc:
+        pytest.skip(str(exc))
+    assert len(data) >= 0.99 * (len(DATA.read_text(encoding="utf-8").splitlines()) - 1)  # held sentences still found in ../shared
     texts = [r["text"] for r in data]
     X = encode(texts)
     encode(sorted({c for t in texts for c in chunks(t)}))
