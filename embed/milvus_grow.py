@@ -115,12 +115,12 @@ def publish(uri: str, info: dict, client=None, writer: bool = True) -> bool:
         changed = (at, at_gen) != (target, gen) if writer else at_gen < gen
         if changed and client.has_collection(target):
             client.alter_collection_properties(target, properties={f"ckg.{k}": str(info[k]) for k in PUBLISHED})
-        if writer and client.has_collection(target):  # committed: nothing of an interrupted run is left to look for
-            client.alter_collection_properties(target, properties={f"ckg.{WRITING}": "0"})
             if at is None:
                 client.create_alias(target, mv.alias(instance))
             elif at != target:
                 client.alter_alias(target, mv.alias(instance))
+        if writer and client.has_collection(target):  # committed: nothing of an interrupted run is left to look for
+            client.alter_collection_properties(target, properties={f"ckg.{WRITING}": "0"})
         if writer:
             mine = sorted(f[1] for n in client.list_collections() if (f := mv.parse_collection(n)) and f[0] == instance)
             older = [b for b in mine if b < info["base"]]
