@@ -73,36 +73,44 @@ def push(source: Graph | str | Path | sqlite3.Connection, url: str, graph_iri: s
     adds; a graph of more than `chunk` triples goes in several requests, each spooled to disk. Returns triples sent."""
     if not urllib.parse.urlsplit(url).scheme in ("http", "https"):
         raise PushError(f"{url}: not an http(s) Graph Store endpoint")
-    target, method, n, held = _target(url, graph_iri), "PUT" if replace else "POST", 0, 0
+    target = _target(url, graph_iri)
     with tempfile.TemporaryFile() as body:  # spooled to disk: a part never sits in memory twice
-
-        def send() -> None:
-            nonlocal method, held
-            size = body.tell()
-            body.seek(0)
-            _send(url, target, body, method, "application/n-triples", size, timeout)
-            body.seek(0)
-            body.truncate()
-            method, held = "POST", 0  # the rest is added to what the first request replaced
-
-        if isinstance(source, Graph):  # already in memory, and may hold blank nodes: one request
-            parts = [source.serialize(format="nt", encoding="utf-8")]
+        parts = _Parts(body, lambda method, size: _send(url, target, body, method, "application/n-triples", size, timeout),
+                       "PUT" if replace else "POST", chunk)
+        if isinstance(source, Graph):  # already in memory, and may hold blank nodes: one write, so one request
+            data = source.serialize(format="nt", encoding="utf-8")
+            parts.write(data)
+            n = data.count(b" .\n")
         else:
-            con, mine = _connect(source)
-            parts = (text.encode("utf-8") for text in rdf.ntriples(con))
-        try:
-            for part in parts:
-                body.write(part)
-                k = part.count(b" .\n")
-                n, held = n + k, held + k
-                if held >= chunk:
-                    send()
-        finally:
-            if not isinstance(source, Graph) and mine:
-                con.close()
-        if held or method == "PUT":  # the last part; an empty graph still replaces
-            send()
+            n = export(source, "nt", parts)
+        parts.close()
     return n
+
+
+class _Parts:
+    """The stream a push writes N-Triples to: what it holds is sent each time `chunk` triples are held and at close, the
+    first request a PUT (when replacing) and the rest POSTs; one write is never split across two requests."""
+
+    def __init__(self, body: IO[bytes], send, method: str, chunk: int):
+        self.body, self.send, self.method, self.chunk, self.held = body, send, method, chunk, 0
+
+    def write(self, data: bytes) -> None:
+        self.body.write(data)
+        self.held += data.count(b" .\n")
+        if self.held >= self.chunk:
+            self._flush()
+
+    def close(self) -> None:
+        if self.held or self.method == "PUT":  # the last part; an empty graph still replaces
+            self._flush()
+
+    def _flush(self) -> None:
+        size = self.body.tell()
+        self.body.seek(0)
+        self.send(self.method, size)
+        self.body.seek(0)
+        self.body.truncate()
+        self.method, self.held = "POST", 0  # the rest is added to what the first request replaced
 
 
 def _send(url: str, target: str, body, method: str, media: str | None = None, size: int | None = None,
