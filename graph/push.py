@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,6 +17,7 @@ from rdflib import Graph
 
 from councilkg.graph import delta, rdf, rdf_store, store
 from councilkg.graph.instance import instance_id
+from councilkg.graph.push_parts import Diverged, Parts, snapshot_stream
 from councilkg.graph.vocab import PREFIXES
 
 
@@ -73,44 +75,21 @@ def push(source: Graph | str | Path | sqlite3.Connection, url: str, graph_iri: s
     adds; a graph of more than `chunk` triples goes in several requests, each spooled to disk. Returns triples sent."""
     if not urllib.parse.urlsplit(url).scheme in ("http", "https"):
         raise PushError(f"{url}: not an http(s) Graph Store endpoint")
-    target = _target(url, graph_iri)
     with tempfile.TemporaryFile() as body:  # spooled to disk: a part never sits in memory twice
-        parts = _Parts(body, lambda method, size: _send(url, target, body, method, "application/n-triples", size, timeout),
-                       "PUT" if replace else "POST", chunk)
-        if isinstance(source, Graph):  # already in memory, and may hold blank nodes: one write, so one request
-            data = source.serialize(format="nt", encoding="utf-8")
-            parts.write(data)
-            n = data.count(b" .\n")
+        whole = isinstance(source, Graph)  # already in memory, and may hold blank nodes: one request
+        parts = Parts(body, _sender(url, _target(url, graph_iri), body, timeout), "PUT" if replace else "POST",
+                      1 << 62 if whole else chunk)
+        if whole:
+            parts.write(source.serialize(format="nt", encoding="utf-8"))
         else:
-            n = export(source, "nt", parts)
+            export(source, "nt", parts)
         parts.close()
-    return n
+    return parts.sent
 
 
-class _Parts:
-    """The stream a push writes N-Triples to: what it holds is sent each time `chunk` triples are held and at close, the
-    first request a PUT (when replacing) and the rest POSTs; one write is never split across two requests."""
-
-    def __init__(self, body: IO[bytes], send, method: str, chunk: int):
-        self.body, self.send, self.method, self.chunk, self.held = body, send, method, chunk, 0
-
-    def write(self, data: bytes) -> None:
-        self.body.write(data)
-        self.held += data.count(b" .\n")
-        if self.held >= self.chunk:
-            self._flush()
-
-    def close(self) -> None:
-        if self.held or self.method == "PUT":  # the last part; an empty graph still replaces
-            self._flush()
-
-    def _flush(self) -> None:
-        size = self.body.tell()
-        self.body.seek(0)
-        self.send(self.method, size)
-        self.body.seek(0)
-        self.body.truncate()
-        self.method, self.held = "POST", 0  # the rest is added to what the first request replaced
+def _sender(url: str, target: str, body: IO[bytes], timeout: float = 600.0):
+    """What `Parts` calls to send the part in body to one graph."""
+    return lambda method, size: _send(url, target, body, method, "application/n-triples", size, timeout)
 
 
 def _send(url: str, target: str, body, method: str, media: str | None = None, size: int | None = None,
@@ -140,18 +119,22 @@ def graph_iri(con: sqlite3.Connection) -> str:
 
 MARK_BASE = "https://w3id.org/councilkg/push/"  # outside GRAPH_BASE: readers never count it among the data's graphs
 VERSION = "http://purl.org/dc/terms/hasVersion"
+READERS_TTL_S = 10.0  # how long a stateless reader keeps its list of graphs (web/graph_store.py)
+PARTIAL = MARK_BASE + "partsHeld"  # a whole push under way: "<generation> <fingerprint> <chunk> <parts> <sha1 of their bytes>"
 
 
 @dataclass
 class Pushed:
-    """Where the committed generation went: triples sent (0 when the store already held it), and the generation the
-    store held before when only the changes since it were sent (None: the whole graph was replaced)."""
+    """Where the committed generation went: triples sent (0 when the store already held it), the generation the
+    store held before when only the changes since it were sent (None: the whole graph was replaced), and, when a whole
+    push an earlier run left unfinished was completed first, its generation and the parts the store already held."""
 
     url: str
     graph: str
     generation: int
     sent: int | None = None
     since: int | None = None
+    resumed: tuple[int, int] | None = None
 
 
 def recorded(data_dir: str | Path) -> str | None:
@@ -165,7 +148,8 @@ def recorded(data_dir: str | Path) -> str | None:
         con.close()
 
 
-def sync(data_dir: str | Path, url: str | None = None, *, forget: bool = False) -> Pushed | None:
+def sync(data_dir: str | Path, url: str | None = None, *, forget: bool = False, chunk: int = CHUNK_TRIPLES,
+         settle: float = READERS_TTL_S) -> Pushed | None:
     """Bring this data directory's named graph in the store at url (or the recorded one) to the committed generation:
     the changes since the generation the store holds when they can be computed, else the whole graph. Records the URL
     and, only on success, what was pushed. The caller holds the ingest lock."""
@@ -188,7 +172,7 @@ def sync(data_dir: str | Path, url: str | None = None, *, forget: bool = False) 
         if _changes(data_dir, con, done) is None:
             done.since = None
             rdf_store.pin(con, {done.generation})
-            _replace(con, done)
+            _whole(data_dir, done, done.generation, chunk, settle=settle)
         store.set_state(con, "pushed", json.dumps({"url": url, "graph": done.graph, "generation": done.generation}))
         rdf_store.pin(con, {done.generation})  # the next push diffs from this generation's snapshot
         return done
@@ -197,16 +181,26 @@ def sync(data_dir: str | Path, url: str | None = None, *, forget: bool = False) 
 
 
 def _changes(data_dir, con: sqlite3.Connection, done: Pushed) -> int | None:
-    """Send only what changed since the generation the store's graph holds (its marker says which); None when that
-    cannot be done: no marker, another fingerprint, the log or the snapshot gone, no update endpoint, or refused."""
+    """Send only what changed since the generation the store's graph holds (its marker says which), after finishing a
+    whole push left unfinished; None when that cannot be done: no marker, another fingerprint, the log or the snapshot
+    gone, no update endpoint, or refused."""
     gen, _ = rdf_store.sync(data_dir)  # this generation's snapshot, which the next push diffs from
-    held, update_url = _held(done.url, done.graph), update_endpoint(done.url)
+    (held, partial), update_url = _held(done.url, done.graph), update_endpoint(done.url)
+    done.sent = 0
+    if partial and partial[0] <= gen and rdf_store.snapshot_path(data_dir, partial[0]).is_dir() and \
+            (partial[0] == gen or (update_url and rdf_store.replayable(con, partial[0], gen))):
+        rdf_store.pin(con, {partial[0], gen})  # the store holds part of the one, and is brought to the other
+        try:
+            _whole(data_dir, done, partial[0], partial[1], resume=partial[2:])
+            held, done.resumed = partial[0], (partial[0], partial[2])
+        except Diverged:
+            pass
     if gen != done.generation or held is None or update_url is None or held > gen or not rdf_store.replayable(con, held, gen) \
             or not rdf_store.snapshot_path(data_dir, held).is_dir():
         return None
-    done.since, done.sent = held, 0
+    done.since = held
     if held == gen:
-        return 0  # the last push reached the store but was not recorded (killed, or the answer lost)
+        return done.sent  # the last push reached the store but was not recorded (killed, or the answer lost)
     rdf_store.pin(con, {held, gen})  # until recorded, the store holds one or the other
     d = delta.between(data_dir, con, held, gen)
     if delta.has_blank_nodes(d):
@@ -218,21 +212,44 @@ def _changes(data_dir, con: sqlite3.Connection, done: Pushed) -> int | None:
         if e.status is None:
             raise
         return None  # an endpoint refusing updates: the whole graph instead
-    done.sent = len(d)
+    done.sent += len(d)
     return done.sent
 
 
-def _replace(con: sqlite3.Connection, done: Pushed) -> None:
-    """The whole graph by one PUT; its marker is removed first and written after, so a kill between leaves none."""
+def _whole(data_dir, done: Pushed, gen: int, chunk: int, resume: tuple[int, str] | None = None,
+           settle: float = 0.0) -> None:
+    """Generation gen's whole graph from its snapshot, in parts; the marker records the parts the store holds (a kill
+    or refusal leaves it saying how far the push got; readers leave such a graph out) and the generation once all are
+    held. resume: (parts, sha1) already held, checked against the stream and not sent again (Diverged: they differ)."""
     mark = _target(done.url, _mark_graph(done.graph))
-    try:
-        _send(done.url, mark, None, "DELETE")
-    except PushError as e:
-        if e.status != 404:
-            raise
-    done.sent = push(con, done.url, graph_iri=done.graph)
-    body = (_marker(done.graph, done.generation) + "\n").encode("utf-8")
-    _send(done.url, mark, body, "PUT", "application/n-triples", len(body))
+    if resume is None:
+        try:
+            _send(done.url, mark, None, "DELETE")
+        except PushError as e:
+            if e.status != 404:
+                raise
+
+    def held(parts: int, sha1: str) -> None:
+        _put_mark(done.url, mark, f'<{done.graph}> <{PARTIAL}> "{gen} {rdf_store.fingerprint()} {chunk} {parts} {sha1}" .')
+        if parts == 0 and resume is None:
+            time.sleep(settle)  # readers' cached lists of graphs drop this one before its first part replaces it
+
+    snap = rdf_store.snapshot_path(data_dir, gen)
+    if not snap.is_dir():
+        rdf_store.sync(data_dir)  # the committed generation's snapshot, when no earlier step built it
+    with tempfile.TemporaryFile() as body:
+        skip, expect = resume or (0, None)
+        parts = Parts(body, _sender(done.url, _target(done.url, done.graph), body), "PUT", chunk, skip=skip, expect=expect,
+                      on_part=held)
+        snapshot_stream(snap, parts)
+        parts.close()
+    done.sent += parts.sent
+    _put_mark(done.url, mark, _marker(done.graph, gen))
+
+
+def _put_mark(url: str, mark: str, triple: str) -> None:
+    body = (triple + "\n").encode("utf-8")
+    _send(url, mark, body, "PUT", "application/n-triples", len(body))
 
 
 def _mark_graph(graph: str) -> str:
@@ -244,21 +261,27 @@ def _marker(graph: str, gen: int) -> str:
     return f'<{graph}> <{VERSION}> "{gen} {rdf_store.fingerprint()}" .'
 
 
-def _held(url: str, graph: str) -> int | None:
-    """The generation the store's graph holds by its marker, if of this fingerprint; None when absent or unreadable."""
+def _held(url: str, graph: str) -> tuple[int | None, tuple | None]:
+    """What the store's graph holds by its marker, if of this fingerprint: the generation, or else how far a whole push
+    got (generation, chunk, parts, sha1); Nones when absent or unreadable."""
     try:
         text = _send(url, _target(url, _mark_graph(graph)), None, "GET", accept="application/n-triples")
     except PushError as e:
         if e.status is None:
             raise  # the store is down: the push fails as a whole
-        return None
+        return None, None
     import pyoxigraph as ox
 
+    gen, partial = None, None
     for t in ox.parse(text, format=ox.RdfFormat.N_TRIPLES):
-        gen, _, fp = t.object.value.partition(" ")
-        if t.predicate.value == VERSION and t.subject.value == graph and fp == rdf_store.fingerprint() and gen.isdigit():
-            return int(gen)
-    return None
+        words = t.object.value.split(" ")
+        if t.subject.value != graph or len(words) < 2 or words[1] != rdf_store.fingerprint() or not words[0].isdigit():
+            continue
+        if t.predicate.value == VERSION and len(words) == 2:
+            gen = int(words[0])
+        elif t.predicate.value == PARTIAL and len(words) == 5 and words[2].isdigit() and words[3].isdigit():
+            partial = (int(words[0]), int(words[2]), int(words[3]), words[4])
+    return gen, (None if gen is not None else partial)
 
 
 def update_endpoint(url: str) -> str | None:

@@ -190,3 +190,30 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+
+
+def push_kill_trials(data_for, fractions, code: str, *args: str):
+    """A push in a child process (`code`, printing 'ready' first) on data_for(n) once to the end, timed, then SIGKILLed
+    at each fraction of that time on a fresh data_for(n); yields (n, seconds, whether it was still running, data)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    took = None
+    for n, f in enumerate((None, *fractions)):
+        data = data_for(n)
+        proc = subprocess.Popen([sys.executable, "-c", code, str(data), *args], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "ready"
+        t0 = time.monotonic()
+        if f is None:
+            assert proc.wait(timeout=300) == 0
+            took = time.monotonic() - t0
+            continue
+        time.sleep(f * took)
+        alive = proc.poll() is None
+        if alive:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+        yield n, round(f * took, 2), alive, data

@@ -4,22 +4,16 @@ killed push is finished by the next one from what the store holds (a real `oxigr
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from conftest import SAMPLE
 from councilkg.graph import push, rdf_store, store
 from councilkg.web.cli import main
-from reliability import copy_data
+from reliability import copy_data, push_kill_trials
 from sparql_server import free_port, oxigraph_serve
 from test_push_web import named_graph, own
 from test_rdf import build_sample, drop_haringey
@@ -165,28 +159,19 @@ PUSH = "import sys\nfrom councilkg.graph import push\nprint('ready', flush=True)
 def test_sigkill_during_a_push_then_the_next_push_ends_equal(server, tmp_path):
     base = build_sample(tmp_path / "base")
     more = copies(tmp_path / "more", 120)
-    outcomes = []
-    took = None
-    for n, f in enumerate((None, 0.1, 0.3, 0.5, 0.7, 0.9)):
+
+    def trial(n: int) -> Path:
         data = copy_data(base, tmp_path / f"trial-{n}")  # a copy: its own graph in the store
         pushed(data, f"{server}/store")
         commit(data, more)
-        proc = subprocess.Popen([sys.executable, "-c", PUSH, str(data)], stdout=subprocess.PIPE, text=True)
-        assert proc.stdout.readline().strip() == "ready"
-        t0 = time.monotonic()
-        if f is None:
-            assert proc.wait(timeout=300) == 0
-            took = time.monotonic() - t0
-            continue
-        time.sleep(f * took)
-        alive = proc.poll() is None
-        if alive:
-            os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=60)
+        return data
+
+    outcomes = []
+    for n, at, alive, data in push_kill_trials(trial, (0.1, 0.3, 0.5, 0.7, 0.9), PUSH):
         done = pushed(data)  # the rerun: from the generation the store's graph holds, whichever that is
-        outcomes.append((n, round(f * took, 2), alive, done.since, done.sent))
+        outcomes.append((n, at, alive, done.since, done.sent))
         assert done.since in (1, 2) or (done.since, done.sent) == (None, 0)  # (the push finished before the kill: recorded)
-    print(f"\nuninterrupted push {took:.2f} s; trial, killed at (s), was running, rerun diffed from, sent:")
+    print("\ntrial, killed at (s), was running, rerun diffed from, sent:")
     for o in outcomes:
         print("  ", *o)
     assert sum(o[2] for o in outcomes) >= 3, "too few kills landed while the push ran"

@@ -43,6 +43,10 @@ def push_after_commit(data_dir: Path, push_url: str | None, no_push: bool) -> No
             raise click.ClickException(f"push to {e}; the data directory keeps its commit and the next run pushes again") from None
     if done and (done.sent or done.since is not None):
         how = f"the changes since generation {done.since}" if done.since is not None else "the whole graph"
+        if done.resumed:
+            gen, held = done.resumed
+            how = f"generation {gen}'s interrupted whole push finished after the {held} parts the store held" + (
+                f", then {how}" if gen != done.generation else "")
         click.echo(f"pushed generation {done.generation} ({done.sent} triples: {how}) to {done.url} as <{done.graph}>", err=True)
 
 
