@@ -103,3 +103,17 @@ def test_a_fourth_held_out_set_labelled_before_the_reader_was_generalised():
     for w in wrong:
         print("  ", w)
     assert report["precision"] >= 0.95 and not invented and kinds["prose"]["tp"] >= 23, (report, invented, kinds["prose"])
+
+
+def test_minutes_that_state_no_grade_yield_none():
+    """Every sentence of the minutes in ../shared that state no Ofsted grade of the council (Limerick's 2016 minutes, an
+    Irish council; Kent's items and PDFs, which never name Ofsted; the ModernGov pages): no judgement read."""
+    from councilkg.graph.shared_text import SHARED, path, sentences
+
+    data = SHARED / "data"
+    folders = ("limerick-2016", "kent-items", "kent-pdf", "moderngov/gloucester", "moderngov/kingston")
+    if not all((data / f).is_dir() for f in folders):
+        pytest.skip("../shared/data not available")
+    sources = [f"{f}/{p.name}" for f in folders for p in sorted((data / f).iterdir()) if p.suffix != ".tsv"]
+    read = [(s, t) for s in sources for t in sentences(path(s)) if judgements(Sentence(0, 0, 0, t))]
+    assert len(sources) > 100 and not read, read[:5]
