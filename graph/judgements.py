@@ -44,7 +44,8 @@ _NEGATION = re.compile(r"\b(?:not|never|no longer)\b(?:\s+\w+){0,3}\s*$", _I)
 _CONTEXT = re.compile(r"\b(?:Ofsted|inspect\w*|ILACS|SIF|judge?ment)", _I)
 _HEADING = re.compile(rf"(?P<area>{AREA.pattern})\s*:\s*['‘\"]?$", _I)  # a report's "The experiences and progress of children in care: good"
 _ADVERBS = r"also|now|still|both|all|overall|last|twice|previously|again|once|already|recently|consistently|subsequently|then"
-_PARTIAL = re.compile(r"\b(?:some|several|many|most|few|a (?:small )?number of|one of)\b", _I)
+_PARTIAL = re.compile(r"\b(?:some|several|many|most|few|a (?:small )?number of|(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten) of)\b", _I)
+_PROVIDER = re.compile(r"\b(?:schools?|academ(?:y|ies)|homes?|nurser(?:y|ies)|providers?|placements?|settings?|colleges?|provision)\W*$", _I)
 _MARK = re.compile(r"\b(?:when|since|while|until|because|whereas|that|which|where)\b|[,;(:]", _I)
 _SPLIT = re.compile(r"(\b(?:good|inadequate|outstanding|improvement|adequate)\b(?:\s+overall|\s+in all areas)?['’]?)\s*,?\s+(?:and|with)\s+", _I)
 _CLAUSES = re.compile(r";|\?\s+|,?\s+but\s+|,\s*(?:while|whereas|although)\s+|\x00", _I)
@@ -93,6 +94,8 @@ def _subject(pre: str, obj: str, sentence_pre: str, aux: bool) -> list[str | Non
         before = [_area(m.group(0)) for m in AREA.finditer(sentence_pre + pre[:start])]  # "services for looked after children ... they were"
         return before[-1:] or [None]
     named = re.search(r"\b[A-Z][a-z]+", span if start > 0 else span.strip()[1:])  # a place, not a sentence's first word
+    if _PROVIDER.search(span):
+        return None  # "the council's children's homes were rated good": the head noun is another provider
     return [None] if _WHOLE.search(span) or named else None
 
 
@@ -123,6 +126,7 @@ def judgements(sent: Sentence) -> list[Judgement]:
                 areas = [_area(h["area"])]
             elif verb:
                 obj = re.sub(r"^by\s+\S+\s*", "", verb["obj"])
+                obj = obj[: m.start()] if (m := GRADE.search(obj)) else obj  # "rated the council outstanding for A and good for B"
                 before = pre[: verb.start("verb")]
                 copula = bool(re.fullmatch(_COPULA, verb["verb"], _I))
                 if copula and obj.strip():
@@ -141,6 +145,8 @@ def judgements(sent: Sentence) -> list[Judgement]:
                 areas = areas if ofsted or all(a and _NAMED.search(a) for a in areas) else None
             elif judging and not pre.strip() and (m := re.match(r"\s+for\s+(.*)", post)) and (a := AREA.match(m[1])):
                 areas = [_area(a.group(0))]  # "..., with outstanding for the experiences and progress of care leavers"
+            if areas == [None] and (a := re.match(rf"\s+(?:for|in)\s+(?:the\s+)?({AREA.pattern})", post, _I)):
+                areas = [_area(a[1])]  # "graded inadequate for the impact of leaders"
             more = re.match(r",?\s+(?:together|along) with\s+", post)  # "adequate, together with leadership and management"
             if areas and more and (a := AREA.match(post[more.end():])):
                 areas = [*areas, _area(a.group(0))]
