@@ -1,5 +1,6 @@
-"""Grades a sentence states for the council's own services, read from one structure (a grade, a judging verb and what was
-judged, within one clause) instead of one pattern per sentence shape; aspirations, questions and other councils refused."""
+"""Grades a sentence states for the council's own services, read from one structure (a grade, the predicate that governs
+it, that predicate's subject, within one clause) instead of one pattern per sentence shape; negation, modality, the
+future, questions, other councils and other providers refused. Measured in docs/ofsted.md."""
 
 from __future__ import annotations
 
