@@ -62,14 +62,58 @@ def test_judgements_from_sentences(name, precision, recall):
     assert report["precision"] >= precision and report["recall"] >= recall, wrong
 
 
-def test_a_third_held_out_set_read_once_invents_no_judgement():
-    """`heldout3` (real report and minutes sentences of councils no earlier set drew on) was labelled after the reader last
-    changed and is never used to change it: the floor is on precision, on judgements read where the labeller found none,
-    and on the judgements found when it was first read (so precision is not met by reading nothing); recall is reported."""
+def test_a_third_set_invents_no_judgement():
+    """`heldout3` (real report and minutes sentences of councils no earlier set drew on) was read once at 1.000 / 0.088 and
+    then became a development set of the structural reader: nothing read where the labeller found none, precision at
+    least 0.95 and the recall it reached kept (its headings and prose grades)."""
     report, wrong = score("heldout3")
     invented = [c["text"] for c in cases("heldout3") if not c["judgements"] and judgements(Sentence(0, 0, 0, c["text"]))]
     headings = [c for c in cases("heldout3") if re.match(r"The (?:experiences|impact) [^:]+: ", c["text"])]
     print(f"\nheldout3: {report}; {len(headings)} of the {report['tp'] + report['fn']} labelled are report section headings")
     for w in wrong:
         print("  ", w)
-    assert report["precision"] >= 0.95 and not invented and report["tp"] >= 3, (report, invented)
+    assert report["precision"] >= 0.95 and not invented and report["recall"] >= 0.9, (report, invented)
+
+
+def by_kind(name: str) -> dict[str, dict]:
+    """Recall per way a grade is written (`prose`, `heading`, `table`: a record's `kind`, or its `prose` list for a mixed
+    one), and per part of the set."""
+    c: dict[str, Counter] = {}
+    for case in cases(name):
+        got = Counter((j.grade, area_key(j.area)) for j in judgements(Sentence(0, 0, 0, case["text"])))
+        prose = Counter(tuple(j) for j in case.get("prose", []))
+        for j, n in Counter(tuple(j) for j in case["judgements"]).items():
+            kind = "prose" if prose[j] else case.get("kind", "prose")
+            for key in (kind, f"{case.get('part', '')}/{kind}"):
+                c.setdefault(key, Counter()).update(tp=min(n, got[j]), fn=n - min(n, got[j]))
+    return {k: {"recall": round(v["tp"] / (v["tp"] + v["fn"]), 3), **v} for k, v in sorted(c.items())}
+
+
+def test_a_fourth_held_out_set_labelled_before_the_reader_was_generalised():
+    """`heldout4` (reports no earlier set drew on, Kent, Limerick, ModernGov pages, seeds; and unlabelled sentences of the
+    reports earlier sets drew on, reported apart) was labelled before the reader was generalised and is never used to
+    change it: precision at least 0.95, nothing read where the labeller found none, and the prose recall of its first
+    reading by the structural reader kept (23 of 35), so precision is not met by reading nothing."""
+    invented = [c["text"] for c in cases("heldout4") if not c["judgements"] and judgements(Sentence(0, 0, 0, c["text"]))]
+    report, wrong = score("heldout4")
+    kinds = by_kind("heldout4")
+    print(f"\nheldout4: {report}")
+    for k, v in kinds.items():
+        print(f"  recall {k}: {v}")
+    for w in wrong:
+        print("  ", w)
+    assert report["precision"] >= 0.95 and not invented and kinds["prose"]["tp"] >= 23, (report, invented, kinds["prose"])
+
+
+def test_minutes_that_state_no_grade_yield_none():
+    """Every sentence of the minutes in ../shared that state no Ofsted grade of the council (Limerick's 2016 minutes, an
+    Irish council; Kent's items and PDFs, which never name Ofsted; the ModernGov pages): no judgement read."""
+    from councilkg.graph.shared_text import SHARED, path, sentences
+
+    data = SHARED / "data"
+    folders = ("limerick-2016", "kent-items", "kent-pdf", "moderngov/gloucester", "moderngov/kingston")
+    if not all((data / f).is_dir() for f in folders):
+        pytest.skip("../shared/data not available")
+    sources = [f"{f}/{p.name}" for f in folders for p in sorted((data / f).iterdir()) if p.suffix != ".tsv"]
+    read = [(s, t) for s in sources for t in sentences(path(s)) if judgements(Sentence(0, 0, 0, t))]
+    assert len(sources) > 100 and not read, read[:5]
