@@ -85,6 +85,18 @@ def _oof(X: np.ndarray, y: np.ndarray, groups: np.ndarray, cols: list[int]) -> n
     return oof
 
 
+def choose_threshold(y: np.ndarray, oof: np.ndarray) -> float:
+    """The threshold with the best recall at cross-validated precision >= TARGET_PRECISION judged on at least MIN_TP links,
+    else the most precise one (1.0, linking nothing, when no threshold makes MIN_TP links)."""
+    scored = []
+    for t in np.arange(0.05, 1.0, 0.01):
+        f = figures(y, oof >= t)
+        if f["tp"] >= MIN_TP:
+            ok = f["precision"] >= TARGET_PRECISION
+            scored.append((ok, f["recall"] if ok else f["precision"], round(float(t), 2)))
+    return max(scored)[2] if scored else 1.0
+
+
 def train(data_dir: Path, log=print, write: bool = True) -> dict:
     """Choose the signals and the threshold on train by grouped cross-validation, fit, score the held-out councils once,
     write the model. Signals: the subset with the best cross-validated average precision (17 positives do not carry five)."""
@@ -101,13 +113,7 @@ def train(data_dir: Path, log=print, write: bool = True) -> dict:
     subsets = [[c for c in range(len(fm.FEATURES)) if k >> c & 1] for k in range(1, 2 ** len(fm.FEATURES))]
     cols = max(subsets, key=lambda s: average_precision_score(yt, _oof(Xt, yt, groups, s)))
     oof = _oof(Xt, yt, groups, cols)
-    scored = []
-    for t in np.arange(0.05, 1.0, 0.01):
-        f = figures(yt, oof >= t)
-        if f["tp"] >= MIN_TP:
-            ok = f["precision"] >= TARGET_PRECISION
-            scored.append((ok, f["recall"] if ok else f["precision"], round(float(t), 2)))
-    threshold = max(scored)[2] if scored else 1.0
+    threshold = choose_threshold(yt, oof)
     cv = figures(yt, oof >= threshold)
     w_, b, mean_, scale_ = fit(Xt[:, cols], yt)
     w, mean, scale = np.zeros(len(fm.FEATURES)), np.zeros(len(fm.FEATURES)), np.ones(len(fm.FEATURES))
