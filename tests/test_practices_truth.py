@@ -13,9 +13,9 @@ from test_extract import HELDOUT, SHARED, TUNED, _docs, _entries, _heldout_docs,
 
 from councilkg.graph.extract import extract
 from councilkg.graph.practice_np import chunks
-from councilkg.graph.practices import key
+from councilkg.graph.practices import key, practices
 from councilkg.graph.practices_learned import find, model
-from councilkg.graph.sentences import units
+from councilkg.graph.sentences import Sentence, units
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +56,9 @@ def test_sentence_level_tuned_and_heldout(encode):
                 print(f"  {split:8s} {src:14s} P={f['precision']:.3f} R={f['recall']:.3f}  tp={f['tp']} fp={f['fp']} fn={f['fn']}"
                       f"  ({f['sentences']} sentences, {f['tp'] + f['fn']} practices)")
     held = np.array([r["split"] == "heldout" for r in data])
+    rules = np.array([bool(practices([[Sentence(0, 0, 0, t)]], None)) for t in texts])  # the pattern reader on each alone
+    f = figures(y[held], rules[held])
+    print(f"  heldout  cue rules alone P={f['precision']:.3f} R={f['recall']:.3f}  tp={f['tp']} fp={f['fp']} fn={f['fn']}")
     open_ = decide(texts, np.ones(len(texts)), encode, replace(m, threshold=0.0))  # what the guards and naming leave open
     print("  held out at other thresholds (for the record, not for choosing):")
     for t in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9):
