@@ -41,13 +41,13 @@ def _find(text: str, encode) -> list[str]:
     return [p.label for p, _ in pl.find([[Sentence(1, 1, 0, text)]], encode, "E10000016")]
 
 
-# The shipped model misses the goal (cross-validated precision 0.79 at recall 0.14 on train, 0.80 at 0.10 held out) and its
-# threshold (0.85) sits between what it gives the three forms the issue names: the payment (0.86) is found, the team (0.84)
-# and the hubs (0.79) are missed. Strict: the day a retrained model finds one, its test fails and the mark must go.
+# The shipped model misses the goal (cross-validated precision 0.91 at recall 0.13 on train, 0.67 at 0.14 held out) and its
+# threshold (0.78) sits above what it gives the three forms the issue names: the team 0.78 (just below), the hubs 0.74, the
+# payment 0.68. Strict: the day a retrained model finds one, its test fails and the mark must go.
 _MISSED = pytest.mark.xfail(strict=True, reason="the shipped model does not find this form (docs/practices.md)")
 
 
-@pytest.mark.parametrize("what,word", [("payment", "retention payment"),
+@pytest.mark.parametrize("what,word", [pytest.param("payment", "retention payment", marks=_MISSED),
                                        pytest.param("hubs", "family hubs", marks=_MISSED),
                                        pytest.param("team", "early help team", marks=_MISSED)])
 def test_a_plain_statement_of_what_the_council_did_is_a_practice(encode, what, word):
@@ -82,7 +82,7 @@ def test_ingest_applies_only_a_trusted_model(tmp_path, monkeypatch):
     assert not shipped.trusted and run("untrusted") == []
     trusted = tmp_path / "trusted.npz"
     # a trusted copy whose threshold admits the sentence: this tests ingest's plumbing, not the model's figures
-    save(replace(shipped, cv_precision=0.95, threshold=0.5), trusted)
+    save(replace(shipped, cv_precision=0.95, cv_recall=0.6, heldout_precision=0.95, heldout_recall=0.6, threshold=0.5), trusted)
     monkeypatch.setattr(pl, "MODEL", trusted)
     pl.model.cache_clear()
     try:

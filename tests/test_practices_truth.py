@@ -13,9 +13,9 @@ from test_extract import HELDOUT, SHARED, TUNED, _docs, _entries, _heldout_docs,
 
 from councilkg.graph.extract import extract
 from councilkg.graph.practice_np import chunks
-from councilkg.graph.practices import key
+from councilkg.graph.practices import key, practices
 from councilkg.graph.practices_learned import find, model
-from councilkg.graph.sentences import units
+from councilkg.graph.sentences import Sentence, units
 
 
 @pytest.fixture(scope="module")
@@ -56,16 +56,22 @@ def test_sentence_level_tuned_and_heldout(encode):
                 print(f"  {split:8s} {src:14s} P={f['precision']:.3f} R={f['recall']:.3f}  tp={f['tp']} fp={f['fp']} fn={f['fn']}"
                       f"  ({f['sentences']} sentences, {f['tp'] + f['fn']} practices)")
     held = np.array([r["split"] == "heldout" for r in data])
+    rules = np.array([bool(practices([[Sentence(0, 0, 0, t)]], None)) for t in texts])  # the pattern reader on each alone
+    f = figures(y[held], rules[held])
+    print(f"  heldout  cue rules alone P={f['precision']:.3f} R={f['recall']:.3f}  tp={f['tp']} fp={f['fp']} fn={f['fn']}")
     open_ = decide(texts, np.ones(len(texts)), encode, replace(m, threshold=0.0))  # what the guards and naming leave open
     print("  held out at other thresholds (for the record, not for choosing):")
     for t in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9):
         f = figures(y[held], (open_ & (probs >= t))[held])
         print(f"    {t:.2f} P={f['precision']:.3f} R={f['recall']:.3f}  tp={f['tp']} fp={f['fp']} fn={f['fn']}")
-    # A regression floor at what the shipped model measured (held out P=0.80 R=0.103: 8 of 10 hits right, 8 of 78 practices
+    # A regression floor at what the shipped model measured (held out P=0.667 R=0.143: 8 of 12 hits right, 8 of 56 practices
     # found), not the goal (P>=0.9, R>=0.5): the model misses the goal, so ingest does not apply it (Model.trusted); see
     # docs/practices.md.
-    assert table[("heldout", "all")]["precision"] >= 0.79 and table[("heldout", "all")]["recall"] >= 0.1
-    assert m.trusted == (m.cv_precision >= 0.9)
+    held_out = table[("heldout", "all")]
+    assert held_out["precision"] >= 0.66 and held_out["recall"] >= 0.14
+    # the figures the model records for its switch are the ones measured here
+    assert (round(m.heldout_precision, 3), round(m.heldout_recall, 3)) == (held_out["precision"], held_out["recall"])
+    assert m.trusted == (min(m.cv_precision, m.heldout_precision) >= 0.9 and min(m.cv_recall, m.heldout_recall) >= 0.5)
 
 
 def _score(pairs, encode, gate: bool) -> dict[str, Counter]:
