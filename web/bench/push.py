@@ -84,7 +84,70 @@ def increment(scale_data: Path, workdir: Path, log) -> dict:
     return out
 
 
-if __name__ == "__main__":  # python -m councilkg.web.bench.push SCALE_DIR WORKDIR
+CHILD = "import sys\nfrom councilkg.graph import push\npush.sync(sys.argv[1], chunk=int(sys.argv[2]))\n"
+
+
+def resume(data: Path, workdir: Path, log, chunk: int | None = None) -> dict:
+    """A whole push of data (pushing nowhere yet) into a fresh store, uninterrupted; then another, killed (SIGKILL) once
+    the store holds half its parts, and the rerun that finishes it from there. Seconds and triples sent for each."""
+    import os
+    import signal
+
+    from councilkg.embed.pipeline import exclusive
+    from councilkg.graph import push, store
+
+    chunk = chunk or push.CHUNK_TRIPLES
+    workdir.mkdir(parents=True, exist_ok=True)
+    out: dict = {"chunk": chunk}
+    for step in ("whole", "killed"):
+        location = workdir / f"push-resume-{step}"
+        shutil.rmtree(location, ignore_errors=True)
+        with oxigraph_serve(location) as base, exclusive(data):
+            con = store.connect(data)
+            store.set_state(con, "push", f"{base}/store")
+            graph = push.graph_iri(con)
+            con.close()
+            log(f"push: a whole push ({step})")
+            t0 = time.perf_counter()
+            child = subprocess.Popen([sys.executable, "-c", CHILD, str(data), str(chunk)])
+            held = 0
+            while child.poll() is None:
+                time.sleep(0.05)
+                partial = push._held(f"{base}/store", graph)[1]
+                held = partial[2] if partial else held
+                if step == "killed" and held * chunk * 2 >= out["whole_sent"]:
+                    os.kill(child.pid, signal.SIGKILL)
+            child.wait()
+            out[f"{step}_s"] = round(time.perf_counter() - t0, 1)
+            if step == "whole":
+                if child.returncode:
+                    raise RuntimeError(f"the whole push of {data} failed ({child.returncode})")
+                out["whole_sent"] = _triples(base, graph)
+                continue
+            out["parts_held_when_killed"] = held
+            t0 = time.perf_counter()
+            done = push.sync(data)
+            out["rerun_s"], out["rerun_sent"], out["rerun_resumed"] = round(time.perf_counter() - t0, 1), done.sent, done.resumed
+            out["store_holds"] = _triples(base, graph)
+        push.sync(data, forget=True)
+        shutil.rmtree(location, ignore_errors=True)
+    return out
+
+
+def _triples(base: str, graph: str) -> int:
+    import json
+    import urllib.parse
+    import urllib.request
+
+    q = urllib.parse.urlencode({"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"})
+    with urllib.request.urlopen(urllib.request.Request(f"{base}/query?{q}", headers={"Accept": "application/sparql-results+json"})) as r:
+        return int(json.load(r)["results"]["bindings"][0]["n"]["value"])
+
+
+if __name__ == "__main__":  # python -m councilkg.web.bench.push SCALE_DIR WORKDIR  |  ... resume DATA_DIR WORKDIR [CHUNK]
     import json
 
-    print(json.dumps(increment(Path(sys.argv[1]), Path(sys.argv[2]), print), indent=1))
+    if sys.argv[1] == "resume":
+        print(json.dumps(resume(Path(sys.argv[2]), Path(sys.argv[3]), print, int(sys.argv[4]) if sys.argv[4:] else None), indent=1))
+    else:
+        print(json.dumps(increment(Path(sys.argv[1]), Path(sys.argv[2]), print), indent=1))
