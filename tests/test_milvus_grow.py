@@ -191,6 +191,37 @@ def test_an_increment_retiring_more_than_the_cap_builds_a_new_base(grown, own_mi
         _same(_answer(milvus, q, with_facets=False), _answer(faiss, q, with_facets=False), q)
 
 
+def test_a_reader_moves_an_alias_a_killed_writer_left_on_the_old_base(grown, own_milvus, monkeypatch):
+    """A writer killed between its commit and its publish of a new base (an increment above the cap) leaves the alias on
+    the old base at the old generation: the next reader of the data directory publishes the committed one, alias too."""
+    from councilkg.embed import milvus_grow
+    from councilkg.embed.milvus import alias, collection
+
+    faiss, milvus, _ = grown
+    src = milvus.parent / "src"
+    monkeypatch.setattr(milvus_grow, "RETIRE_MAX", 2)
+    seed_variant("000", src / "variant_000.txt", "theta")
+    for data in (faiss, milvus):
+        assert ingest_one(src, data)
+    gen = int(state(milvus, "generation"))
+    info = json.loads((milvus / "index" / f"gen-{gen:06d}" / "info.json").read_text())
+    before = json.loads((milvus / "index" / f"gen-{gen - 1:06d}" / "info.json").read_text())
+    old = collection(info["instance"], int(before["base"]))
+    client = own_milvus.client()
+    assert info["base"] == gen and client.has_collection(old)  # a new base; the old one kept for readers still on it
+    client.alter_alias(old, alias(info["instance"]))  # as if the writer died before moving it
+    assert milvus_grow.published(client, info["instance"]) == (old, gen - 1)
+    q = QUERIES[0]
+    _same(_answer(milvus, q, with_facets=False), _answer(faiss, q, with_facets=False), q)
+    assert milvus_grow.published(client, info["instance"]) == (collection(info["instance"], gen), gen)
+
+
+def ingest_one(src, data) -> bool:
+    from councilkg.embed.pipeline import ingest
+
+    return ingest([str(src)], data).ingested == 1
+
+
 def test_a_directory_of_an_older_format_is_rebuilt_once_on_its_first_search(grown):
     """Collections an older councilkg wrote (here: the generation's info.json says format 3) are not grown or read: the
     first search rebuilds them whole as a new generation, nothing embedded again, and answers as FAISS."""
