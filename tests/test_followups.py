@@ -145,3 +145,52 @@ def test_follow_ups_survive_a_sigkill_between_the_commit_and_their_transaction(t
     assert rerun.wait(timeout=600) == 0, rerun.stderr.read()
     assert _rows(data, links) == want
     assert not _rows(data, "SELECT * FROM followups_pending")
+
+
+V3 = Path(__file__).parent / "gold" / "followups_v3.json"
+
+
+def test_the_third_set_lies_inside_the_timing_rule_and_holds_no_text():
+    """Every pair of tests/gold/followups_v3.json falls after its report's publication and before the council's next full
+    inspection, read from Ofsted's record (graph/data/inspections.csv) independently of the store; texts are held by
+    SHA-1 only, points name their ../shared file; the labels are the docs' (199 pairs, no follow-up)."""
+    import csv
+
+    from councilkg.graph.shared_text import held_back
+
+    full = ("ilacs", "sif", "tlac", "cpi", "slac")
+    with open(Path(__file__).parents[1] / "graph" / "data" / "inspections.csv", encoding="utf-8") as fh:
+        register = [r for r in csv.DictReader(fh) if r["type"] in full]
+    pairs = json.loads(V3.read_text())["pairs"]
+    assert (len(pairs), sum(p["addresses"] for p in pairs)) == (199, 0)
+    for p in pairs:
+        published = p["report"].rsplit("_", 1)[1]
+        own = next(r for r in register if r["gss"] == p["council"] and r["published"] == published)
+        nxt = min((r["start"] or r["published"] for r in register if r["gss"] == p["council"]
+                   and (r["start"] or r["published"]) > (own["start"] or published)), default="9999")
+        assert published < p["meeting"] < nxt, p
+        assert held_back(p["source"]) and not {"text", "point", "item"} & set(p), p
+        assert isinstance(p["addresses"], bool) and p["drawn"] in ("top30", "random", "all")
+
+
+def test_the_third_sets_kingston_pairs_resolve_in_a_store(tmp_path):
+    """The held SHA-1s resolve: Kingston's report and its neighbourhood committee's minutes ingested, all 19 labelled
+    pairs are found, every window point is one of them, and the window is open (no later full inspection)."""
+    import importlib.util
+
+    from councilkg.embed.pipeline import ingest
+    from councilkg.embed.train_followups import labelled
+    from councilkg.graph import store
+
+    page = need(SHARED / "data" / "moderngov" / "kingston" / "ieListDocuments_2025-11-18.html")
+    report = ingest([str(need(REPORTS / "80545_kingston-upon-thames_2025-01-29.pdf")), str(page)], tmp_path)
+    assert report.ingested == 2 and not report.failed, report
+    spec = importlib.util.spec_from_file_location("followups_v3", Path(__file__).parent / "eval" / "followups_v3.py")
+    v3 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(v3)
+    con = store.connect(tmp_path, readonly=True)
+    rows = labelled(con, V3)
+    ((rid, *_),) = v3.new_recs(con)
+    assert len(rows) == 19 and {r["rec_id"] for r in rows} == {rid}
+    assert v3.window(con, rid) == ("2025-01-29", "9999")
+    assert {p[0] for p in v3.window_points(con, rid)} == {r["point_id"] for r in rows}

@@ -3,7 +3,8 @@ minutes inside the timing rule's window, labelled by reading, and one method fix
   candidates DIR OUT   the pairs to label (per recommendation every window point when there are at most 60, else the 30
                        nearest by plain cosine and 30 drawn at random from the rest), in random order, no score shown
   threshold DIR        the method's threshold, from the old set's in-window pairs of councils not in the new set
-  evaluate DIR         precision, recall and AP of the method on the labelled new set
+  evaluate DIR T       precision, recall and AP of the method at threshold T on the labelled new set, and its links over
+                       every pair of the windows (labelled or not)
 DIR: the directory of tests/eval/followups.py with ../shared/data/ofsted/reports/80545_kingston-upon-thames_2025-01-29.pdf
 and ../shared/data/moderngov/kingston/ieListDocuments_2025-11-18.html ingested too."""
 
@@ -128,6 +129,21 @@ def threshold(con) -> dict:
             "old_links": n, "old_true_links": tp}
 
 
+def whole_window(con, t: float) -> dict:
+    """The method over every pair of the new set's windows, not only the labelled ones: how many it links, and each link's
+    label (None when the set does not hold the pair)."""
+    from councilkg.embed.encoder import get_encoder
+    from councilkg.graph import store
+    from councilkg.graph.shared_text import sha1
+
+    rows = [{"rec_id": rid, "point_id": pid, "key": (sha1(rtext), sha1(text), day)}
+            for rid, rtext, _, _ in new_recs(con) for pid, text, day, _, _ in window_points(con, rid)]
+    s = centred(con, get_encoder(store.get_state(con, "model")).encode, rows)[METHOD]
+    gold = {(p["recommendation_sha1"], p["point_sha1"], p["meeting"]): p["addresses"] for p in json.loads(GOLD.read_text())["pairs"]}
+    return {"pairs": len(rows), "links": [{"score": round(float(x), 4), "label": gold.get(r["key"])}
+                                          for r, x in zip(rows, s) if x >= t]}
+
+
 def evaluate(con, t: float) -> dict:
     from sklearn.metrics import average_precision_score
 
@@ -140,7 +156,8 @@ def evaluate(con, t: float) -> dict:
     out = {"threshold": t, "ap": round(float(average_precision_score(y, s)), 3) if y.any() else None,
            "positives": int(y.sum()), "all": figures(y, s >= t), "never_labelled_before": figures(y[fresh], s[fresh] >= t),
            "top30_or_all": figures(y[top], s[top] >= t), "random": figures(y[~top], s[~top] >= t),
-           "positive_ranks": (np.flatnonzero(y[np.argsort(-s, kind="stable")]) + 1).tolist()}
+           "positive_ranks": (np.flatnonzero(y[np.argsort(-s, kind="stable")]) + 1).tolist(),
+           "whole_window": whole_window(con, t)}
     return out
 
 
