@@ -29,18 +29,13 @@ class PushError(Exception):
         self.status = status  # the HTTP status of a refusal; None when the store was not reached
 
 
-def _connect(source: str | Path | sqlite3.Connection) -> tuple[sqlite3.Connection, bool]:
-    if isinstance(source, sqlite3.Connection):
-        return source, False
-    return store.connect(source, readonly=True), True
-
-
 def export(source: str | Path | sqlite3.Connection, fmt: str, out: IO[bytes]) -> int:
     """Write the whole export (data dir or connection) to a binary stream; N-Triples streams, turtle/jsonld go through pyoxigraph. Returns triples."""
     import pyoxigraph as ox
 
     rdf.media_type(fmt)  # unknown formats fail before any work
-    con, mine = _connect(source)
+    mine = not isinstance(source, sqlite3.Connection)
+    con = store.connect(source, readonly=True) if mine else source
     try:
         if fmt == "nt":
             n = 0
