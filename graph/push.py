@@ -229,9 +229,7 @@ def _whole(data_dir, done: Pushed, gen: int, chunk: int, resume: tuple[int, str]
         if parts == 0 and resume is None:
             time.sleep(settle)  # readers' cached lists of graphs drop this one before its first part replaces it
 
-    snap = rdf_store.snapshot_path(data_dir, gen)
-    if not snap.is_dir():
-        rdf_store.sync(data_dir)  # the committed generation's snapshot, when no earlier step built it
+    snap = rdf_store.snapshot_path(data_dir, gen)  # built by _changes' rdf_store.sync, or checked there when resumed
     with tempfile.TemporaryFile() as body:
         skip, expect = resume or (0, None)
         parts = Parts(body, _sender(done.url, _target(done.url, done.graph), body), "PUT", chunk, skip=skip, expect=expect,
