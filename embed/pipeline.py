@@ -29,7 +29,7 @@ from councilkg.graph.extract import extract
 from councilkg.graph.themes import aggregate, assign, load_scheme, theme_texts
 
 # Bump when reading, segmentation or extraction changes what a file yields, so re-ingest redoes the work.
-PIPELINE_VERSION = "9"
+PIPELINE_VERSION = "10"
 MAX_BYTES = 50_000_000
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)

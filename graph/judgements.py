@@ -47,6 +47,12 @@ _HEADING = re.compile(rf"(?P<area>{AREA.pattern})\s*:\s*['‘\"]?$", _I)  # a re
 _ADVERBS = r"also|now|still|both|all|overall|last|twice|previously|again|once|already|recently|consistently|subsequently|then"
 _PARTIAL = re.compile(r"\b(?:some|several|many|most|few|a (?:small )?number of|(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten) of)\b", _I)
 _PROVIDER = re.compile(r"\b(?:schools?|academ(?:y|ies)|homes?|nurser(?:y|ies)|providers?|placements?|settings?|colleges?|provision)\W*$", _I)
+# A subject another body runs or owns: "the fostering agency run by the charity", "an independent fostering agency",
+# "Barnardo's fostering service" (a possessive name that is no council in the gazetteer).
+_RUN_ELSEWHERE = re.compile(r"\b(?:independent|voluntary|private|charit\w*|regional|(?:run|operated|provided|managed) by|commissioned from)\b", _I)
+_OWNER = re.compile(r"\b((?:[A-Z][\w.&-]*\s+)*[A-Z][\w.&-]*)['’]s?\s", re.UNICODE)
+_OWN_WORDS = {"council", "authority", "county", "borough", "city", "district", "children", "people", "ofsted", "service",
+              "services", "department", "directorate", "cabinet", "committee", "we", "our"}
 _MARK = re.compile(r"\b(?:when|since|while|until|because|whereas|that|which|where)\b|[,;(:]", _I)
 _SPLIT = re.compile(r"(\b(?:good|inadequate|outstanding|improvement|adequate)\b(?:\s+overall|\s+in all areas)?['’]?)\s*,?\s+(?:and|with)\s+", _I)
 _CLAUSES = re.compile(r";|\?\s+|,?\s+but\s+|,\s*(?:while|whereas|although)\s+|\x00", _I)
@@ -67,9 +73,20 @@ def _noun_before(pre: str) -> list[str | None] | None:
     return [_area(m.group(0))] if m else ([None] if re.search(r"\b(?:services?|council|authority)\W*$", pre, _I) else None)
 
 
+def _elsewhere(span: str) -> bool:
+    """The subject is a provider the council does not run: a grade of it is not the council's."""
+    from councilkg.graph.councils import resolve
+
+    if _RUN_ELSEWHERE.search(span):
+        return True
+    return any(o.split()[-1].lower() not in _OWN_WORDS and resolve(o) is None for o in _OWNER.findall(span))
+
+
 def _subject(pre: str, obj: str, sentence_pre: str, aux: bool) -> list[str | None] | None:
     """What the clause says was judged: its areas, [None] for the whole service, or None when it is something else."""
     if obj.strip():
+        if _elsewhere(obj):
+            return None
         areas = [_area(m.group(0)) for m in AREA.finditer(obj)]
         named = re.findall(rf"\bservices? for ({AREA.pattern})", sentence_pre + pre, _I)
         if re.fullmatch(r"\s*(?:the|these|those) services\s*", obj, _I) and named:  # "Services for X ... judged the services as good"
@@ -86,7 +103,7 @@ def _subject(pre: str, obj: str, sentence_pre: str, aux: bool) -> list[str | Non
     if not pre[start:].strip() and marks and marks[-1].group(0) == ",":  # "Cumbria County Council, were judged"
         start = marks[-2].end() if len(marks) > 1 else 0
     span = pre[start:]
-    if _PARTIAL.search(span):
+    if _PARTIAL.search(span) or _elsewhere(span):
         return None  # "some key services ... now require improvement": part of a service is not a graded area
     areas = [_area(m.group(0)) for m in AREA.finditer(pre) if m.end() > start]
     if areas:

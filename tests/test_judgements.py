@@ -117,3 +117,19 @@ def test_minutes_that_state_no_grade_yield_none():
     sources = [f"{f}/{p.name}" for f in folders for p in sorted((data / f).iterdir()) if p.suffix != ".tsv"]
     read = [(s, t) for s in sources for t in sentences(path(s)) if judgements(Sentence(0, 0, 0, t))]
     assert len(sources) > 100 and not read, read[:5]
+
+
+@pytest.mark.parametrize("text,want", [
+    ("The fostering agency run by the charity was judged good.", []),
+    ("The independent fostering agency was judged good at its last inspection.", []),
+    ("Barnardo's fostering service was rated good.", []),
+    ("Ofsted judged Barnardo's fostering service good.", []),
+    ("The regional adoption agency was judged good.", []),
+    ("Kent's fostering service was judged good by Ofsted.", [("good", "fostering")]),
+    ("The council's fostering service was judged good by Ofsted.", [("good", "fostering")]),
+    ("Herefordshire Council's children's services were judged inadequate in 2022.", [("inadequate", "overall")]),
+])
+def test_a_grade_of_a_provider_the_council_does_not_run_is_not_the_councils(text, want):
+    """A charity's, an independent or a regional agency's grade is not the council's (a wrong grade is worse than none);
+    a possessive that names a council in the gazetteer keeps it."""
+    assert [(j.grade, area_key(j.area)) for j in judgements(Sentence(0, 0, 0, text))] == want
