@@ -345,7 +345,8 @@ def _write_facts(con: sqlite3.Connection, doc_id: str, council_id: str | None, f
             (ins_id, doc_id, council_id, ins.inspectorate, ins.type, ins.date, ins.date_precision, ins.status, *_ev(doc_id, ins.evidence),
              event and event["id"], ins.end_date, ins.published, shared),
         )
-        after = ins.published or ins.end_date  # the council can answer a report only once it has it
+        # the council can answer a report only once it has it: the day the report says, else Ofsted's record's, else its last day
+        after = ins.published or (event and event.get("published")) or ins.end_date
         con.executemany(
             "INSERT INTO recommendations(id, inspection_id, doc_id, council_id, seq, text, after, ev_item, ev_point, quote)"
             " VALUES (?,?,?,?,?,?,?,?,?,?)",
