@@ -92,6 +92,23 @@ def test_ingest_applies_only_a_trusted_model(tmp_path, monkeypatch):
     assert label == "early help team" and quote == DONE["team"] and point and council == "E10000016"
 
 
+@pytest.mark.parametrize("text,kind", [
+    ("The Joint Housing Protocol for Care Leavers (Item 9)", "heading"),
+    ("Corporate Parenting Panel - Annual Report", "heading"),
+    ("RESOLVED – to note the report and the proposed Joint Working Protocol for Care Leavers.", "resolution"),
+    ("(2) Agree the revised terms of reference of the care leavers' forum.", "resolution"),
+    ("County Council is asked to endorse the new family hub model.", "resolution"),
+    (DONE["hubs"], None), (DONE["payment"], None),
+    ("The Council resolved the backlog by setting up a duty team in January.", None),
+])
+def test_headings_and_resolutions_are_held_apart(text, kind):
+    """A heading names a paper and a resolution notes or agrees one: neither is a statement that a thing is in place."""
+    from councilkg.graph.practice_features import heading_or_resolution
+
+    assert heading_or_resolution(text) == kind
+    assert (pl._open([pl.Sentence(1, 1, 0, text)]) == []) == (kind is not None)
+
+
 def test_noun_phrases_by_structure():
     assert "£500 retention payment for foster carers" in chunks(DONE["payment"])
     assert "three family hubs" in chunks(DONE["hubs"])
