@@ -41,6 +41,13 @@ _HEAD = re.compile(r"\b(?:scheme|programme|program|team|hub|service|offer|protoc
                    r"project|initiative|fund|app|campaign|pilot|bonus|allowance|exemption|forum|centre|contract|"
                    r"partnership|pathway|package|line|website|tool|tracker|unit|conferences?|officers?|coordinators?|roles?|"
                    r"therapists?|mentors?|apprenticeships?|placements|beds|homes|lodgings|system)s?\W*$", re.I)
+# An agenda heading names a paper ("The Joint Housing Protocol for Care Leavers (Item 9)") and a resolution or recommendation
+# notes, agrees or asks ("RESOLVED – to note ... the proposed ..."): neither states that a thing is in place, however much it
+# reads like one (heading_or_resolution).
+_ITEM = re.compile(r"\(Item \d+[a-z]?\)", re.I)
+_RESOLVED = re.compile(r"\bRESOLVED\b")
+_ASK = re.compile(r"^\W*(?:\w{1,3}\)\s*)?(?:(?:resolved|agreed|decided)\W+(?:that|to)\b|(?:to\s+)?(?:note|agree|approve|endorse|"
+                  r"delegate|recommend|comment on|consider)\b)|\b(?:is|are) (?:being )?asked to\b", re.I)
 NAMES = ["modal", "perfect", "past_perfect", "past", "present", "passive", "to_infinitive", "subject_ours", "subject_person",
          "subject_others", "subject_length", "question", "motion", "not_done", "asserted", "cue_rule", "judgement",
          "thing", "in_place", "future", "named", "negation", "person", "fragment", "length", "number", "headed", "headed_proper"]
@@ -99,6 +106,19 @@ def features(text: str) -> np.ndarray:
         any(re.search(r"\b[A-Z]", c[1:]) for c in headed),
     ]
     return np.array(f, dtype=np.float32)
+
+
+def heading_or_resolution(text: str) -> str | None:
+    """"heading" for an agenda heading (an item number, or title case with no auxiliary verb and no full stop), "resolution"
+    for a resolution, recommendation or motion's ask, else None: a point's sentence, which may state a practice."""
+    if _RESOLVED.search(text) or _ASK.search(text):
+        return "resolution"
+    words = [m.group(0) for m in _WORD.finditer(text) if m.group(0)[:1].isalpha()]
+    content = [w for w in words if len(w) > 3]
+    if _ITEM.search(text) or (content and not {w.lower() for w in words} & _AUX and not text.rstrip().endswith(".")
+                              and sum(w[:1].isupper() for w in content) >= 0.6 * len(content)):
+        return "heading"
+    return None
 
 
 def matrix(texts: list[str]) -> np.ndarray:

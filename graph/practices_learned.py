@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from councilkg.graph.facts import Practice
-from councilkg.graph.practice_features import _HEAD, NAMES, matrix
+from councilkg.graph.practice_features import _HEAD, NAMES, heading_or_resolution, matrix
 from councilkg.graph.practice_np import chunks
 from councilkg.graph.practices import _MOTION, _NOT_A_PRACTICE, _asserted, key, make
 from councilkg.graph.sentences import Sentence
@@ -81,10 +81,12 @@ def model() -> Model | None:
 
 
 def _open(unit: list[Sentence]) -> list[int]:
-    """Sentences the guards leave open: no question, and no motion or amendment anywhere in the unit."""
+    """Sentences the guards leave open: no question, no agenda heading or resolution, and no motion or amendment anywhere in
+    the unit."""
     if _MOTION.search(" ".join(s.text for s in unit)):
         return []
-    return [i for i, s in enumerate(unit) if not s.text.rstrip().endswith("?") and len(s.text.split()) >= 5]
+    return [i for i, s in enumerate(unit) if not s.text.rstrip().endswith("?") and len(s.text.split()) >= 5
+            and heading_or_resolution(s.text) is None]
 
 
 def name(text: str, encode: Encode, m: Model) -> tuple[str, int, int] | None:
