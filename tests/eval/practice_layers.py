@@ -171,7 +171,8 @@ class Bench:
         tr = np.array([r["split"] == "train" for r in data])
         groups = np.array([r["council"] for r in data])
         self.idx_tr = np.flatnonzero(tr)
-        self.folds = list(GroupKFold(n_splits=tp.FOLDS).split(self.idx_tr, self.y[self.idx_tr], groups[self.idx_tr]))
+        self.councils_of_train = groups[self.idx_tr]
+        self.folds = list(GroupKFold(n_splits=tp.FOLDS).split(self.idx_tr, self.y[self.idx_tr], self.councils_of_train))
         self.judged = self.idx_tr[[data[i]["sampled"] == "cue" for i in self.idx_tr]]
         self.councils = groups[self.judged]
         # headings and resolutions are vetoed before the classifier (fourth round): they score nothing
@@ -277,6 +278,23 @@ def main(cache: Path, names: Path | None) -> None:
     for label, c, ap, r, s in chosen + ([top_recall] if top_recall not in chosen else []):
         g = "; ".join(f"{k} {d:+.3f} ({lo:+.3f} to {hi:+.3f})" for k, (d, lo, hi) in gain(bench, s, shipped[4]).items())
         print(f"- {label}, C {c} (AP {ap:.3f}, recall {r:.2f}): {g}", flush=True)
+    refolds(bench, variants(z, F), (SHIPPED, "layer 5 mean + features", "layer 3 mean + pooled + features"))
+
+
+def refolds(bench: Bench, mats: dict[str, np.ndarray], labels: tuple[str, ...], seeds: int = 6) -> None:
+    """The same comparison under other assignments of the train councils to the 5 folds (at the shipped C): whether a gain
+    holds whichever councils share a fold."""
+    groups = bench.councils_of_train
+    names = np.unique(groups)
+    print(f"\nother random assignments of the train councils to the folds, C {tp.C}: AP, recall at P >= 0.9 (hits / false)")
+    print("| seed | " + " | ".join(labels) + " |")
+    for seed in range(seeds):
+        fold_of = dict(zip(names, np.random.default_rng(seed).permutation(len(names)) % tp.FOLDS))
+        f = np.array([fold_of[g] for g in groups])
+        bench.folds = [(np.flatnonzero(f != k), np.flatnonzero(f == k)) for k in range(tp.FOLDS)]
+        cells = [bench.score(bench.oof(mats[label], tp.C)) for label in labels]
+        print(f"| {seed} | " + " | ".join(f"{ap:.3f}, R {r:.2f} ({h} / {fp})" if h else f"{ap:.3f}, none" for ap, r, h, fp in cells) + " |",
+              flush=True)
 
 
 if __name__ == "__main__":
