@@ -1,0 +1,302 @@
+"""Do the intermediate layers of MiniLM's forward pass read what a sentence asserts better than the pooled last layer?
+(docs/practices.md, "Fifth round: layers of the same forward pass"). Train split only: the trainer's grouped folds and
+scoring (average precision of out-of-fold scores on the cue-sampled train rows; recall at the best threshold with
+precision >= 0.9 and >= 10 hits, through the whole pass); the held-out split is never scored here.
+
+Run: `.venv/bin/python tests/eval/practice_layers.py [--cache /tmp/practice_layers.npz] [--names /tmp/practice_names.pkl]`
+(reads ../shared for the text; the caches hold text-derived vectors: keep them out of the repo)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from councilkg.embed import train_practices as tp
+from councilkg.graph import practices_learned as pl
+from councilkg.graph.practice_features import heading_or_resolution, matrix
+from councilkg.graph.shared_text import sha1
+
+CS = (0.0002, 0.0005, 0.001, 0.002, 0.005)
+LAYERS = 7  # the embedding output and the six transformer layers' outputs of MiniLM-L6
+ATTENTION_LAYER = 5  # the learned pooling's layer: the best layer mean by the same cross-validation
+SHIPPED = "shipped: pooled last layer (= layer 6 mean) + features"
+ALPHAS, ATTENTION_CS = (10.0, 1.0), (0.0005, 0.001)  # the learned pooling's grid (each fit ~10 s a fold)
+
+
+def cached(cache: Path, texts: list[str], compute) -> dict[str, np.ndarray]:
+    """The arrays `compute()` gives for these texts, kept in `cache` (keyed by the texts' SHA-1s) so a rerun skips the model."""
+    keys = np.array([sha1(t) for t in texts])
+    if cache.exists():
+        z = np.load(cache)
+        if np.array_equal(z["keys"], keys):
+            return {k: z[k] for k in z.files}
+    z = {"keys": keys, **compute()}
+    np.savez(cache, **z)
+    return z
+
+
+def forward(texts: list[str]):
+    """The encoder's own forward pass, batch by batch: every layer's token states and the attention mask."""
+    import torch
+
+    from councilkg.embed.encoder import BATCH_SIZE, get_encoder
+
+    enc = get_encoder()
+    st, tok = enc.model, enc.model.tokenizer
+    with torch.inference_mode():
+        for a in range(0, len(texts), BATCH_SIZE):
+            batch = tok(texts[a:a + BATCH_SIZE], padding=True, truncation=True, max_length=enc.max_tokens, return_tensors="pt")
+            yield st[0].auto_model(**batch, output_hidden_states=True).hidden_states, batch["attention_mask"]
+
+
+def hidden(texts: list[str], cache: Path) -> dict[str, np.ndarray]:
+    """Per sentence, from one forward pass: each layer's mean over its tokens, the last layer's max, and the pooled vector."""
+    import torch
+
+    from councilkg.embed.encoder import get_encoder
+
+    def compute():
+        means, maxes = [], []
+        for states, mask in forward(texts):
+            m = mask.unsqueeze(-1).float()
+            hs = torch.stack(states, 1)  # batch, layer, token, dim
+            means.append(((hs * m.unsqueeze(1)).sum(2) / m.sum(1).unsqueeze(1)).numpy())
+            maxes.append(states[-1].masked_fill(m == 0, -1e4).max(1).values.numpy())
+        mean = np.concatenate(means)
+        pooled = mean[:, -1] / np.linalg.norm(mean[:, -1], axis=1, keepdims=True)
+        check = get_encoder().encode(texts[:64])
+        assert np.allclose(pooled[:64], check, atol=1e-4), "the last layer's mean is not the encoder's sentence vector"
+        return {"mean": mean.astype(np.float32), "max": np.concatenate(maxes).astype(np.float32), "pooled": pooled.astype(np.float32)}
+
+    return cached(cache, texts, compute)
+
+
+def tokens(texts: list[str], layer: int, cache: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One layer's token states of every sentence (ragged: rows of all tokens, and each sentence's token offsets)."""
+
+    def compute():
+        states, lengths = [], []
+        for hs, mask in forward(texts):
+            for h, m in zip(hs[layer], mask.bool()):
+                states.append(h[m].numpy().astype(np.float16))
+                lengths.append(int(m.sum()))
+        return {"states": np.concatenate(states), "offsets": np.concatenate([[0], np.cumsum(lengths)])}
+
+    z = cached(cache, texts, compute)
+    return z["states"], z["offsets"]
+
+
+def attention_oof(bench: "Bench", states: np.ndarray, offsets: np.ndarray, F: np.ndarray, C: float, alpha: float) -> np.ndarray:
+    """Out-of-fold scores of a learned pooling: softmax(u . h_t) over one layer's tokens, the pooled state (unit length) and the structure
+    features standardised, one logistic output; u, w and the bias fitted jointly on each fold's training rows (L-BFGS),
+    the objective the regression's (C times the balanced log loss, plus half the squared weights) plus alpha/2 |u|^2.
+    u starts at zero: mean pooling, the layer's mean variant."""
+    import torch
+
+    out = np.zeros(len(bench.y))
+    for a, b in bench.folds:
+        ia, ib = bench.idx_tr[a], bench.idx_tr[b]
+        fit = _attention_fit(states, offsets, F, ia, bench.y[ia], C, alpha)
+        with torch.no_grad():
+            out[ib] = torch.sigmoid(fit(ib)).numpy()
+    return np.where(bench.closed, 0.0, out[bench.judged])
+
+
+def _attention_fit(states, offsets, F, rows, y, C, alpha):
+    import torch
+
+    def ragged(idx):
+        spans = [np.arange(offsets[i], offsets[i + 1]) for i in idx]
+        seg = torch.from_numpy(np.concatenate([np.full(len(s), n) for n, s in enumerate(spans)]))
+        return torch.from_numpy(states[np.concatenate(spans)].astype(np.float32)), seg, len(idx)
+
+    def pool(H, seg, n, u):
+        s = H @ u
+        top = torch.full((n,), -1e9).scatter_reduce(0, seg, s, "amax")
+        e = torch.exp(s - top[seg])
+        att = e / torch.zeros(n).index_add(0, seg, e)[seg]
+        p = torch.zeros(n, H.shape[1]).index_add(0, seg, att[:, None] * H)
+        return p / p.norm(dim=1, keepdim=True)  # unit length, as the layer's mean variant
+
+    H, seg, n = ragged(rows)
+    mean = pool(H, seg, n, torch.zeros(H.shape[1]))
+    mu, sd = mean.mean(0), mean.std(0).clamp_min(1e-6)
+    Ft = torch.from_numpy(F.astype(np.float32))
+    fmu, fsd = Ft[rows].mean(0), Ft[rows].std(0)
+    fsd[fsd == 0] = 1.0
+    yt = torch.from_numpy(y.astype(np.float32))
+    sw = torch.where(yt > 0, len(y) / (2 * yt.sum()), len(y) / (2 * (len(y) - yt.sum())))
+    u = torch.zeros(H.shape[1], requires_grad=True)
+    w = torch.zeros(H.shape[1] + F.shape[1], requires_grad=True)
+    b0 = torch.zeros(1, requires_grad=True)
+
+    def logit(H, seg, n, idx):
+        X = torch.cat([(pool(H, seg, n, u) - mu) / sd, (Ft[idx] - fmu) / fsd], 1)
+        return X @ w + b0
+
+    opt = torch.optim.LBFGS([u, w, b0], max_iter=300, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        z = logit(H, seg, n, rows)
+        loss = C * (sw * torch.nn.functional.binary_cross_entropy_with_logits(z, yt, reduction="none")).sum() \
+            + 0.5 * (w @ w) + 0.5 * alpha * (u @ u)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+
+    def score(idx):
+        return logit(*ragged(idx), idx)
+
+    return score
+
+
+def unit(M: np.ndarray) -> np.ndarray:
+    return M / np.linalg.norm(M, axis=1, keepdims=True)
+
+
+class Bench:
+    """The trainer's folds, rows judged and whole-pass veto, for scoring any feature matrix of the labelled rows."""
+
+    def __init__(self, data: list[dict], names_cache: Path | None):
+        from sklearn.model_selection import GroupKFold
+
+        from councilkg.embed.encoder import get_encoder
+
+        self.texts = [r["text"] for r in data]
+        self.y = np.array([r["label"] == "1" for r in data])
+        tr = np.array([r["split"] == "train" for r in data])
+        groups = np.array([r["council"] for r in data])
+        self.idx_tr = np.flatnonzero(tr)
+        self.councils_of_train = groups[self.idx_tr]
+        self.folds = list(GroupKFold(n_splits=tp.FOLDS).split(self.idx_tr, self.y[self.idx_tr], self.councils_of_train))
+        self.judged = self.idx_tr[[data[i]["sampled"] == "cue" for i in self.idx_tr]]
+        self.councils = groups[self.judged]
+        # headings and resolutions are vetoed before the classifier (fourth round): they score nothing
+        self.closed = np.array([heading_or_resolution(self.texts[i]) is not None for i in self.judged])
+        encode = tp.Cached(get_encoder(), names_cache)
+        proto = encode(tp.PROTOTYPES).mean(axis=0)
+        blank = pl.Model(np.zeros(1), 0.0, np.zeros(1), 0.0, 0.0, 0.0, proto / np.linalg.norm(proto), tp.NAME_FLOOR, "",
+                         0.0, 0.0, 0.0, 0.0)
+        self.open_named = tp.decide([self.texts[i] for i in self.judged], np.ones(len(self.judged)), encode, blank)
+        encode.keep()
+
+    def oof(self, M: np.ndarray, C: float) -> np.ndarray:
+        from sklearn.linear_model import LogisticRegression
+
+        out = np.zeros(len(self.y))
+        for a, b in self.folds:
+            ia, ib = self.idx_tr[a], self.idx_tr[b]
+            w, b0 = tp.standardised_fit(M[ia], self.y[ia], LogisticRegression(C=C, class_weight="balanced", max_iter=5000))
+            out[ib] = 1.0 / (1.0 + np.exp(-(M[ib] @ w + b0)))
+        return np.where(self.closed, 0.0, out[self.judged])
+
+    def score(self, s: np.ndarray) -> tuple[float, float, int, int]:
+        """Average precision of the judged rows; recall, hits and false hits at the best threshold with P >= 0.9, 10 hits."""
+        from sklearn.metrics import average_precision_score
+
+        y = self.y[self.judged]
+        return float(average_precision_score(y, s)), *recall_at(y, self.open_named, s)
+
+
+def recall_at(y: np.ndarray, ok: np.ndarray, s: np.ndarray) -> tuple[float, int, int]:
+    """Recall, hits and false hits of the whole pass (`ok`: open and named) at the best threshold with P >= 0.9, 10 hits."""
+    best = (0.0, 0, 0)
+    for t in np.arange(0.30, 0.995, 0.01):
+        f = tp.figures(y, ok & (s >= t))
+        if f["tp"] >= tp.MIN_TP and f["precision"] >= 0.9 and f["recall"] > best[0]:
+            best = (f["recall"], f["tp"], f["fp"])
+    return best
+
+def gain(bench: Bench, a: np.ndarray, b: np.ndarray, draws: int = 500, seed: int = 0) -> dict[str, tuple[float, float, float]]:
+    """Average precision and recall at P >= 0.9 of `a` minus those of `b`, each with its 95 % interval resampling the
+    train councils (with replacement; a draw's recall is taken at its own best threshold, 0 when none reaches 0.9)."""
+    from sklearn.metrics import average_precision_score
+
+    y, ok, cs = bench.y[bench.judged], bench.open_named, bench.councils
+    rows = {c: np.flatnonzero(cs == c) for c in np.unique(cs)}
+    names = list(rows)
+    rng = np.random.default_rng(seed)
+    ap, rec = [], []
+    for _ in range(draws):
+        pick = np.concatenate([rows[names[i]] for i in rng.integers(0, len(names), len(names))])
+        if y[pick].any():
+            ap.append(average_precision_score(y[pick], a[pick]) - average_precision_score(y[pick], b[pick]))
+            rec.append(recall_at(y[pick], ok[pick], a[pick])[0] - recall_at(y[pick], ok[pick], b[pick])[0])
+    point = (average_precision_score(y, a) - average_precision_score(y, b), recall_at(y, ok, a)[0] - recall_at(y, ok, b)[0])
+    return {k: (float(p), float(np.percentile(d, 2.5)), float(np.percentile(d, 97.5))) for k, p, d in
+            (("AP", point[0], ap), ("recall at P >= 0.9", point[1], rec))}
+
+def variants(z: dict[str, np.ndarray], F: np.ndarray) -> dict[str, np.ndarray]:
+    """Feature matrices to compare, each with the 28 structure features as shipped."""
+    mean = z["mean"]
+    out = {SHIPPED: np.hstack([z["pooled"], F])}
+    for k in range(LAYERS - 1):  # the last layer's mean is the shipped form's vector
+        out[f"layer {k} mean + features"] = np.hstack([unit(mean[:, k]), F])
+    for k in range(1, LAYERS - 1):
+        out[f"layer {k} mean + pooled + features"] = np.hstack([unit(mean[:, k]), z["pooled"], F])
+    out["last layer mean + max + features"] = np.hstack([z["pooled"], z["max"], F])
+    out["every layer's mean + features"] = np.hstack([unit(mean[:, k]) for k in range(LAYERS)] + [F])
+    return out
+
+
+def main(cache: Path, names: Path | None) -> None:
+    data = tp.rows()
+    texts = [r["text"] for r in data]
+    z = hidden(texts, cache)
+    bench = Bench(data, names)
+    F = matrix(texts)
+    states, offsets = tokens(texts, ATTENTION_LAYER, cache.with_name(cache.stem + f"_tokens{ATTENTION_LAYER}.npz"))
+    runs = {label: (lambda c, M=M: bench.oof(M, c), CS) for label, M in variants(z, F).items()}
+    for alpha in ALPHAS:
+        runs[f"learned attention over layer {ATTENTION_LAYER}'s tokens, alpha {alpha} + features"] = (
+            lambda c, alpha=alpha: attention_oof(bench, states, offsets, F, c, alpha), ATTENTION_CS)
+    cells: list[tuple] = []  # (label, C, AP, recall, out-of-fold scores)
+    print("| variant (train CV only) | " + " | ".join(f"C {c}" for c in CS) + " |")
+    for label, (oof, grid) in runs.items():
+        row = []
+        for c in CS:
+            if c not in grid:
+                row.append("")
+                continue
+            s = oof(c)
+            ap, r, hits, false = bench.score(s)
+            row.append(f"{ap:.3f}, " + (f"R {r:.2f} ({hits} / {false})" if hits else "none"))
+            cells.append((label, c, ap, r, s))
+        print(f"| {label} | " + " | ".join(row) + " |", flush=True)
+    shipped = next(x for x in cells if x[0] == SHIPPED and x[1] == tp.C)
+    by_ap = {}
+    for x in sorted(cells, key=lambda x: -x[2]):
+        by_ap.setdefault(x[0], x)  # each variant at its best C by average precision
+    chosen = [x for x in by_ap.values() if x[2] > shipped[2] and x[0] != SHIPPED]
+    top_recall = max(cells, key=lambda x: x[3])
+    print(f"\nagainst the shipped form (C {tp.C}: AP {shipped[2]:.3f}, recall {shipped[3]:.2f}), each variant above it at its best"
+          f" C, and the highest recall: gain, 95 % interval resampling train councils 500 times")
+    for label, c, ap, r, s in chosen + ([top_recall] if top_recall not in chosen else []):
+        g = "; ".join(f"{k} {d:+.3f} ({lo:+.3f} to {hi:+.3f})" for k, (d, lo, hi) in gain(bench, s, shipped[4]).items())
+        print(f"- {label}, C {c} (AP {ap:.3f}, recall {r:.2f}): {g}", flush=True)
+    refolds(bench, variants(z, F), (SHIPPED, "layer 5 mean + features", "layer 3 mean + pooled + features"))
+
+
+def refolds(bench: Bench, mats: dict[str, np.ndarray], labels: tuple[str, ...], seeds: int = 6) -> None:
+    """The same comparison under other assignments of the train councils to the 5 folds (at the shipped C): whether a gain
+    holds whichever councils share a fold."""
+    groups = bench.councils_of_train
+    names = np.unique(groups)
+    print(f"\nother random assignments of the train councils to the folds, C {tp.C}: AP, recall at P >= 0.9 (hits / false)")
+    print("| seed | " + " | ".join(labels) + " |")
+    for seed in range(seeds):
+        fold_of = dict(zip(names, np.random.default_rng(seed).permutation(len(names)) % tp.FOLDS))
+        f = np.array([fold_of[g] for g in groups])
+        bench.folds = [(np.flatnonzero(f != k), np.flatnonzero(f == k)) for k in range(tp.FOLDS)]
+        cells = [bench.score(bench.oof(mats[label], tp.C)) for label in labels]
+        print(f"| {seed} | " + " | ".join(f"{ap:.3f}, R {r:.2f} ({h} / {fp})" if h else f"{ap:.3f}, none" for ap, r, h, fp in cells) + " |",
+              flush=True)
+
+
+if __name__ == "__main__":
+    arg = lambda flag, default: Path(sys.argv[sys.argv.index(flag) + 1]) if flag in sys.argv else default  # noqa: E731
+    main(arg("--cache", Path("/tmp/practice_layers.npz")), arg("--names", Path("/tmp/practice_names.pkl")))
