@@ -283,10 +283,16 @@ def compare(bench: Bench, runs: dict, cs: tuple[float, ...], shipped_label: str)
     top_recall = max(cells, key=lambda x: x[3])
     print(f"\nagainst the shipped form (C {tp.C}: AP {shipped[2]:.3f}, recall {shipped[3]:.2f}), each variant above it at its best"
           f" C, and the highest recall: gain, 95 % interval resampling train councils 500 times")
-    for label, c, ap, r, s in chosen + ([top_recall] if top_recall not in chosen and top_recall[0] != shipped_label else []):
-        g = "; ".join(f"{k} {d:+.3f} ({lo:+.3f} to {hi:+.3f})" for k, (d, lo, hi) in gain(bench, s, shipped[4]).items())
-        print(f"- {label}, C {c} (AP {ap:.3f}, recall {r:.2f}): {g}", flush=True)
+    for cell in chosen + ([top_recall] if top_recall not in chosen and top_recall[0] != shipped_label else []):
+        print_gain(bench, cell, shipped[4])
     return cells
+
+
+def print_gain(bench: Bench, cell: tuple, shipped: np.ndarray) -> None:
+    """One line: a cell's (label, C, AP, recall, scores) gain over the shipped scores, with its resampling intervals."""
+    label, c, ap, r, s = cell
+    g = "; ".join(f"{k} {d:+.3f} ({lo:+.3f} to {hi:+.3f})" for k, (d, lo, hi) in gain(bench, s, shipped).items())
+    print(f"- {label}, C {c} (AP {ap:.3f}, recall {r:.2f}): {g}", flush=True)
 
 
 def refolds(bench: Bench, mats: dict[str, np.ndarray], labels: tuple[str, ...], seeds: int = 6, cs: dict | None = None) -> None:

@@ -124,7 +124,7 @@ def parse_matrix(texts: list[str], cache: Path) -> np.ndarray:
 
 
 def main(names: Path, parses: Path) -> None:
-    from practice_layers import CS, Bench, compare, gain, refolds
+    from practice_layers import CS, Bench, compare, print_gain, refolds
 
     from councilkg.embed import train_practices as tp
     from councilkg.graph.practice_features import NAMES as REGEX
@@ -142,10 +142,9 @@ def main(names: Path, parses: Path) -> None:
     print("; ".join(f"{n} {P[judged][y, k].mean():.2f} / {P[judged][~y, k].mean():.2f}" for k, n in enumerate(NAMES)), "\n")
     pairs = [(n, f"main_{n}") for n in ("past", "present", "perfect", "past_perfect", "passive", "to_infinitive", "negation",
                                          "subject_ours", "subject_person", "subject_others")]
-    col = lambda names, n: names.index(n)  # noqa: E731
-    print("regex and parse agree on (share of all labelled rows; regex fires / parse fires):", "; ".join(
-        f"{r} {(F[:, col(REGEX, r)] == P[:, col(NAMES, q)]).mean():.2f} ({F[:, col(REGEX, r)].mean():.2f} / {P[:, col(NAMES, q)].mean():.2f})"
-        for r, q in pairs), "\n")
+    both = [(r, F[:, REGEX.index(r)], P[:, NAMES.index(q)]) for r, q in pairs]
+    print("regex and parse agree on (share of all labelled rows; regex fires / parse fires):",
+          "; ".join(f"{r} {(a == b).mean():.2f} ({a.mean():.2f} / {b.mean():.2f})" for r, a, b in both), "\n")
     shipped = "shipped: vector + regex features"
     mats = {shipped: (np.hstack([V, F]), CS), "vector + parse features": (np.hstack([V, P]), CS),
             "vector + regex + parse features": (np.hstack([V, F, P]), CS), "parse features alone": (P, GRID_ALONE),
@@ -163,9 +162,7 @@ def main(names: Path, parses: Path) -> None:
     print(f"\nthe parse variants with the vector, each at its best C, against the shipped form (C {tp.C}): gain, 95 % interval")
     vector_parse = [k for k in mats if k.startswith("vector") and "parse" in k]
     for label in vector_parse:
-        _, c, ap, r, s = best[label]
-        g = "; ".join(f"{k} {d:+.3f} ({lo:+.3f} to {hi:+.3f})" for k, (d, lo, hi) in gain(bench, s, base[4]).items())
-        print(f"- {label}, C {c} (AP {ap:.3f}, recall {r:.2f}): {g}", flush=True)
+        print_gain(bench, best[label], base[4])
     labels = (shipped, *(k for k in mats if k != shipped and k.startswith("vector")))
     refolds(bench, {k: mats[k][0] for k in labels}, labels, cs={k: best[k][1] for k in labels[1:]})
 
