@@ -177,7 +177,7 @@ class Bench:
         self.councils = groups[self.judged]
         # headings and resolutions are vetoed before the classifier (fourth round): they score nothing
         self.closed = np.array([heading_or_resolution(self.texts[i]) is not None for i in self.judged])
-        encode = tp.Cached(get_encoder(), names_cache)
+        self.encode = encode = tp.Cached(get_encoder(), names_cache)  # sentence vectors too, for a script that needs them
         proto = encode(tp.PROTOTYPES).mean(axis=0)
         blank = pl.Model(np.zeros(1), 0.0, np.zeros(1), 0.0, 0.0, 0.0, proto / np.linalg.norm(proto), tp.NAME_FLOOR, "",
                          0.0, 0.0, 0.0, 0.0)
@@ -254,11 +254,19 @@ def main(cache: Path, names: Path | None) -> None:
     for alpha in ALPHAS:
         runs[f"learned attention over layer {ATTENTION_LAYER}'s tokens, alpha {alpha} + features"] = (
             lambda c, alpha=alpha: attention_oof(bench, states, offsets, F, c, alpha), ATTENTION_CS)
-    cells: list[tuple] = []  # (label, C, AP, recall, out-of-fold scores)
-    print("| variant (train CV only) | " + " | ".join(f"C {c}" for c in CS) + " |")
+    compare(bench, runs, CS, SHIPPED)
+    refolds(bench, variants(z, F), (SHIPPED, "layer 5 mean + features", "layer 3 mean + pooled + features"))
+
+
+def compare(bench: Bench, runs: dict, cs: tuple[float, ...], shipped_label: str) -> list[tuple]:
+    """Print each variant's AP and recall at P >= 0.9 by C (`runs`: label -> (C -> out-of-fold scores, its grid of C)), then the
+    gain over the shipped form at the trainer's C of each variant above it at its best C and of the highest recall, with the
+    interval of resampling train councils; returns the cells (label, C, AP, recall, out-of-fold scores)."""
+    cells: list[tuple] = []
+    print("| variant (train CV only) | " + " | ".join(f"C {c}" for c in cs) + " |")
     for label, (oof, grid) in runs.items():
         row = []
-        for c in CS:
+        for c in cs:
             if c not in grid:
                 row.append("")
                 continue
@@ -267,32 +275,39 @@ def main(cache: Path, names: Path | None) -> None:
             row.append(f"{ap:.3f}, " + (f"R {r:.2f} ({hits} / {false})" if hits else "none"))
             cells.append((label, c, ap, r, s))
         print(f"| {label} | " + " | ".join(row) + " |", flush=True)
-    shipped = next(x for x in cells if x[0] == SHIPPED and x[1] == tp.C)
+    shipped = next(x for x in cells if x[0] == shipped_label and x[1] == tp.C)
     by_ap = {}
     for x in sorted(cells, key=lambda x: -x[2]):
         by_ap.setdefault(x[0], x)  # each variant at its best C by average precision
-    chosen = [x for x in by_ap.values() if x[2] > shipped[2] and x[0] != SHIPPED]
+    chosen = [x for x in by_ap.values() if x[2] > shipped[2] and x[0] != shipped_label]
     top_recall = max(cells, key=lambda x: x[3])
     print(f"\nagainst the shipped form (C {tp.C}: AP {shipped[2]:.3f}, recall {shipped[3]:.2f}), each variant above it at its best"
           f" C, and the highest recall: gain, 95 % interval resampling train councils 500 times")
-    for label, c, ap, r, s in chosen + ([top_recall] if top_recall not in chosen else []):
-        g = "; ".join(f"{k} {d:+.3f} ({lo:+.3f} to {hi:+.3f})" for k, (d, lo, hi) in gain(bench, s, shipped[4]).items())
-        print(f"- {label}, C {c} (AP {ap:.3f}, recall {r:.2f}): {g}", flush=True)
-    refolds(bench, variants(z, F), (SHIPPED, "layer 5 mean + features", "layer 3 mean + pooled + features"))
+    for cell in chosen + ([top_recall] if top_recall not in chosen and top_recall[0] != shipped_label else []):
+        print_gain(bench, cell, shipped[4])
+    return cells
 
 
-def refolds(bench: Bench, mats: dict[str, np.ndarray], labels: tuple[str, ...], seeds: int = 6) -> None:
-    """The same comparison under other assignments of the train councils to the 5 folds (at the shipped C): whether a gain
-    holds whichever councils share a fold."""
+def print_gain(bench: Bench, cell: tuple, shipped: np.ndarray) -> None:
+    """One line: a cell's (label, C, AP, recall, scores) gain over the shipped scores, with its resampling intervals."""
+    label, c, ap, r, s = cell
+    g = "; ".join(f"{k} {d:+.3f} ({lo:+.3f} to {hi:+.3f})" for k, (d, lo, hi) in gain(bench, s, shipped).items())
+    print(f"- {label}, C {c} (AP {ap:.3f}, recall {r:.2f}): {g}", flush=True)
+
+
+def refolds(bench: Bench, mats: dict[str, np.ndarray], labels: tuple[str, ...], seeds: int = 6, cs: dict | None = None) -> None:
+    """The same comparison under other assignments of the train councils to the 5 folds (at the shipped C, or each label's
+    C in `cs`): whether a gain holds whichever councils share a fold."""
     groups = bench.councils_of_train
     names = np.unique(groups)
-    print(f"\nother random assignments of the train councils to the folds, C {tp.C}: AP, recall at P >= 0.9 (hits / false)")
-    print("| seed | " + " | ".join(labels) + " |")
+    cs = cs or {}
+    print(f"\nother random assignments of the train councils to the folds, C {tp.C} unless given: AP, recall at P >= 0.9 (hits / false)")
+    print("| seed | " + " | ".join(f"{lab}, C {cs.get(lab, tp.C)}" for lab in labels) + " |")
     for seed in range(seeds):
         fold_of = dict(zip(names, np.random.default_rng(seed).permutation(len(names)) % tp.FOLDS))
         f = np.array([fold_of[g] for g in groups])
         bench.folds = [(np.flatnonzero(f != k), np.flatnonzero(f == k)) for k in range(tp.FOLDS)]
-        cells = [bench.score(bench.oof(mats[label], tp.C)) for label in labels]
+        cells = [bench.score(bench.oof(mats[label], cs.get(label, tp.C))) for label in labels]
         print(f"| {seed} | " + " | ".join(f"{ap:.3f}, R {r:.2f} ({h} / {fp})" if h else f"{ap:.3f}, none" for ap, r, h, fp in cells) + " |",
               flush=True)
 
