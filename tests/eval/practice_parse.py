@@ -1,6 +1,6 @@
 """Does a dependency parse read what a sentence asserts (the guide's tests 1-2: done or in place, in what tense and mood,
 by whom) better than the regular expressions of graph/practice_features.py? (docs/practices.md, "Sixth round: a dependency
-parse"). Train split only, by the trainer's folds, scoring and resampling, imported from practice_layers.py; the held-out
+parse"). Train split only, by the trainer's folds, scoring and resampling, imported from practice_cv.py; the held-out
 split is never scored here. Needs spaCy and an English model, which the project does not depend on (docs/practices.md says
 which and from where); without them the script says so in one line and exits.
 
@@ -114,7 +114,7 @@ def features(doc) -> np.ndarray:
 def parse_matrix(texts: list[str], cache: Path) -> np.ndarray:
     """The parse features of every text, cached by the texts' SHA-1s (parsing the 2501 labelled sentences takes a while)."""
     import spacy
-    from practice_layers import cached
+    from practice_cv import cached
 
     def compute():
         nlp = spacy.load(MODEL, disable=["ner"])
@@ -124,7 +124,7 @@ def parse_matrix(texts: list[str], cache: Path) -> np.ndarray:
 
 
 def main(names: Path, parses: Path) -> None:
-    from practice_layers import CS, Bench, compare, print_gain, refolds
+    from practice_cv import CS, Bench, compare, print_gain, refolds
 
     from councilkg.embed import train_practices as tp
     from councilkg.graph.practice_features import NAMES as REGEX
