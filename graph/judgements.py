@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from councilkg.graph.councils import resolve
 from councilkg.graph.facts import Judgement
 from councilkg.graph.sentences import Sentence
 
@@ -52,7 +53,7 @@ _PROVIDER = re.compile(r"\b(?:schools?|academ(?:y|ies)|homes?|nurser(?:y|ies)|pr
 _RUN_ELSEWHERE = re.compile(r"\b(?:independent|voluntary|private|charit\w*|regional|(?:run|operated|provided|managed) by|commissioned from)\b", _I)
 _OWNER = re.compile(r"\b((?:[A-Z][\w.&-]*\s+)*[A-Z][\w.&-]*)['’]s?\s", re.UNICODE)
 _OWN_WORDS = {"council", "authority", "county", "borough", "city", "district", "children", "people", "ofsted", "service",
-              "services", "department", "directorate", "cabinet", "committee", "we", "our"}
+              "services", "department", "directorate", "cabinet", "committee"}
 _MARK = re.compile(r"\b(?:when|since|while|until|because|whereas|that|which|where)\b|[,;(:]", _I)
 _SPLIT = re.compile(r"(\b(?:good|inadequate|outstanding|improvement|adequate)\b(?:\s+overall|\s+in all areas)?['’]?)\s*,?\s+(?:and|with)\s+", _I)
 _CLAUSES = re.compile(r";|\?\s+|,?\s+but\s+|,\s*(?:while|whereas|although)\s+|\x00", _I)
@@ -75,8 +76,6 @@ def _noun_before(pre: str) -> list[str | None] | None:
 
 def _elsewhere(span: str) -> bool:
     """The subject is a provider the council does not run: a grade of it is not the council's."""
-    from councilkg.graph.councils import resolve
-
     if _RUN_ELSEWHERE.search(span):
         return True
     return any(o.split()[-1].lower() not in _OWN_WORDS and resolve(o) is None for o in _OWNER.findall(span))
