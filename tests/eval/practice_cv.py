@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from councilkg.embed import train_practices as tp
+from councilkg.embed.fitting import sweep
 from councilkg.graph import practices_learned as pl
 from councilkg.graph.practice_features import heading_or_resolution
 from councilkg.graph.shared_text import sha1
@@ -80,9 +81,8 @@ class Bench:
 def recall_at(y: np.ndarray, ok: np.ndarray, s: np.ndarray) -> tuple[float, int, int]:
     """Recall, hits and false hits of the whole pass (`ok`: open and named) at the best threshold with P >= 0.9, 10 hits."""
     best = (0.0, 0, 0)
-    for t in np.arange(0.30, 0.995, 0.01):
-        f = tp.figures(y, ok & (s >= t))
-        if f["tp"] >= tp.MIN_TP and f["precision"] >= 0.9 and f["recall"] > best[0]:
+    for _, f in sweep(y, s, np.arange(0.30, 0.995, 0.01), tp.MIN_TP, ok):
+        if f["precision"] >= 0.9 and f["recall"] > best[0]:
             best = (f["recall"], f["tp"], f["fp"])
     return best
 
