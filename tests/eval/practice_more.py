@@ -3,8 +3,9 @@ vector + structure features, headings and resolutions vetoed) fitted out of fold
 since a commit, scored only on the cue-sampled train rows that existed at that commit (so the yardstick does not move with
 the labels), under several assignments of the train councils to the folds. Train split only; held out is never scored.
 
-Run: `.venv/bin/python tests/eval/practice_more.py REV [--names /tmp/practice_names.pkl]` (REV: the commit before the
-rows in question were added, e.g. 964752d^ for the fourth round; reads ../shared for the text)."""
+Run: `.venv/bin/python tests/eval/practice_more.py REV [--grid] [--names /tmp/practice_names.pkl]` (REV: the commit before the
+rows in question were added, e.g. 964752d^ for the fourth round, d643a5f^ for the fifth; --grid: also each C of
+the bench's grid; reads ../shared for the text)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from councilkg.embed import train_practices as tp
-from councilkg.embed.fitting import standardised_fit
 from councilkg.graph.practice_features import matrix
 
 sys.path.insert(0, str(Path(__file__).parent))
-from practice_cv import Bench, recall_at  # noqa: E402
+from practice_cv import CS, Bench, recall_at  # noqa: E402
 
 SEEDS = 6
 
@@ -33,20 +33,7 @@ def keys_at(rev: str) -> set[tuple[str, str]]:
     return {(r["source"], r["sha1"] or r["text"]) for r in csv.DictReader(io.StringIO(old), delimiter="\t", quoting=csv.QUOTE_NONE)}
 
 
-def oof(bench: Bench, M: np.ndarray, C: float, folds, fit_on: np.ndarray) -> np.ndarray:
-    """Out-of-fold scores of the judged rows, each fold fitted on its train rows that `fit_on` admits."""
-    from sklearn.linear_model import LogisticRegression
-
-    out = np.zeros(len(bench.y))
-    for a, b in folds:
-        ia, ib = bench.idx_tr[a], bench.idx_tr[b]
-        ia = ia[fit_on[ia]]
-        w, b0 = standardised_fit(M[ia], bench.y[ia], LogisticRegression(C=C, class_weight="balanced", max_iter=5000))
-        out[ib] = 1.0 / (1.0 + np.exp(-(M[ib] @ w + b0)))
-    return np.where(bench.closed, 0.0, out[bench.judged])
-
-
-def main(rev: str, names: Path | None) -> None:
+def main(rev: str, names: Path | None, grid: bool = False) -> None:
     from sklearn.metrics import average_precision_score
 
     data = tp.rows()
@@ -65,15 +52,12 @@ def main(rev: str, names: Path | None) -> None:
     print(f"rows added since {rev}: {int(new_tr.sum())} train ({int(bench.y[new_tr].sum())} practices); yardstick: "
           f"{int(yard.sum())} cue-sampled train rows held at {rev} ({int(y.sum())} practices); C {tp.C}")
     print("| fold seed | without the added rows | with half | with all |")
-    groups, councils = bench.councils_of_train, np.unique(bench.councils_of_train)
     table = []
     for seed in range(SEEDS):
-        fold_of = dict(zip(councils, np.random.default_rng(seed).permutation(len(councils)) % tp.FOLDS))
-        f = np.array([fold_of[g] for g in groups])
-        folds = [(np.flatnonzero(f != k), np.flatnonzero(f == k)) for k in range(tp.FOLDS)]
+        bench.refold(seed)
         cells = []
         for fit_on in (old, old | half, np.ones(len(data), bool)):
-            s = oof(bench, M, tp.C, folds, fit_on)[yard]
+            s = bench.oof(M, tp.C, fit_on)[yard]
             cells.append((average_precision_score(y, s), *recall_at(y, ok, s)))
         table.append([c[0] for c in cells])
         print(f"| {seed} | " + " | ".join(f"{ap:.3f}, R {r:.2f} ({h} / {fp})" if h else f"{ap:.3f}, none" for ap, r, h, fp in cells)
@@ -81,7 +65,16 @@ def main(rev: str, names: Path | None) -> None:
     t = np.array(table)
     print(f"| mean AP | {t[:, 0].mean():.3f} | {t[:, 1].mean():.3f} | {t[:, 2].mean():.3f} |")
     print(f"gain of all the added rows: {np.mean(t[:, 2] - t[:, 0]):+.3f} AP (per fold seed {np.round(t[:, 2] - t[:, 0], 3).tolist()})")
+    if grid:  # more rows may want a weaker penalty: the same at each C of the bench's grid
+        print("| C | mean AP without | with all | gain |")
+        for c in CS:
+            rows = []
+            for seed in range(SEEDS):
+                bench.refold(seed)
+                rows.append([average_precision_score(y, bench.oof(M, c, fit_on)[yard]) for fit_on in (old, is_tr)])
+            t = np.array(rows)
+            print(f"| {c} | {t[:, 0].mean():.3f} | {t[:, 1].mean():.3f} | {np.mean(t[:, 1] - t[:, 0]):+.3f} |", flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], Path(sys.argv[sys.argv.index("--names") + 1]) if "--names" in sys.argv else None)
+    main(sys.argv[1], Path(sys.argv[sys.argv.index("--names") + 1]) if "--names" in sys.argv else None, "--grid" in sys.argv)
