@@ -4,7 +4,8 @@ model) against the first reader's (`graph/data/practice_sentences.tsv`).
 
 Three samples: `heldout` (every held-out practice and negatives in two strata, with and without a word of setting up)
 and `train` (40 practices and negatives the same way), both drawn from the cue-sampled rows of the first three rounds,
-and `train-round4` (the fourth round's 33 practices and 67 of its 567 negatives, a check of the labels added last).
+`train-round4` (the fourth round's 33 practices and 67 of its 567 negatives, a check of the labels added then) and
+`train-round5` (60 of the fifth round's 103 practices and 100 of its 1877 negatives, drawn at random within each).
 Each row's `weight` is how many sentences of its stratum it stood for when drawn, so precision and recall are the
 second reader's as if they had labelled every sentence of the set. Run: `.venv/bin/python tests/eval/practice_agreement.py`
 (the labels only: no text from ../shared is needed)."""
@@ -47,6 +48,6 @@ def agreement(sample: str, sure_only: bool = False) -> dict:
 
 
 if __name__ == "__main__":
-    for name in ("train", "heldout", "train-round4"):
+    for name in ("train", "heldout", "train-round4", "train-round5"):
         print(name, agreement(name))
         print(f"{name}, where the second reader was sure", agreement(name, sure_only=True))
