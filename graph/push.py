@@ -180,7 +180,7 @@ def _changes(data_dir, con: sqlite3.Connection, done: Pushed) -> int | None:
     whole push left unfinished; None when that cannot be done: no marker, another fingerprint, the log or the snapshot
     gone, no update endpoint, or refused."""
     gen, _ = rdf_store.sync(data_dir)  # this generation's snapshot, which the next push diffs from
-    (held, partial), update_url = _held(done.url, done.graph), update_endpoint(done.url)
+    (held, partial), update_url = marker_holds(done.url, done.graph), update_endpoint(done.url)
     done.sent = 0
     if partial and partial[0] <= gen and rdf_store.snapshot_path(data_dir, partial[0]).is_dir() and \
             (partial[0] == gen or (update_url and rdf_store.replayable(con, partial[0], gen))):
@@ -254,7 +254,7 @@ def _marker(graph: str, gen: int) -> str:
     return f'<{graph}> <{VERSION}> "{gen} {rdf_store.fingerprint()}" .'
 
 
-def _held(url: str, graph: str) -> tuple[int | None, tuple | None]:
+def marker_holds(url: str, graph: str) -> tuple[int | None, tuple | None]:
     """What the store's graph holds by its marker, if of this fingerprint: the generation, or else how far a whole push
     got (generation, chunk, parts, sha1); Nones when absent or unreadable."""
     try:

@@ -119,7 +119,7 @@ def test_parts_that_differ_from_the_record_are_sent_again_whole(server, tmp_path
         failed_whole_push(data, f"{url}/store", state, allow=4)
         graph = own(data)[1]
         mark = push._target(f"{server}/store", push._mark_graph(graph))
-        held = push._held(f"{server}/store", graph)[1]
+        held = push.marker_holds(f"{server}/store", graph)[1]
         push._put_mark(server, mark, f'<{graph}> <{push.PARTIAL}> "{held[0]} {rdf_store.fingerprint()} {held[1]} 4 {"0" * 40}" .')
         done = pushed(data, f"{url}/store")
     assert done.resumed is None and done.since is None and done.sent == len(own(data)[0])

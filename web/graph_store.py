@@ -15,7 +15,6 @@ from councilkg.graph.push import GRAPH_BASE, PARTIAL, READERS_TTL_S
 from councilkg.graph.vocab import sparql_prologue
 from councilkg.web.errors import WebError
 
-GRAPHS_TTL_S = READERS_TTL_S  # a new writer's graph shows up within this (a whole push waits it out)
 QUERY_TIMEOUT_S = 10.0
 RESULTS_JSON = "application/sparql-results+json"
 
@@ -44,9 +43,10 @@ class GraphStore:
 
     def graphs(self) -> list[str]:
         """The named graphs councilkg writers pushed (one per data directory), but not one a whole push in parts has not
-        finished filling (its marker says how many parts it holds), looked up at most every GRAPHS_TTL_S."""
+        finished filling (its marker says how many parts it holds), looked up at most every READERS_TTL_S: a new writer's
+        graph shows up within it, and a whole push waits it out."""
         with self._lock:
-            if self._graphs and time.monotonic() - self._graphs[0] < GRAPHS_TTL_S:
+            if self._graphs and time.monotonic() - self._graphs[0] < READERS_TTL_S:
                 return self._graphs[1]
         q = (f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ }} FILTER(STRSTARTS(STR(?g), "{GRAPH_BASE}")) '
              f'FILTER NOT EXISTS {{ GRAPH ?m {{ ?g <{PARTIAL}> ?held }} }} }}')  # not one a whole push is filling

@@ -113,7 +113,7 @@ def resume(data: Path, workdir: Path, log, chunk: int | None = None) -> dict:
             held = 0
             while child.poll() is None:
                 time.sleep(0.05)
-                partial = push._held(f"{base}/store", graph)[1]
+                partial = push.marker_holds(f"{base}/store", graph)[1]
                 held = partial[2] if partial else held
                 if step == "killed" and held * chunk * 2 >= out["whole_sent"]:
                     os.kill(child.pid, signal.SIGKILL)
