@@ -1,0 +1,170 @@
+"""Does the text around a sentence (its neighbours, its passage, its report section) tell a practice from a proposal, a
+question or someone else's act better than the sentence alone? (docs/practices.md, "Seventh round: the sentence's
+context"). Train split only, on practice_cv's bench (the trainer's grouped folds, the cue-sampled train rows judged,
+headings and resolutions vetoed, the whole pass's naming); the held-out split is never scored, nor its sources read.
+
+Where a labelled sentence stands: its index in its source's sentence order as graph/shared_text.py cuts it, in the first
+splitting that holds it (a PDF: pypdf's page text as given, else with the page furniture dropped; a text file: without
+Markdown's emphasis marks, else with them; markup: its one splitting), matched by the row's SHA-1 or text, else by the
+first sentence that contains the row's text. A row not found gets no context (zero vectors, the window its own vector);
+the script prints how many. Held-out rows get the same (their sources are not read): they are never fitted or scored here.
+
+The context blocks, defined before any score was seen (each beside the shipped form's vector and 28 structure features):
+  (a) prev: the vector of the sentence before (zeros at the source's start);
+  (b) next: the vector of the sentence after (zeros at its end);
+  (c) window: the unit-length mean of the vectors of the sentences i-2 .. i+2 of the splitting (the sentence included):
+      a stand-in for the debate point's passage vector, which ingest computes anyway;
+  (d) diff: the sentence's vector minus the window's, what the sentence says that its passage does not;
+  (e) heading (Ofsted reports only, zeros elsewhere): the vector of the nearest preceding section heading of the report's
+      template (`HEADING`: what needs to improve, the experiences and progress of ...: grade, the impact of leaders ...:
+      grade, headline findings, what the authority is doing well, areas for improvement), found in the first splitting's
+      sentences where pypdf glues it to the sentence before;
+  (f) neighbour structure: the 28 structure features of the sentence before and of the one after (zeros where none):
+      whether a member's question or a report's request precedes, whether the next sentence is the council acting.
+Variants: shipped (vector + features), + each of (a) .. (f), + (a)(b), + (c)(d), + all six; every one over the bench's
+grid of C. Refolds (six other assignments of councils to folds, each at its best C) for every variant whose best average
+precision or recall at precision >= 0.9 exceeds the shipped form's; when none does, for the best by average precision.
+
+Run: `.venv/bin/python tests/eval/practice_context.py [--cache /tmp/practice_context.npz] [--names /tmp/practice_context_names.pkl]`
+(reads ../shared for the text; the caches hold text-derived vectors: keep them out of the repo, delete them after)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from councilkg.embed import train_practices as tp
+from councilkg.graph import shared_text
+from councilkg.graph.practice_features import NAMES, matrix
+from councilkg.graph.shared_text import sha1
+
+sys.path.insert(0, str(Path(__file__).parent))
+from practice_cv import CS, Bench, cached, compare, refolds, unit  # noqa: E402
+
+HEADING = re.compile(r"What needs to improve[^?]{0,60}\?|(?:The experiences and progress of|The impact of leaders on) [^:]{3,90}: "
+                     r"\w+|Headline findings|What is the local authority doing well\??|Areas for improvement")
+SHIPPED = "shipped: vector + features"
+
+
+def splittings(p: Path) -> list[list[str]]:
+    """A source's sentences in order, once per way shared_text.sentences cuts it (the first way first)."""
+    from councilkg.corpus.pdf import join_pages
+    from councilkg.corpus.readers import Payload, tidy
+    from councilkg.graph.sentences import split
+
+    if p.suffix.lower() == ".pdf":
+        pages = shared_text._pdf_pages(p)
+        return [split("\n".join(pages)), split(join_pages(pages))]
+    if p.suffix.lower() in (".html", ".htm", ".xml"):
+        return [split(shared_text._markup_text(p.read_text(encoding="utf-8", errors="replace")))]
+    body = tidy(Payload(p, p.read_bytes()).body)
+    return [split(re.sub(r"\*+", "", body)), split(body)]
+
+
+def locate(row: dict, cuts: list[list[str]]) -> tuple[int, int] | None:
+    """(splitting, index) of a labelled row's sentence: by SHA-1 or text, else the first sentence containing the text."""
+    for k, sents in enumerate(cuts):
+        for i, s in enumerate(sents):
+            if s == row["text"] or (row.get("sha1") and sha1(s) == row["sha1"]):
+                return k, i
+    for k, sents in enumerate(cuts):
+        for i, s in enumerate(sents):
+            if row["text"] in s:
+                return k, i
+    return None
+
+
+def headings(sents: list[str]) -> list[str]:
+    """Per sentence, the nearest section heading before it ('' before the first); a heading glued to the end of a sentence
+    starts the next one's section, one at a sentence's start its own."""
+    out, current = [], ""
+    for s in sents:
+        found = list(HEADING.finditer(s))
+        if found and found[0].start() == 0:
+            current = found[0].group(0)
+        out.append(current)
+        if found:
+            current = found[-1].group(0)
+    return out
+
+
+def context(data: list[dict], V: np.ndarray, cache: Path) -> dict[str, np.ndarray]:
+    """The six context blocks of every train row (zeros for held-out rows and rows not found), and counts of what was found."""
+    where: dict[int, tuple[list[str], int, str]] = {}
+    found = {"first splitting": 0, "second splitting": 0, "not found": 0}
+    by_source: dict[str, list[int]] = {}
+    for n, r in enumerate(data):
+        if r["split"] == "train":
+            by_source.setdefault(r["source"], []).append(n)
+    for source, ns in by_source.items():
+        cuts = splittings(shared_text.path(source))
+        heads = headings(cuts[0]) if source.startswith("ofsted/") else None
+        for n in ns:
+            at = locate(data[n], cuts)
+            if at is None:
+                found["not found"] += 1
+                continue
+            k, i = at
+            found["second splitting" if k else "first splitting"] += 1
+            head = heads[i] if heads is not None and k == 0 else ""
+            where[n] = (cuts[k], i, head)
+    print("train rows located in their source's sentence order:", ", ".join(f"{k} {v}" for k, v in found.items()))
+    print("Ofsted train rows under a heading:", sum(1 for n, w in where.items() if w[2]), "of",
+          sum(1 for n in where if data[n]["source"].startswith("ofsted/")))
+    texts = sorted({t for sents, i, head in where.values() for t in sents[max(0, i - 2):i + 3] + ([head] if head else [])})
+
+    def compute():
+        from councilkg.embed.encoder import get_encoder
+
+        return {"vectors": get_encoder().encode(texts).astype(np.float32)}
+
+    vec = dict(zip(texts, cached(cache, texts, compute)["vectors"]))
+    zero, zf = np.zeros(V.shape[1], np.float32), np.zeros(len(NAMES), np.float32)
+    out = {k: np.zeros((len(data), V.shape[1]), np.float32) for k in ("prev", "next", "window", "diff", "heading")}
+    out["structure"] = np.zeros((len(data), 2 * len(zf)), np.float32)
+    for n in range(len(data)):
+        if n not in where:
+            out["window"][n] = V[n]
+            continue
+        sents, i, head = where[n]
+        before, after = (sents[i - 1] if i else None), (sents[i + 1] if i + 1 < len(sents) else None)
+        out["prev"][n] = vec[before] if before else zero
+        out["next"][n] = vec[after] if after else zero
+        out["window"][n] = unit(np.mean([vec[t] for t in sents[max(0, i - 2):i + 3]], axis=0)[None])[0]
+        out["diff"][n] = V[n] - out["window"][n]
+        out["heading"][n] = vec[head] if head else zero
+        out["structure"][n] = np.concatenate([matrix([before])[0] if before else zf, matrix([after])[0] if after else zf])
+    return out
+
+
+def main(cache: Path, names: Path) -> None:
+    data = tp.rows()
+    texts = [r["text"] for r in data]
+    bench = Bench(data, names)
+    V = bench.encode(texts)
+    bench.encode.keep()
+    F = matrix(texts)
+    X = context(data, V, cache)
+    base = np.hstack([V, F])
+    blocks = {"(a) prev": ["prev"], "(b) next": ["next"], "(c) window": ["window"], "(d) diff": ["diff"],
+              "(e) heading": ["heading"], "(f) neighbour structure": ["structure"], "(a)(b) prev + next": ["prev", "next"],
+              "(c)(d) window + diff": ["window", "diff"], "all six": ["prev", "next", "window", "diff", "heading", "structure"]}
+    mats = {SHIPPED: base, **{f"+ {k}": np.hstack([base] + [X[b] for b in v]) for k, v in blocks.items()}}
+    runs = {label: (lambda c, M=M: bench.oof(M, c), CS) for label, M in mats.items()}
+    cells = compare(bench, runs, CS, SHIPPED)
+    best = {}
+    for x in sorted(cells, key=lambda x: -x[2]):
+        best.setdefault(x[0], x)  # each variant at its best C by average precision
+    top_recall = {lab: max(x[3] for x in cells if x[0] == lab) for lab in mats}
+    ship = next(x for x in cells if x[0] == SHIPPED and x[1] == tp.C)
+    better = [lab for lab in mats if lab != SHIPPED and (best[lab][2] > ship[2] or top_recall[lab] > ship[3])]
+    chosen = better or [max((lab for lab in mats if lab != SHIPPED), key=lambda lab: best[lab][2])]
+    refolds(bench, {k: mats[k] for k in (SHIPPED, *chosen)}, (SHIPPED, *chosen), cs={k: best[k][1] for k in chosen})
+
+
+if __name__ == "__main__":
+    arg = lambda flag, default: Path(sys.argv[sys.argv.index(flag) + 1]) if flag in sys.argv else default  # noqa: E731
+    main(arg("--cache", Path("/tmp/practice_context.npz")), arg("--names", Path("/tmp/practice_context_names.pkl")))
