@@ -25,6 +25,13 @@ Variants: shipped (vector + features), + each of (a) .. (f), + (a)(b), + (c)(d),
 grid of C. Refolds (six other assignments of councils to folds, each at its best C) for every variant whose best average
 precision or recall at precision >= 0.9 exceeds the shipped form's; when none does, for the best by average precision.
 
+Added after the first results (every 384-wide block lowered average precision, the heading's most, so the question
+became whether the context helps when it costs few dimensions), each beside the shipped form's inputs:
+  (g) section: the heading of (e) as one of four kinds (what needs to improve or areas for improvement; headline findings
+      or what the authority does well; the experiences and progress of ...; the impact of leaders ...), 0/1 each;
+  (h) similarity: the cosine of the sentence's vector with the sentence before, the one after and the window (0 where none).
+The script also prints the share of practices among the cue-sampled train rows under each kind of heading.
+
 Run: `.venv/bin/python tests/eval/practice_context.py [--cache /tmp/practice_context.npz] [--names /tmp/practice_context_names.pkl]`
 (reads ../shared for the text; the caches hold text-derived vectors: keep them out of the repo, delete them after)."""
 
@@ -47,6 +54,8 @@ from practice_cv import CS, Bench, cached, compare, refolds, unit  # noqa: E402
 HEADING = re.compile(r"What needs to improve[^?]{0,60}\?|(?:The experiences and progress of|The impact of leaders on) [^:]{3,90}: "
                      r"\w+|Headline findings|What is the local authority doing well\??|Areas for improvement")
 SHIPPED = "shipped: vector + features"
+KINDS = {"improve": ("What needs", "Areas for"), "well": ("Headline", "What is"), "experiences": ("The experiences",),
+         "leaders": ("The impact",)}
 
 
 def splittings(p: Path) -> list[list[str]]:
@@ -125,6 +134,7 @@ def context(data: list[dict], V: np.ndarray, cache: Path) -> dict[str, np.ndarra
     zero, zf = np.zeros(V.shape[1], np.float32), np.zeros(len(NAMES), np.float32)
     out = {k: np.zeros((len(data), V.shape[1]), np.float32) for k in ("prev", "next", "window", "diff", "heading")}
     out["structure"] = np.zeros((len(data), 2 * len(zf)), np.float32)
+    out["section"], out["similarity"] = np.zeros((len(data), len(KINDS)), np.float32), np.zeros((len(data), 3), np.float32)
     for n in range(len(data)):
         if n not in where:
             out["window"][n] = V[n]
@@ -137,6 +147,8 @@ def context(data: list[dict], V: np.ndarray, cache: Path) -> dict[str, np.ndarra
         out["diff"][n] = V[n] - out["window"][n]
         out["heading"][n] = vec[head] if head else zero
         out["structure"][n] = np.concatenate([matrix([before])[0] if before else zf, matrix([after])[0] if after else zf])
+        out["section"][n] = [head.startswith(starts) for starts in KINDS.values()]
+        out["similarity"][n] = [V[n] @ out[k][n] for k in ("prev", "next", "window")]
     return out
 
 
@@ -148,10 +160,16 @@ def main(cache: Path, names: Path) -> None:
     bench.encode.keep()
     F = matrix(texts)
     X = context(data, V, cache)
+    y, judged = bench.y, bench.judged
+    print("practices / cue-sampled train rows under each kind of heading:", ", ".join(
+        f"{k} {int(y[judged][X['section'][judged, j] == 1].sum())} / {int((X['section'][judged, j] == 1).sum())}"
+        for j, k in enumerate(KINDS)), f"(all: {int(y[judged].sum())} / {len(judged)})")
     base = np.hstack([V, F])
     blocks = {"(a) prev": ["prev"], "(b) next": ["next"], "(c) window": ["window"], "(d) diff": ["diff"],
               "(e) heading": ["heading"], "(f) neighbour structure": ["structure"], "(a)(b) prev + next": ["prev", "next"],
-              "(c)(d) window + diff": ["window", "diff"], "all six": ["prev", "next", "window", "diff", "heading", "structure"]}
+              "(c)(d) window + diff": ["window", "diff"], "all six": ["prev", "next", "window", "diff", "heading", "structure"],
+              "(g) section (added)": ["section"], "(h) similarity (added)": ["similarity"],
+              "(g)(h) section + similarity (added)": ["section", "similarity"]}
     mats = {SHIPPED: base, **{f"+ {k}": np.hstack([base] + [X[b] for b in v]) for k, v in blocks.items()}}
     runs = {label: (lambda c, M=M: bench.oof(M, c), CS) for label, M in mats.items()}
     cells = compare(bench, runs, CS, SHIPPED)
