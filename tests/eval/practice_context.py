@@ -49,7 +49,7 @@ from councilkg.graph.practice_features import NAMES, matrix
 from councilkg.graph.shared_text import sha1
 
 sys.path.insert(0, str(Path(__file__).parent))
-from practice_cv import CS, Bench, cached, compare, refolds, unit  # noqa: E402
+from practice_cv import CS, best_by_ap, cached, compare, labelled, refolds, unit  # noqa: E402
 
 HEADING = re.compile(r"What needs to improve[^?]{0,60}\?|(?:The experiences and progress of|The impact of leaders on) [^:]{3,90}: "
                      r"\w+|Headline findings|What is the local authority doing well\??|Areas for improvement")
@@ -153,12 +153,7 @@ def context(data: list[dict], V: np.ndarray, cache: Path) -> dict[str, np.ndarra
 
 
 def main(cache: Path, names: Path) -> None:
-    data = tp.rows()
-    texts = [r["text"] for r in data]
-    bench = Bench(data, names)
-    V = bench.encode(texts)
-    bench.encode.keep()
-    F = matrix(texts)
+    data, bench, V, F = labelled(names)
     X = context(data, V, cache)
     y, judged = bench.y, bench.judged
     print("practices / cue-sampled train rows under each kind of heading:", ", ".join(
@@ -173,9 +168,7 @@ def main(cache: Path, names: Path) -> None:
     mats = {SHIPPED: base, **{f"+ {k}": np.hstack([base] + [X[b] for b in v]) for k, v in blocks.items()}}
     runs = {label: (lambda c, M=M: bench.oof(M, c), CS) for label, M in mats.items()}
     cells = compare(bench, runs, CS, SHIPPED)
-    best = {}
-    for x in sorted(cells, key=lambda x: -x[2]):
-        best.setdefault(x[0], x)  # each variant at its best C by average precision
+    best = best_by_ap(cells)
     top_recall = {lab: max(x[3] for x in cells if x[0] == lab) for lab in mats}
     ship = next(x for x in cells if x[0] == SHIPPED and x[1] == tp.C)
     better = [lab for lab in mats if lab != SHIPPED and (best[lab][2] > ship[2] or top_recall[lab] > ship[3])]
