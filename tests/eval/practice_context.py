@@ -31,6 +31,11 @@ became whether the context helps when it costs few dimensions), each beside the 
       or what the authority does well; the experiences and progress of ...; the impact of leaders ...), 0/1 each;
   (h) similarity: the cosine of the sentence's vector with the sentence before, the one after and the window (0 where none).
 The script also prints the share of practices among the cue-sampled train rows under each kind of heading.
+Added after those (the window is only a stand-in, so the point itself, where the pipeline gives one):
+  (i) point: the vector of the passage ingest would embed for the debate point that holds the sentence (the source read
+      and segmented as ingest does, corpus.readers.read and corpus.segment.segment; the point's passage as
+      embed.passages.split cuts it, the one holding the sentence); where the source is not read as minutes (the Ofsted
+      reports) or no point holds the sentence, the window (c). The script prints how many rows got a point.
 
 Run: `.venv/bin/python tests/eval/practice_context.py [--cache /tmp/practice_context.npz] [--names /tmp/practice_context_names.pkl]`
 (reads ../shared for the text; the caches hold text-derived vectors: keep them out of the repo, delete them after)."""
@@ -100,16 +105,44 @@ def headings(sents: list[str]) -> list[str]:
     return out
 
 
+def point_passages(p: Path) -> list[str]:
+    """The passages ingest would embed for a source's debate points (none when it is not read as minutes)."""
+    from councilkg.corpus.discover import discover
+    from councilkg.corpus.model import InputError
+    from councilkg.corpus.readers import read
+    from councilkg.corpus.segment import segment
+    from councilkg.embed.encoder import get_encoder
+    from councilkg.embed.passages import split
+
+    src = next(discover([str(p)]))
+    try:
+        doc = segment(read(src))
+    except InputError:  # NotMinutes is one
+        return []
+    return [x for item in doc.items for pt in item.points for x in split(pt.text, item.title, get_encoder)]
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\W+", "", text.lower())
+
+
 def context(data: list[dict], V: np.ndarray, cache: Path) -> dict[str, np.ndarray]:
-    """The six context blocks of every train row (zeros for held-out rows and rows not found), and counts of what was found."""
+    """The context blocks of every train row (zeros for held-out rows and rows not found); prints counts of what was found."""
     where: dict[int, tuple[list[str], int, str]] = {}
     found = {"first splitting": 0, "second splitting": 0, "not found": 0}
     by_source: dict[str, list[int]] = {}
     for n, r in enumerate(data):
         if r["split"] == "train":
             by_source.setdefault(r["source"], []).append(n)
+    point: dict[int, str] = {}
     for source, ns in by_source.items():
         cuts = splittings(shared_text.path(source))
+        passages = [(squash(x), x) for x in point_passages(shared_text.path(source))]
+        for n in ns:
+            key = squash(data[n]["text"])
+            hit = next((x for k, x in passages if key and key in k), None)
+            if hit:
+                point[n] = hit
         heads = headings(cuts[0]) if source.startswith("ofsted/") else None
         for n in ns:
             at = locate(data[n], cuts)
@@ -121,9 +154,13 @@ def context(data: list[dict], V: np.ndarray, cache: Path) -> dict[str, np.ndarra
             head = heads[i] if heads is not None and k == 0 else ""
             where[n] = (cuts[k], i, head)
     print("train rows located in their source's sentence order:", ", ".join(f"{k} {v}" for k, v in found.items()))
+    print("train rows in a debate point as ingest cuts them:", ", ".join(
+        f"{kind} {sum(1 for n in point if data[n]['source'].startswith(kind))} of "
+        f"{sum(len(v) for k, v in by_source.items() if k.startswith(kind))}" for kind in sorted({k.split('/')[0] for k in by_source})))
     print("Ofsted train rows under a heading:", sum(1 for n, w in where.items() if w[2]), "of",
           sum(1 for n in where if data[n]["source"].startswith("ofsted/")))
-    texts = sorted({t for sents, i, head in where.values() for t in sents[max(0, i - 2):i + 3] + ([head] if head else [])})
+    texts = sorted({t for sents, i, head in where.values() for t in sents[max(0, i - 2):i + 3] + ([head] if head else [])}
+                   | set(point.values()))
 
     def compute():
         from councilkg.embed.encoder import get_encoder
@@ -132,12 +169,12 @@ def context(data: list[dict], V: np.ndarray, cache: Path) -> dict[str, np.ndarra
 
     vec = dict(zip(texts, cached(cache, texts, compute)["vectors"]))
     zero, zf = np.zeros(V.shape[1], np.float32), np.zeros(len(NAMES), np.float32)
-    out = {k: np.zeros((len(data), V.shape[1]), np.float32) for k in ("prev", "next", "window", "diff", "heading")}
+    out = {k: np.zeros((len(data), V.shape[1]), np.float32) for k in ("prev", "next", "window", "diff", "heading", "point")}
     out["structure"] = np.zeros((len(data), 2 * len(zf)), np.float32)
     out["section"], out["similarity"] = np.zeros((len(data), len(KINDS)), np.float32), np.zeros((len(data), 3), np.float32)
     for n in range(len(data)):
         if n not in where:
-            out["window"][n] = V[n]
+            out["window"][n] = out["point"][n] = V[n]
             continue
         sents, i, head = where[n]
         before, after = (sents[i - 1] if i else None), (sents[i + 1] if i + 1 < len(sents) else None)
@@ -146,6 +183,7 @@ def context(data: list[dict], V: np.ndarray, cache: Path) -> dict[str, np.ndarra
         out["window"][n] = unit(np.mean([vec[t] for t in sents[max(0, i - 2):i + 3]], axis=0)[None])[0]
         out["diff"][n] = V[n] - out["window"][n]
         out["heading"][n] = vec[head] if head else zero
+        out["point"][n] = vec[point[n]] if n in point else out["window"][n]
         out["structure"][n] = np.concatenate([matrix([before])[0] if before else zf, matrix([after])[0] if after else zf])
         out["section"][n] = [head.startswith(starts) for starts in KINDS.values()]
         out["similarity"][n] = [V[n] @ out[k][n] for k in ("prev", "next", "window")]
@@ -164,7 +202,7 @@ def main(cache: Path, names: Path) -> None:
               "(e) heading": ["heading"], "(f) neighbour structure": ["structure"], "(a)(b) prev + next": ["prev", "next"],
               "(c)(d) window + diff": ["window", "diff"], "all six": ["prev", "next", "window", "diff", "heading", "structure"],
               "(g) section (added)": ["section"], "(h) similarity (added)": ["similarity"],
-              "(g)(h) section + similarity (added)": ["section", "similarity"]}
+              "(g)(h) section + similarity (added)": ["section", "similarity"], "(i) point (added)": ["point"]}
     mats = {SHIPPED: base, **{f"+ {k}": np.hstack([base] + [X[b] for b in v]) for k, v in blocks.items()}}
     runs = {label: (lambda c, M=M: bench.oof(M, c), CS) for label, M in mats.items()}
     cells = compare(bench, runs, CS, SHIPPED)
