@@ -34,8 +34,8 @@ The script also prints the share of practices among the cue-sampled train rows u
 Added after those (the window is only a stand-in, so the point itself, where the pipeline gives one):
   (i) point: the vector of the passage ingest would embed for the debate point that holds the sentence (the source read
       and segmented as ingest does, corpus.readers.read and corpus.segment.segment; the point's passage as
-      embed.passages.split cuts it, the one holding the sentence); where the source is not read as minutes (the Ofsted
-      reports) or no point holds the sentence, the window (c). The script prints how many rows got a point.
+      embed.passages.split cuts it, the one holding the sentence); where the source is not read as minutes or no point
+      holds the sentence, the window (c). The script prints how many rows got a point (ingest reads Ofsted reports too).
 
 Run: `.venv/bin/python tests/eval/practice_context.py [--cache /tmp/practice_context.npz] [--names /tmp/practice_context_names.pkl]`
 (reads ../shared for the text; the caches hold text-derived vectors: keep them out of the repo, delete them after)."""
