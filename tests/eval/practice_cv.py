@@ -12,7 +12,7 @@ import numpy as np
 from councilkg.embed import train_practices as tp
 from councilkg.embed.fitting import sweep
 from councilkg.graph import practices_learned as pl
-from councilkg.graph.practice_features import heading_or_resolution
+from councilkg.graph.practice_features import heading_or_resolution, matrix
 from councilkg.graph.shared_text import sha1
 
 CS = (0.0002, 0.0005, 0.001, 0.002, 0.005)
@@ -85,6 +85,24 @@ class Bench:
 
         y = self.y[self.judged]
         return float(average_precision_score(y, s)), *recall_at(y, self.open_named, s)
+
+
+def labelled(names_cache: Path | None) -> tuple[list[dict], Bench, np.ndarray, np.ndarray]:
+    """The labelled rows, the bench on them, and their sentence vectors and 28 structure features (the shipped form's inputs)."""
+    data = tp.rows()
+    texts = [r["text"] for r in data]
+    bench = Bench(data, names_cache)
+    V = bench.encode(texts)
+    bench.encode.keep()
+    return data, bench, V, matrix(texts)
+
+
+def best_by_ap(cells: list[tuple]) -> dict[str, tuple]:
+    """Each variant's cell (label, C, AP, recall, scores) at its best C by average precision."""
+    best: dict[str, tuple] = {}
+    for x in sorted(cells, key=lambda x: -x[2]):
+        best.setdefault(x[0], x)
+    return best
 
 
 def recall_at(y: np.ndarray, ok: np.ndarray, s: np.ndarray) -> tuple[float, int, int]:
