@@ -23,19 +23,32 @@ def _read(path: Path) -> list[dict]:
 
 def test_pairs_shape():
     pairs = _read(GOLD / "practice_pairs.tsv")
+    _groups_of_one_practice(pairs, 3)
+    assert len({p["text"] for p in pairs}) == len(pairs) >= 650
+    assert sum(g.startswith("h") for g in {p["group"] for p in pairs}) >= 40  # harder forms: passive, embedded, quoted, "since"
+
+
+def test_routine_form_pairs_shape():
+    """The second set, in the form of the top false hits: a team set up, and two turns of it into a routine service judged."""
+    routine = _read(GOLD / "practice_pairs_routine.tsv")
+    _groups_of_one_practice(routine, 2)
+    assert {p["kind"] for p in routine} == {"practice", "routine_judged"} and len(routine) == 120
+    assert not {p["text"] for p in routine} & {p["text"] for p in _read(GOLD / "practice_pairs.tsv")}
+
+
+def _groups_of_one_practice(pairs: list[dict], fewest: int) -> None:
     groups = defaultdict(list)
     for p in pairs:
         assert p["label"] == ("1" if p["kind"] == "practice" else "0") and (p["kind"] in KINDS or p["kind"] == "practice"), p
         groups[p["group"]].append(p)
-    assert all(sum(p["label"] == "1" for p in g) == 1 and 3 <= len(g) - 1 <= 5 for g in groups.values())
-    assert len({p["text"] for p in pairs}) == len(pairs) >= 650
-    assert sum(g.startswith("h") for g in groups) >= 40  # the harder forms (passive, embedded, quoted name, "since ...")
+    assert all(sum(p["label"] == "1" for p in g) == 1 and fewest <= len(g) - 1 <= 5 for g in groups.values())
 
 
 def test_pairs_are_not_labelled_sentences():
     labelled = _read(pl.MODEL.parent / "practice_sentences.tsv")
     held = {r["sha1"] for r in labelled if r["sha1"]} | {sha1(r["text"]) for r in labelled if r["text"]}
-    assert not [p["text"] for p in _read(GOLD / "practice_pairs.tsv") if sha1(p["text"]) in held]
+    written = _read(GOLD / "practice_pairs.tsv") + _read(GOLD / "practice_pairs_routine.tsv")
+    assert not [p["text"] for p in written if sha1(p["text"]) in held]
 
 
 def test_errors_are_train_negatives_sampled_by_cue():
