@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from councilkg.embed import fitting
 from councilkg.graph import followup_model as fm
 from councilkg.graph.shared_text import sha1
 
@@ -41,19 +42,14 @@ def labelled(con, path: Path = GOLD) -> list[dict]:
 
 
 def figures(y: np.ndarray, pred: np.ndarray) -> dict:
-    tp, fp, fn = int((pred & y).sum()), int((pred & ~y).sum()), int((~pred & y).sum())
-    return {"precision": round(tp / (tp + fp), 3) if tp + fp else None, "recall": round(tp / (tp + fn), 3) if tp + fn else None,
-            "tp": tp, "fp": fp, "fn": fn, "pairs": len(y)}
+    return fitting.figures(y, pred, "pairs")
 
 
 def fit(X: np.ndarray, y: np.ndarray):
     """Standardise, then a class-balanced logistic regression: (w, b, mean, scale)."""
     from sklearn.linear_model import LogisticRegression
 
-    mean, scale = X.mean(axis=0), X.std(axis=0)
-    scale[scale == 0] = 1.0
-    lr = LogisticRegression(C=C, class_weight="balanced", max_iter=5000).fit((X - mean) / scale, y)
-    return lr.coef_[0], float(lr.intercept_[0]), mean, scale
+    return fitting.standardised(X, y, LogisticRegression(C=C, class_weight="balanced", max_iter=5000))
 
 
 def signals(con) -> tuple[list[dict], np.ndarray, np.ndarray, np.ndarray]:
@@ -88,13 +84,7 @@ def _oof(X: np.ndarray, y: np.ndarray, groups: np.ndarray, cols: list[int]) -> n
 def choose_threshold(y: np.ndarray, oof: np.ndarray) -> float:
     """The threshold with the best recall at cross-validated precision >= TARGET_PRECISION judged on at least MIN_TP links,
     else the most precise one (1.0, linking nothing, when no threshold makes MIN_TP links)."""
-    scored = []
-    for t in np.arange(0.05, 1.0, 0.01):
-        f = figures(y, oof >= t)
-        if f["tp"] >= MIN_TP:
-            ok = f["precision"] >= TARGET_PRECISION
-            scored.append((ok, f["recall"] if ok else f["precision"], round(float(t), 2)))
-    return max(scored)[2] if scored else 1.0
+    return fitting.best_threshold(y, oof, np.arange(0.05, 1.0, 0.01), TARGET_PRECISION, MIN_TP, 1.0)
 
 
 def train(data_dir: Path, log=print, write: bool = True) -> dict:

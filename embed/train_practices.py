@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from councilkg.embed import fitting
+from councilkg.embed.fitting import best_threshold, standardised_fit
 from councilkg.graph import practices_learned as pl
 from councilkg.graph import shared_text
 from councilkg.graph.practice_features import matrix
@@ -77,9 +79,8 @@ def decide(texts: list[str], probs: np.ndarray, encode, m: pl.Model) -> np.ndarr
 
 
 def figures(y: np.ndarray, pred: np.ndarray) -> dict:
-    tp, fp, fn = int((pred & y).sum()), int((pred & ~y).sum()), int((~pred & y).sum())
-    return {"precision": round(tp / (tp + fp), 3) if tp + fp else 1.0, "recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
-            "tp": tp, "fp": fp, "fn": fn, "sentences": len(y)}
+    """A sentence-level prediction's figures (precision 1.0 where nothing was called a practice, so a model records a number)."""
+    return fitting.figures(y, pred, "sentences", empty=1.0)
 
 
 def train(log=print, cache: Path | None = None) -> dict:
@@ -122,12 +123,7 @@ def train(log=print, cache: Path | None = None) -> dict:
     blank = pl.Model(np.zeros(X.shape[1], np.float32), 0.0, np.zeros(V.shape[1], np.float32), 0.0, 0.0, 0.0,
                      cv_precision=0.0, cv_recall=0.0, heldout_precision=0.0, heldout_recall=0.0, **base)
     open_named = decide([texts[i] for i in judged], np.ones(len(judged)), encode, blank)
-    scored = []
-    for t in np.arange(0.30, 0.995, 0.01):
-        f = figures(y[judged], open_named & (oof[judged] >= t))
-        if f["tp"] >= MIN_TP:
-            scored.append((f["precision"] >= TARGET_PRECISION, f["recall"] if f["precision"] >= TARGET_PRECISION else f["precision"], round(float(t), 2)))
-    threshold = max(scored)[2] if scored else 0.99
+    threshold = best_threshold(y[judged], oof[judged], np.arange(0.30, 0.995, 0.01), TARGET_PRECISION, MIN_TP, 0.99, open_named)
     cv = figures(y[judged], open_named & (oof[judged] >= threshold))
     # The passage gate, on the vector alone: below the 5th percentile of what the practice sentences of train score out of
     # fold. A passage holds its practice sentence among others, so this is a proxy; tests/test_practices_truth.py measures it.
@@ -147,15 +143,6 @@ def train(log=print, cache: Path | None = None) -> dict:
     save(m)
     log(report)
     return report
-
-
-def standardised_fit(X: np.ndarray, y: np.ndarray, lr) -> tuple[np.ndarray, float]:
-    """Fit `lr` on standardised columns and fold the scaling back into its weights and bias, so inference stays x @ w + b."""
-    mean, scale = X.mean(axis=0), X.std(axis=0)
-    scale[scale == 0] = 1.0
-    lr.fit((X - mean) / scale, y)
-    w = lr.coef_[0] / scale
-    return w, float(lr.intercept_[0] - mean @ w)
 
 
 def save(m: pl.Model, path: Path = pl.MODEL) -> None:
