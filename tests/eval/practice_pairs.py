@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from councilkg.embed import train_practices as tp
+from councilkg.embed.fitting import standardised_fit
 from councilkg.graph import practices_learned as pl
 from councilkg.graph.practice_features import matrix
 
@@ -48,7 +49,7 @@ class Extra(NamedTuple):
 
 
 class Weighted:
-    """A classifier whose fit(X, y) passes fixed sample weights, so that tp.standardised_fit serves unchanged."""
+    """A classifier whose fit(X, y) passes fixed sample weights, so that fitting.standardised_fit serves unchanged."""
 
     def __init__(self, lr, w: np.ndarray):
         self.lr, self.w = lr, w
@@ -80,7 +81,7 @@ class PairBench(Bench):
         for a, b in self.folds:
             ia, ib = self.idx_tr[a], self.idx_tr[b]
             lr = Weighted(LogisticRegression(C=C, class_weight="balanced", max_iter=5000), np.r_[np.ones(len(ia)), e.w])
-            w, b0 = tp.standardised_fit(np.vstack([M[ia], e.X]), np.r_[self.y[ia], e.y], lr)
+            w, b0 = standardised_fit(np.vstack([M[ia], e.X]), np.r_[self.y[ia], e.y], lr)
             out[ib] = 1.0 / (1.0 + np.exp(-(M[ib] @ w + b0)))
         return np.where(self.closed, 0.0, out[self.judged])
 
@@ -100,12 +101,12 @@ def diagnose(bench: Bench, M: np.ndarray, P: np.ndarray, pairs: list[dict], C: f
     kinds = np.array([p["kind"] for p in pairs])
     groups = np.array([p["group"] for p in pairs])
     lr = LogisticRegression(C=C, class_weight="balanced", max_iter=5000)
-    w, b0 = tp.standardised_fit(M[bench.idx_tr], bench.y[bench.idx_tr], lr)
+    w, b0 = standardised_fit(M[bench.idx_tr], bench.y[bench.idx_tr], lr)
     alone = 1.0 / (1.0 + np.exp(-(P @ w + b0)))
     held = np.zeros(len(pairs))
     for a, b in GroupKFold(n_splits=tp.FOLDS).split(P, y, groups):
         lr = LogisticRegression(C=C, class_weight="balanced", max_iter=5000)
-        w, b0 = tp.standardised_fit(np.vstack([M[bench.idx_tr], P[a]]), np.r_[bench.y[bench.idx_tr], y[a]], lr)
+        w, b0 = standardised_fit(np.vstack([M[bench.idx_tr], P[a]]), np.r_[bench.y[bench.idx_tr], y[a]], lr)
         held[b] = 1.0 / (1.0 + np.exp(-(P[b] @ w + b0)))
     print(f"the pairs scored by the shipped form (C {C}): fitted on the train rows alone, AP {average_precision_score(y, alone):.3f};"
           f" with the other pair groups added (5 folds by group), AP {average_precision_score(y, held):.3f}")
