@@ -136,7 +136,7 @@ def moved(bench: Bench, best: dict, base: tuple, errors: list[dict], texts: list
     unread = np.ones(len(y), bool)
     unread[rows] = False
     print(f"\nthe shipped form's 40 top false hits ({len(rj)} of them a routine service judged) among the {len(y)} judged rows, out of"
-          " fold: how many stay in the top 5 % (75 rows), mean percentile; the practices' mean percentile")
+          f" fold: how many stay in the top 5 % ({len(y) // 20} rows), mean percentile; the practices' mean percentile")
     for label, c, _, _, s in [base, *(best[k] for k in best if k != SHIPPED)]:
         pct = 100 * rankdata(s) / len(s)
         print(f"- {label}, C {c}: false hits {(pct[rows] > 95).sum()} in the top 5 %, mean percentile {pct[rows].mean():.1f}"
