@@ -15,17 +15,18 @@ def figures(y: np.ndarray, pred: np.ndarray, count: str = "rows", empty: float |
             "tp": tp, "fp": fp, "fn": fn, count: len(y)}
 
 
-def standardised(X: np.ndarray, y: np.ndarray, lr) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+def standardised(X: np.ndarray, y: np.ndarray, lr, sample_weight: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
     """Fit `lr` on standardised columns, so that no block of inputs swamps another under one penalty: (coef, bias, mean, scale)."""
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
-    lr.fit((X - mean) / scale, y)
+    lr.fit((X - mean) / scale, y, sample_weight=sample_weight)
     return lr.coef_[0], float(lr.intercept_[0]), mean, scale
 
 
-def standardised_fit(X: np.ndarray, y: np.ndarray, lr) -> tuple[np.ndarray, float]:
+def standardised_fit(X: np.ndarray, y: np.ndarray, lr, sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """The same fit with the scaling folded back into its weights and bias, so that inference stays x @ w + b."""
-    coef, bias, mean, scale = standardised(X, y, lr)
+    coef, bias, mean, scale = standardised(X, y, lr, sample_weight)
     w = coef / scale
     return w, float(bias - mean @ w)
 

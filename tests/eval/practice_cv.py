@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from councilkg.embed import train_practices as tp
-from councilkg.embed.fitting import sweep
+from councilkg.embed.fitting import standardised_fit, sweep
 from councilkg.graph import practices_learned as pl
 from councilkg.graph.practice_features import heading_or_resolution, matrix
 from councilkg.graph.shared_text import sha1
@@ -67,15 +67,19 @@ class Bench:
         f = np.array([fold_of[g] for g in self.councils_of_train])
         self.folds = [(np.flatnonzero(f != k), np.flatnonzero(f == k)) for k in range(tp.FOLDS)]
 
-    def oof(self, M: np.ndarray, C: float, fit_on: np.ndarray | None = None) -> np.ndarray:
-        """Out-of-fold scores of the judged rows (0 where vetoed), each fold fitted on its train rows `fit_on` admits (all)."""
+    def oof(self, M: np.ndarray, C: float, fit_on: np.ndarray | None = None, extra=None) -> np.ndarray:
+        """Out-of-fold scores of the judged rows (0 where vetoed), each fold fitted on its train rows `fit_on` admits (all)
+        and on `extra` (X, y, sample weights: rows of no council, added to every fold's training rows and never judged)."""
         from sklearn.linear_model import LogisticRegression
 
         out = np.zeros(len(self.y))
         for a, b in self.folds:
             ia, ib = self.idx_tr[a], self.idx_tr[b]
             ia = ia if fit_on is None else ia[fit_on[ia]]
-            w, b0 = tp.standardised_fit(M[ia], self.y[ia], LogisticRegression(C=C, class_weight="balanced", max_iter=5000))
+            X, y, sw = M[ia], self.y[ia], None
+            if extra is not None:
+                X, y, sw = np.vstack([X, extra[0]]), np.r_[y, extra[1]], np.r_[np.ones(len(ia)), extra[2]]
+            w, b0 = standardised_fit(X, y, LogisticRegression(C=C, class_weight="balanced", max_iter=5000), sw)
             out[ib] = 1.0 / (1.0 + np.exp(-(M[ib] @ w + b0)))
         return np.where(self.closed, 0.0, out[self.judged])
 

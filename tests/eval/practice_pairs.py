@@ -48,20 +48,6 @@ class Extra(NamedTuple):
     w: np.ndarray
 
 
-class Weighted:
-    """A classifier whose fit(X, y) passes fixed sample weights, so that fitting.standardised_fit serves unchanged."""
-
-    def __init__(self, lr, w: np.ndarray):
-        self.lr, self.w = lr, w
-
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "Weighted":
-        self.lr.fit(X, y, sample_weight=self.w)
-        return self
-
-    def __getattr__(self, name):
-        return getattr(self.lr, name)
-
-
 class PairBench(Bench):
     """The bench whose out-of-fold scores take an `Extra` beside the labelled rows' matrix (the same folds and judged rows)."""
 
@@ -69,21 +55,10 @@ class PairBench(Bench):
         self.__dict__.update(bench.__dict__)
         self.extras = extras
 
-    def oof(self, M, C: float) -> np.ndarray:
+    def oof(self, M, C: float, fit_on: np.ndarray | None = None, extra=None) -> np.ndarray:
         """`M` is a matrix of the labelled rows, or a name of `extras` paired with one: (M, name)."""
-        from sklearn.linear_model import LogisticRegression
-
-        M, extra = M if isinstance(M, tuple) else (M, None)
-        if extra is None:
-            return super().oof(M, C)
-        e = self.extras[extra]
-        out = np.zeros(len(self.y))
-        for a, b in self.folds:
-            ia, ib = self.idx_tr[a], self.idx_tr[b]
-            lr = Weighted(LogisticRegression(C=C, class_weight="balanced", max_iter=5000), np.r_[np.ones(len(ia)), e.w])
-            w, b0 = standardised_fit(np.vstack([M[ia], e.X]), np.r_[self.y[ia], e.y], lr)
-            out[ib] = 1.0 / (1.0 + np.exp(-(M[ib] @ w + b0)))
-        return np.where(self.closed, 0.0, out[self.judged])
+        M, name = M if isinstance(M, tuple) else (M, None)
+        return super().oof(M, C, fit_on, self.extras[name] if name else extra)
 
 
 def read(path: Path) -> list[dict]:
