@@ -60,10 +60,9 @@ def _markup_text(data: str) -> str:
     return data
 
 
-@lru_cache(maxsize=256)
-def sentences(p: Path) -> tuple[str, ...]:
-    """A source's sentences as the labelled sets were cut (each way some set was): PDF page text as pypdf gives it and
-    with the page furniture dropped; a text file's body with and without Markdown's emphasis marks; markup's text nodes."""
+def splittings(p: Path) -> list[list[str]]:
+    """A source's sentences in order, once per way a labelled set was cut: PDF page text as pypdf gives it and with the page
+    furniture dropped; a text file's body without and with Markdown's emphasis marks; markup's text nodes."""
     from councilkg.corpus.pdf import join_pages
     from councilkg.corpus.readers import Payload, tidy
     from councilkg.graph.sentences import split
@@ -72,11 +71,17 @@ def sentences(p: Path) -> tuple[str, ...]:
         raise Unavailable(f"{p}: not available (../shared is not beside the checkout)")
     if p.suffix.lower() == ".pdf":
         pages = _pdf_pages(p)
-        return tuple(dict.fromkeys(split("\n".join(pages)) + split(join_pages(pages))))
+        return [split("\n".join(pages)), split(join_pages(pages))]
     if p.suffix.lower() in (".html", ".htm", ".xml"):
-        return tuple(split(_markup_text(p.read_text(encoding="utf-8", errors="replace"))))
+        return [split(_markup_text(p.read_text(encoding="utf-8", errors="replace")))]
     body = tidy(Payload(p, p.read_bytes()).body)
-    return tuple(dict.fromkeys(split(re.sub(r"\*+", "", body)) + split(body)))
+    return [split(re.sub(r"\*+", "", body)), split(body)]
+
+
+@lru_cache(maxsize=256)
+def sentences(p: Path) -> tuple[str, ...]:
+    """Every sentence of a source, each once, by every way a labelled set was cut (`splittings`)."""
+    return tuple(dict.fromkeys(s for cut in splittings(p) for s in cut))
 
 
 @lru_cache(maxsize=256)

@@ -63,21 +63,6 @@ KINDS = {"improve": ("What needs", "Areas for"), "well": ("Headline", "What is")
          "leaders": ("The impact",)}
 
 
-def splittings(p: Path) -> list[list[str]]:
-    """A source's sentences in order, once per way shared_text.sentences cuts it (the first way first)."""
-    from councilkg.corpus.pdf import join_pages
-    from councilkg.corpus.readers import Payload, tidy
-    from councilkg.graph.sentences import split
-
-    if p.suffix.lower() == ".pdf":
-        pages = shared_text._pdf_pages(p)
-        return [split("\n".join(pages)), split(join_pages(pages))]
-    if p.suffix.lower() in (".html", ".htm", ".xml"):
-        return [split(shared_text._markup_text(p.read_text(encoding="utf-8", errors="replace")))]
-    body = tidy(Payload(p, p.read_bytes()).body)
-    return [split(re.sub(r"\*+", "", body)), split(body)]
-
-
 def locate(row: dict, cuts: list[list[str]]) -> tuple[int, int] | None:
     """(splitting, index) of a labelled row's sentence: by SHA-1 or text, else the first sentence containing the text."""
     for k, sents in enumerate(cuts):
@@ -136,7 +121,7 @@ def context(data: list[dict], V: np.ndarray, cache: Path) -> dict[str, np.ndarra
             by_source.setdefault(r["source"], []).append(n)
     point: dict[int, str] = {}
     for source, ns in by_source.items():
-        cuts = splittings(shared_text.path(source))
+        cuts = shared_text.splittings(shared_text.path(source))
         passages = [(squash(x), x) for x in point_passages(shared_text.path(source))]
         for n in ns:
             key = squash(data[n]["text"])
