@@ -156,9 +156,7 @@ def compare(bench: Bench, runs: dict, cs: tuple[float, ...], shipped_label: str)
             cells.append((label, c, ap, r, s))
         print(f"| {label} | " + " | ".join(row) + " |", flush=True)
     shipped = next(x for x in cells if x[0] == shipped_label and x[1] == tp.C)
-    by_ap = {}
-    for x in sorted(cells, key=lambda x: -x[2]):
-        by_ap.setdefault(x[0], x)  # each variant at its best C by average precision
+    by_ap = best_by_ap(cells)  # each variant at its best C by average precision
     chosen = [x for x in by_ap.values() if x[2] > shipped[2] and x[0] != shipped_label]
     top_recall = max(cells, key=lambda x: x[3])
     print(f"\nagainst the shipped form (C {tp.C}: AP {shipped[2]:.3f}, recall {shipped[3]:.2f}), each variant above it at its best"

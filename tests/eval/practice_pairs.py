@@ -23,7 +23,7 @@ from councilkg.graph import practices_learned as pl
 from councilkg.graph.practice_features import matrix
 
 sys.path.insert(0, str(Path(__file__).parent))
-from practice_cv import CS, Bench, compare, print_gain, refolds  # noqa: E402
+from practice_cv import CS, Bench, best_by_ap, compare, print_gain, refolds  # noqa: E402
 
 GOLD = Path(__file__).parents[1] / "gold"
 PAIRS = GOLD / "practice_pairs.tsv"
@@ -155,9 +155,7 @@ def main(names: Path) -> None:
     specs = {SHIPPED: M, **{label: (M, label) for label in extras}}
     runs = {label: (lambda c, s=s: pb.oof(s, c), CS) for label, s in specs.items()}
     cells = compare(pb, runs, CS, SHIPPED)
-    best = {}
-    for x in sorted(cells, key=lambda x: -x[2]):
-        best.setdefault(x[0], x)  # each variant at its best C by average precision
+    best = best_by_ap(cells)  # each variant at its best C by average precision
     base = next(x for x in cells if x[0] == SHIPPED and x[1] == tp.C)
     print(f"\nevery pair variant at its best C against the shipped form (C {tp.C}): gain, 95 % interval")
     for label in extras:

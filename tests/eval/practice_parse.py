@@ -124,7 +124,7 @@ def parse_matrix(texts: list[str], cache: Path) -> np.ndarray:
 
 
 def main(names: Path, parses: Path) -> None:
-    from practice_cv import CS, Bench, compare, print_gain, refolds
+    from practice_cv import CS, Bench, best_by_ap, compare, print_gain, refolds
 
     from councilkg.embed import train_practices as tp
     from councilkg.graph.practice_features import NAMES as REGEX
@@ -155,9 +155,7 @@ def main(names: Path, parses: Path) -> None:
                  "regex tense/subject features alone": (F[:, ts], GRID_ALONE)})
     runs = {label: (lambda c, M=M: bench.oof(M, c), grid) for label, (M, grid) in mats.items()}
     cells = compare(bench, runs, tuple(sorted(set(CS) | set(GRID_ALONE))), shipped)
-    best = {}
-    for x in sorted(cells, key=lambda x: -x[2]):
-        best.setdefault(x[0], x)  # each variant at its best C by average precision
+    best = best_by_ap(cells)  # each variant at its best C by average precision
     base = next(x for x in cells if x[0] == shipped and x[1] == tp.C)
     print(f"\nthe parse variants with the vector, each at its best C, against the shipped form (C {tp.C}): gain, 95 % interval")
     vector_parse = [k for k in mats if k.startswith("vector") and "parse" in k]
