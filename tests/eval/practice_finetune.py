@@ -125,8 +125,8 @@ def probabilities(model, states: list, batch: int = 32) -> np.ndarray:
 
 
 def encode_cost(model, base, tok, texts: list[str], top: int) -> tuple[float, float, float]:
-    """Milliseconds per sentence: the frozen encoder as ingest calls it; the frozen lower layers alone; the fine-tuned top
-    layers and head on their states (a branch of the same pass), all on the same texts."""
+    """Milliseconds per sentence: the frozen encoder as ingest calls it; lower_states (a whole frozen forward pass); the
+    fine-tuned top layers and head on its states (what a second pass, or a branch of ingest's own pass, would add)."""
     from councilkg.embed.encoder import get_encoder
 
     enc = get_encoder()
@@ -202,8 +202,8 @@ def report(bench: Bench, shipped: np.ndarray, done: dict, setting: str) -> None:
         print(f"fold {k}: fine-tuning {fit:.0f} s on {int(n)} rows ({1000 * fit / n:.0f} ms a row), scoring {score:.1f} s on {int(m)}")
     if "cost" in done:
         frozen, lower, top = done["cost"]
-        print(f"ms per sentence: frozen encoder (ingest's pass) {frozen:.2f}; a second pass of a fine-tuned encoder: the frozen lower "
-              f"layers {lower:.2f} + the top {SETTINGS[setting]['top']} and head {top:.2f}")
+        print(f"ms per sentence: the frozen encoder as ingest calls it {frozen:.2f}; the frozen forward pass that gives the tuned layers "
+              f"their input (run whole here) {lower:.2f}; the tuned top {SETTINGS[setting]['top']} layers and head on it {top:.2f}")
 
 
 if __name__ == "__main__":
