@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 
 from councilkg.embed import fitting
-from councilkg.embed.fitting import best_threshold, standardised_fit
 from councilkg.graph import practices_learned as pl
 from councilkg.graph import shared_text
 from councilkg.graph.practice_features import matrix
@@ -107,7 +106,7 @@ def train(log=print, cache: Path | None = None) -> dict:
     folds = list(GroupKFold(n_splits=FOLDS).split(idx_tr, y[idx_tr], groups[idx_tr]))
 
     def fit(M, idx) -> tuple[np.ndarray, float]:
-        return standardised_fit(M[idx], y[idx], LogisticRegression(C=C, class_weight="balanced", max_iter=5000))
+        return fitting.standardised_fit(M[idx], y[idx], LogisticRegression(C=C, class_weight="balanced", max_iter=5000))
 
     def out_of_fold(M) -> np.ndarray:
         oof = np.zeros(len(data))
@@ -123,7 +122,7 @@ def train(log=print, cache: Path | None = None) -> dict:
     blank = pl.Model(np.zeros(X.shape[1], np.float32), 0.0, np.zeros(V.shape[1], np.float32), 0.0, 0.0, 0.0,
                      cv_precision=0.0, cv_recall=0.0, heldout_precision=0.0, heldout_recall=0.0, **base)
     open_named = decide([texts[i] for i in judged], np.ones(len(judged)), encode, blank)
-    threshold = best_threshold(y[judged], oof[judged], np.arange(0.30, 0.995, 0.01), TARGET_PRECISION, MIN_TP, 0.99, open_named)
+    threshold = fitting.best_threshold(y[judged], oof[judged], np.arange(0.30, 0.995, 0.01), TARGET_PRECISION, MIN_TP, 0.99, open_named)
     cv = figures(y[judged], open_named & (oof[judged] >= threshold))
     # The passage gate, on the vector alone: below the 5th percentile of what the practice sentences of train score out of
     # fold. A passage holds its practice sentence among others, so this is a proxy; tests/test_practices_truth.py measures it.

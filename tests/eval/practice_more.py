@@ -3,9 +3,9 @@ vector + structure features, headings and resolutions vetoed) fitted out of fold
 since a commit, scored only on the cue-sampled train rows that existed at that commit (so the yardstick does not move with
 the labels), under several assignments of the train councils to the folds. Train split only; held out is never scored.
 
-Run: `.venv/bin/python tests/eval/practice_more.py REV [--grid] [--names /tmp/practice_names.pkl]` (REV: the commit before the
-rows in question were added, e.g. 964752d^ for the fourth round, d643a5f^ for the fifth; --grid: also each C of
-the bench's grid; reads ../shared for the text)."""
+Run: `.venv/bin/python tests/eval/practice_more.py REV [--until REV2] [--grid] [--names /tmp/practice_names.pkl]` (REV: the
+commit before the rows in question were added, REV2 the last one to count, e.g. `964752d^ --until 964752d` for the fourth
+round, `d643a5f^ --until d643a5f` for the fifth; --grid: also each C of the bench's grid; reads ../shared for the text)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from councilkg.embed import train_practices as tp
-from councilkg.graph.practice_features import matrix
 
 sys.path.insert(0, str(Path(__file__).parent))
-from practice_cv import CS, Bench, recall_at  # noqa: E402
+from practice_cv import CS, labelled, recall_at  # noqa: E402
 
 SEEDS = 6
 
@@ -33,17 +32,19 @@ def keys_at(rev: str) -> set[tuple[str, str]]:
     return {(r["source"], r["sha1"] or r["text"]) for r in csv.DictReader(io.StringIO(old), delimiter="\t", quoting=csv.QUOTE_NONE)}
 
 
-def main(rev: str, names: Path | None, grid: bool = False) -> None:
+def main(rev: str, names: Path | None, grid: bool = False, until: str | None = None) -> None:
     from sklearn.metrics import average_precision_score
 
-    data = tp.rows()
+    data, bench, V, F = labelled(names)
+    M = np.hstack([V, F])
+    key = [(r["source"], r.get("sha1") or r["text"]) for r in data]
     before = keys_at(rev)
-    old = np.array([(r["source"], r.get("sha1") or r["text"]) in before for r in data])
-    bench = Bench(data, names)
-    M = np.hstack([bench.encode(bench.texts), matrix(bench.texts)])
-    bench.encode.keep()
+    old = np.array([k in before for k in key])
+    upto = keys_at(until) if until else None  # rows added after `until` take no part
     is_tr = np.zeros(len(data), bool)
     is_tr[bench.idx_tr] = True
+    if upto is not None:
+        is_tr &= np.array([k in upto for k in key])
     new_tr = ~old & is_tr
     rng = np.random.default_rng(0)
     half = new_tr & (rng.random(len(data)) < 0.5)
@@ -56,7 +57,7 @@ def main(rev: str, names: Path | None, grid: bool = False) -> None:
     for seed in range(SEEDS):
         bench.refold(seed)
         cells = []
-        for fit_on in (old, old | half, np.ones(len(data), bool)):
+        for fit_on in (old, old | half, old | new_tr):
             s = bench.oof(M, tp.C, fit_on)[yard]
             cells.append((average_precision_score(y, s), *recall_at(y, ok, s)))
         table.append([c[0] for c in cells])
@@ -77,4 +78,5 @@ def main(rev: str, names: Path | None, grid: bool = False) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], Path(sys.argv[sys.argv.index("--names") + 1]) if "--names" in sys.argv else None, "--grid" in sys.argv)
+    arg = lambda name: sys.argv[sys.argv.index(name) + 1] if name in sys.argv else None  # noqa: E731
+    main(sys.argv[1], Path(arg("--names")) if arg("--names") else None, "--grid" in sys.argv, arg("--until"))

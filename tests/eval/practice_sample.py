@@ -14,7 +14,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from councilkg.embed.train_practices import DATA
+from councilkg.embed.train_practices import rows
 from councilkg.graph import shared_text as st
 
 CUE = re.compile(r"\b(in place|now|introduc\w*|establish\w*|set up|launch\w*|creat\w*|develop\w*|implement\w*|commission\w*|"
@@ -28,11 +28,9 @@ def words(text: str) -> str:
 
 def candidates() -> dict[str, tuple[str, list[str]]]:
     """Per train report: its council and its unlabelled sentences (a labelled one's variants left out)."""
-    with open(DATA, encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
-    data, _ = st.resolve(rows)
+    data = rows()
     seen = {words(r["text"]) for r in data}
-    council = {r["source"]: r["council"] for r in rows if r["split"] == "train" and r["source"].startswith("ofsted/reports/")}
+    council = {r["source"]: r["council"] for r in data if r["split"] == "train" and r["source"].startswith("ofsted/reports/")}
     out = {}
     for source, name in sorted(council.items()):
         keep, kept_words = [], []
